@@ -1,0 +1,159 @@
+/* iniread.c — INI input through libinih. A counting line reader feeds
+ * ini_parse_stream so each entry knows its line; columns are found in the
+ * raw line. Knows nothing of what the keys mean. */
+#include "iniread.h"
+#include "text.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef INI_MAX_LINE
+#define INI_MAX_LINE 200
+#endif
+
+typedef struct {
+    FILE *f;
+    cov_ini *ini;
+    cov_diag *d;
+    long line;          /* line number of the raw line last read */
+    char *raw;          /* that line */
+    size_t rawcap;
+    bool failed;
+    int cap;
+} ctx;
+
+static char *reader(char *str, int num, void *stream)
+{
+    ctx *c = stream;
+    ssize_t n = getline(&c->raw, &c->rawcap, c->f);
+    if (n < 0) return NULL;
+    c->line++;
+    if (c->line == 1 && n >= 3 && !memcmp(c->raw, "\xEF\xBB\xBF", 3)) {
+        memmove(c->raw, c->raw + 3, (size_t)n - 2);
+        n -= 3;
+    }
+    size_t bad;
+    if (!c->failed && !cov_utf8_valid(c->raw, (size_t)n, &bad)) {
+        cov_diag_add(c->d, COV_EINPUT, c->ini->path, c->line,
+                     cov_utf8_width(c->raw, bad) + 1, 1,
+                     "this line is not valid UTF-8; save the file as UTF-8");
+        c->failed = true;
+    }
+    if (!c->failed && n >= num - 1) {
+        cov_diag_add(c->d, COV_EINPUT, c->ini->path, c->line, num - 1, 1,
+                     "line longer than %d characters; split a long list with a "
+                     "continuation line (indented) or use a list file", num - 2);
+        c->failed = true;
+    }
+    if (c->failed) { str[0] = '\0'; return str; }
+    memcpy(str, c->raw, (size_t)n + 1);
+    return str;
+}
+
+/* Finds key and value columns in the raw line. */
+static void locate(const char *raw, cov_ini_entry *e)
+{
+    const char *p = raw;
+    while (*p == ' ' || *p == '\t') p++;
+    e->kcol = cov_utf8_width(raw, (size_t)(p - raw)) + 1;
+    e->klen = cov_utf8_width(e->key, strlen(e->key));
+    const char *eq = strpbrk(p, "=:");
+    if (!eq) { e->vcol = e->kcol; e->vlen = cov_utf8_width(e->value, strlen(e->value)); return; }
+    const char *v = eq + 1;
+    while (*v == ' ' || *v == '\t') v++;
+    e->vcol = cov_utf8_width(raw, (size_t)(v - raw)) + 1;
+    e->vlen = cov_utf8_width(e->value, strlen(e->value));
+    if (e->vlen < 1) e->vlen = 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    ctx *c = user;
+    if (c->failed) return 0;
+    cov_ini *ini = c->ini;
+    const char *raw = c->raw ? c->raw : "";
+    bool continuation = (raw[0] == ' ' || raw[0] == '\t') && ini->n > 0
+        && !strcmp(ini->e[ini->n - 1].section, section)
+        && !strcmp(ini->e[ini->n - 1].key, name) && ini->e[ini->n - 1].line < c->line;
+    if (continuation) {                     /* indented line continues the value */
+        cov_ini_entry *e = &ini->e[ini->n - 1];
+        size_t a = strlen(e->value), b = strlen(value);
+        char *nv = realloc(e->value, a + b + 2);
+        if (!nv) return 0;
+        nv[a] = ','; memcpy(nv + a + 1, value, b + 1);
+        e->value = nv;
+        return 1;
+    }
+    for (int i = 0; i < ini->n; i++)
+        if (!strcmp(ini->e[i].section, section) && !strcmp(ini->e[i].key, name)) {
+            cov_ini_entry tmp = { .key = (char *)name, .value = (char *)value };
+            locate(raw, &tmp);
+            cov_diag_add(c->d, COV_EINPUT, ini->path, c->line, tmp.kcol, tmp.klen,
+                         "'%s' is given twice in [%s] (first on line %ld)",
+                         name, section, ini->e[i].line);
+            return 1;
+        }
+    if (ini->n == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 32;
+        cov_ini_entry *ne = realloc(ini->e, (size_t)cap * sizeof *ne);
+        if (!ne) return 0;
+        ini->e = ne; c->cap = cap;
+    }
+    cov_ini_entry *e = &ini->e[ini->n];
+    memset(e, 0, sizeof *e);
+    e->section = cov_strdup(section);
+    e->key = cov_strdup(name);
+    e->value = cov_strdup(value);
+    if (!e->section || !e->key || !e->value) {
+        free(e->section); free(e->key); free(e->value);
+        return 0;
+    }
+    e->line = c->line;
+    locate(raw, e);
+    ini->n++;
+    return 1;
+}
+
+cov_ini *cov_ini_read(const char *path, cov_diag *d)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cov_diag_add(d, COV_EIO, path, 0, 0, 0, "cannot open the file: %s", strerror(errno));
+        return NULL;
+    }
+    cov_ini *ini = calloc(1, sizeof *ini);
+    if (!ini || !(ini->path = cov_strdup(path))) {
+        free(ini); fclose(f);
+        cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory");
+        return NULL;
+    }
+    int before = d->n;
+    ctx c = { .f = f, .ini = ini, .d = d };
+    int rc = ini_parse_stream(reader, &c, handler, &c);
+    fclose(f);
+    free(c.raw);
+    if (rc > 0 && !c.failed && d->n == before)
+        cov_diag_add(d, COV_EINPUT, path, rc, 1, 1,
+                     "cannot read this line: expected [section], key = value, or a ; comment");
+    else if (rc < 0 && d->n == before)
+        cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory reading the file");
+    if (rc != 0 || d->n > before) {
+        cov_ini_free(ini);
+        return NULL;
+    }
+    return ini;
+}
+
+void cov_ini_free(cov_ini *ini)
+{
+    if (!ini) return;
+    for (int i = 0; i < ini->n; i++) {
+        free(ini->e[i].section); free(ini->e[i].key); free(ini->e[i].value);
+    }
+    free(ini->e);
+    free(ini->path);
+    free(ini);
+}

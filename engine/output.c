@@ -1,0 +1,243 @@
+/* output.c — writes a finished run: trajectories.csv and targets.csv through
+ * libcsv, run.json with the inputs' SHA-256, all into a temporary folder
+ * beside the output folder that is swapped into place only when complete.
+ * A failure leaves the earlier results exactly as they were. */
+#define _GNU_SOURCE
+#include "stats.h"
+#include "text.h"
+#include "types.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Writes one text field: through libcsv's quoting when it holds a comma,
+ * quote, newline or edge space, plain otherwise. */
+static void put_text(FILE *f, const char *v, bool first)
+{
+    if (!first) fputc(',', f);
+    if (!v) return;
+    size_t n = strlen(v);
+    if (strpbrk(v, ",\"\r\n") || (n && (v[0] == ' ' || v[n - 1] == ' ')))
+        csv_fwrite(f, v, n);
+    else
+        fputs(v, f);
+}
+
+static const char *level_name(const cov_scenario *s, int level)
+{
+    if (level == COV_LEVEL_COMMUNE) return "commune";
+    if (level == COV_LEVEL_ALL) return "all";
+    return s->pop->levels[level].name;
+}
+
+static void write_trajectories(FILE *f, const cov_results *res, const cov_scenario *s)
+{
+    fputs("level,unit,month,population,insured_mean,coverage_mean,coverage_p05,coverage_p25,"
+          "coverage_p50,coverage_p75,coverage_p95,unit_code\n", f);
+    for (int u = 0; u < res->nunits; u++)
+        for (int m = 0; m <= res->months; m++) {
+            const cov_month_stats *ms = &res->ms[(long)u * (res->months + 1) + m];
+            char mon[8];
+            cov_month_format(s->start + m, mon);
+            put_text(f, level_name(s, res->unit_level[u]), true);
+            put_text(f, res->unit_name[u], false);
+            fprintf(f, ",%s", mon);
+            if (ms->pop_fixed) fprintf(f, ",%.0f", ms->pop_mean);
+            else fprintf(f, ",%.2f", ms->pop_mean);
+            fprintf(f, ",%.2f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f", ms->ins_mean, ms->cov_mean,
+                    ms->q[0], ms->q[1], ms->q[2], ms->q[3], ms->q[4]);
+            put_text(f, res->unit_code[u], false);
+            fputc('\n', f);
+        }
+}
+
+static void write_targets(FILE *f, const cov_results *res, const cov_scenario *s)
+{
+    fputs("target,level,unit,group,threshold,deadline,probability,probability_lo,probability_hi,"
+          "probability_by_deadline,coverage_p05,coverage_p50,coverage_p95,cards_needed_now,"
+          "shortfall_p50,unit_code\n", f);
+    for (int t = 0; t < s->ntargets; t++) {
+        const cov_target *tg = &s->targets[t];
+        char dl[8];
+        cov_month_format(tg->deadline, dl);
+        for (int u = 0; u < res->nunits; u++) {
+            if (res->unit_level[u] != tg->level) continue;
+            const cov_target_stats *ts = &res->ts[t][u];
+            double lo, hi;
+            cov_wilson(ts->reached, res->replicates, &lo, &hi);
+            put_text(f, tg->name, true);
+            put_text(f, level_name(s, tg->level), false);
+            put_text(f, res->unit_name[u], false);
+            put_text(f, tg->group < 0 ? "all" : s->model->g[tg->group].name, false);
+            fprintf(f, ",%d.%02d,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%lld,%.1f",
+                    tg->threshold / 100, tg->threshold % 100, dl,
+                    (double)ts->reached / (double)res->replicates, lo, hi,
+                    (double)ts->reached_by / (double)res->replicates,
+                    ts->cov_q[0], ts->cov_q[1], ts->cov_q[2], (long long)ts->cards_now,
+                    ts->shortfall_p50);
+            put_text(f, res->unit_code[u], false);
+            fputc('\n', f);
+        }
+    }
+}
+
+static bool sha256_file(const char *path, char hex[65])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sha256_update(&ctx, n, buf);
+    bool ok = !ferror(f);
+    fclose(f);
+    uint8_t dg[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx, sizeof dg, dg);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++) snprintf(hex + 2 * i, 3, "%02x", dg[i]);
+    return ok;
+}
+
+static void json_string(FILE *f, const char *v)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void write_run_json(FILE *f, const cov_results *res, const cov_scenario *s, double wall)
+{
+    char start[8], now[32];
+    cov_month_format(s->start, start);
+    time_t t = time(NULL);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    fputs("{\n  \"program\": \"covcast\",\n  \"version\": ", f);
+    json_string(f, COV_VERSION);
+    fputs(",\n  \"scenario\": ", f);
+    json_string(f, s->name);
+    fprintf(f, ",\n  \"seed\": %llu,\n  \"replicates\": %ld,\n  \"threads\": %d,\n",
+            (unsigned long long)s->seed, res->replicates, res->threads);
+    fprintf(f, "  \"start\": \"%s\",\n  \"months\": %d,\n  \"wall_seconds\": %.3f,\n  \"created\": \"%s\",\n",
+            start, s->months, wall, now);
+    fputs("  \"inputs\": [\n", f);
+    const char *roles[3] = { "scenario", "model", "population" };
+    const char *paths[3] = { s->path, s->model_path, s->population_path };
+    for (int i = 0; i < 3; i++) {
+        char hex[65] = "";
+        sha256_file(paths[i], hex);
+        fprintf(f, "    {\"role\": \"%s\", \"path\": ", roles[i]);
+        json_string(f, paths[i]);
+        fputs(", \"sha256\": ", f);
+        json_string(f, hex);
+        fputs(i < 2 ? "},\n" : "}\n", f);
+    }
+    fputs("  ]\n}\n", f);
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    return remove(p);
+}
+
+static void remove_tree(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static bool mkdirs(const char *path)
+{
+    char *p = cov_strdup(path);
+    if (!p) return false;
+    for (char *q = p + 1; *q; q++)
+        if (*q == '/') { *q = '\0'; mkdir(p, 0777); *q = '/'; }
+    bool ok = mkdir(p, 0777) == 0 || errno == EEXIST;
+    free(p);
+    return ok;
+}
+
+typedef void (*writer_fn)(FILE *, const cov_results *, const cov_scenario *);
+
+static bool write_file(const char *dir, const char *name, writer_fn fn, const cov_results *res,
+                       const cov_scenario *s, double wall, cov_diag *d)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cov_diag_add(d, COV_EIO, s->out, 0, 0, 0, "cannot write %s: %s", name, strerror(errno));
+        return false;
+    }
+    if (fn) fn(f, res, s);
+    else write_run_json(f, res, s, wall);
+    bool ok = !ferror(f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int err = errno;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok)
+        cov_diag_add(d, COV_EIO, s->out, 0, 0, 0, "cannot write %s: %s (is the disk full?)",
+                     name, strerror(err ? err : errno));
+    return ok;
+}
+
+cov_status cov_results_write(const cov_results *res, const cov_scenario *s, double wall, cov_diag *d)
+{
+    const char *out = s->out;
+    char *copy = cov_strdup(out), *parent = dirname(copy);
+    struct stat st;
+    if (!mkdirs(parent)) {
+        cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot create the folder %s: %s", parent, strerror(errno));
+        free(copy);
+        return COV_EIO;
+    }
+    if (lstat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        cov_diag_add(d, COV_EIO, out, 0, 0, 0, "the output path exists and is not a folder");
+        free(copy);
+        return COV_EIO;
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/.covcast-tmp-XXXXXX", parent);
+    free(copy);
+    if (!mkdtemp(tmp)) {
+        cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write beside the output folder: %s", strerror(errno));
+        return COV_EIO;
+    }
+    chmod(tmp, 0755);
+    bool ok = write_file(tmp, "trajectories.csv", write_trajectories, res, s, wall, d)
+           && write_file(tmp, "targets.csv", write_targets, res, s, wall, d)
+           && write_file(tmp, "run.json", NULL, res, s, wall, d);
+    if (!ok) { remove_tree(tmp); return COV_EIO; }
+    if (lstat(out, &st) == 0) {
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE) != 0) {
+            char old[4096];
+            snprintf(old, sizeof old, "%s.old-%ld", out, (long)getpid());
+            if (rename(out, old) != 0 || rename(tmp, out) != 0) {
+                cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot replace the output folder: %s", strerror(errno));
+                rename(old, out);
+                remove_tree(tmp);
+                return COV_EIO;
+            }
+            remove_tree(old);
+        } else {
+            remove_tree(tmp);   /* now holds the earlier results */
+        }
+    } else if (rename(tmp, out) != 0) {
+        cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot create the output folder: %s", strerror(errno));
+        remove_tree(tmp);
+        return COV_EIO;
+    }
+    return COV_OK;
+}

@@ -1,0 +1,203 @@
+/* population.c — loads the population CSV: one row per commune and group,
+ * with the parent-level columns the scenario names. Validates every row and
+ * collects the errors; builds the communes and the units of each level. */
+#include "load.h"
+#include "csvread.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int level_unit(cov_level *lv, const char *value)
+{
+    for (int u = 0; u < lv->nunits; u++)
+        if (!strcmp(lv->units[u], value)) return u;
+    char **nu = realloc(lv->units, (size_t)(lv->nunits + 1) * sizeof *nu);
+    if (!nu) return -1;
+    lv->units = nu;
+    if (!(lv->units[lv->nunits] = cov_strdup(value))) return -1;
+    return lv->nunits++;
+}
+
+/* Commune lookup by key string (code or name): a simple open-addressing
+ * table over the communes read so far. */
+typedef struct { long cap; int *slot; } index_t;
+
+static int index_find(index_t *ix, const cov_population *p, bool by_code, const char *k, uint64_t h)
+{
+    for (long i = (long)(h % (uint64_t)ix->cap);; i = (i + 1) % ix->cap) {
+        int c = ix->slot[i];
+        if (c < 0) return -1 - (int)i;
+        const char *kc = by_code ? p->c[c].code : p->c[c].name;
+        if (!strcmp(kc, k)) return c;
+    }
+}
+
+static void bad(cov_diag *d, const cov_csv *t, const cov_field *f, const char *fmt, const char *a, const char *b)
+{
+    cov_diag_add(d, COV_EINPUT, t->path, f->line, f->col,
+                 f->text[0] ? cov_utf8_width(f->text, strlen(f->text)) : 1, fmt, a, b);
+}
+
+cov_population *cov_population_load(const char *path, const cov_model *m,
+                                    char **levels, int nlevels, cov_diag *d)
+{
+    int before = d->n;
+    cov_csv *t = cov_csv_read(path, d);
+    if (!t) return NULL;
+    int ccom = cov_csv_column(t, "commune"), cgrp = cov_csv_column(t, "group");
+    int cpop = cov_csv_column(t, "population"), cins = cov_csv_column(t, "insured");
+    int ccode = cov_csv_column(t, "commune_code");
+    int clev[COV_MAX_LEVELS];
+    const char *need[4] = { "commune", "group", "population", "insured" };
+    int have[4] = { ccom, cgrp, cpop, cins };
+    for (int k = 0; k < 4; k++)
+        if (have[k] < 0)
+            cov_diag_add(d, COV_EINPUT, path, 1, 1, 1,
+                         "the header has no '%s' column; a population file needs "
+                         "commune,group,population,insured (and optional commune_code)", need[k]);
+    if (nlevels > COV_MAX_LEVELS) {
+        cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "more than %d levels", COV_MAX_LEVELS);
+        nlevels = COV_MAX_LEVELS;
+    }
+    for (int l = 0; l < nlevels; l++)
+        if ((clev[l] = cov_csv_column(t, levels[l])) < 0)
+            cov_diag_add(d, COV_EINPUT, path, 1, 1, 1,
+                         "the header has no '%s' column, which the scenario's 'levels' names", levels[l]);
+    for (int j = 0; j < t->ncols; j++)
+        for (int k = 0; k < j; k++)
+            if (!strcmp(t->header[j].text, t->header[k].text))
+                cov_diag_add(d, COV_EINPUT, path, t->header[j].line, t->header[j].col,
+                             cov_utf8_width(t->header[j].text, strlen(t->header[j].text)),
+                             "column '%s' appears twice in the header", t->header[j].text);
+    if (d->n > before) { cov_csv_free(t); return NULL; }
+
+    cov_population *p = calloc(1, sizeof *p);
+    index_t ix = { .cap = 2 * t->nrows + 17 };
+    ix.slot = malloc((size_t)ix.cap * sizeof *ix.slot);
+    long *seen_row = NULL;  /* [commune*G + g]: line of the row that set it, 0 if none */
+    if (!p || !ix.slot || !(p->path = cov_strdup(path))
+        || !(p->c = calloc((size_t)t->nrows + 1, sizeof *p->c))) goto oom;
+    for (long i = 0; i < ix.cap; i++) ix.slot[i] = -1;
+    p->nlevels = nlevels;
+    for (int l = 0; l < nlevels; l++)
+        if (!(p->levels[l].name = cov_strdup(levels[l]))) goto oom;
+
+    bool by_code = ccode >= 0;
+    for (long r = 0; r < t->nrows; r++) {
+        if (d->n >= COV_DIAG_MAX) { d->dropped++; continue; }
+        const cov_field *fname = cov_csv_cell(t, r, ccom), *fgrp = cov_csv_cell(t, r, cgrp);
+        const cov_field *fpop = cov_csv_cell(t, r, cpop), *fins = cov_csv_cell(t, r, cins);
+        const cov_field *fcode = by_code ? cov_csv_cell(t, r, ccode) : NULL;
+        char *name = cov_trim(fname->text);
+        char *code = fcode ? cov_trim(fcode->text) : NULL;
+        int errs = d->n;
+        if (!*name) bad(d, t, fname, "the commune name is empty%s%s", "", "");
+        if (fcode && !*code) bad(d, t, fcode, "commune_code is empty; give every row its code, or drop the column%s%s", "", "");
+        int g = cov_model_group(m, cov_trim(fgrp->text));
+        if (g < 0) {
+            char known[1024] = "";
+            for (int k = 0; k < m->ngroups; k++) {
+                if (k) strncat(known, ", ", sizeof known - strlen(known) - 1);
+                strncat(known, m->g[k].name, sizeof known - strlen(known) - 1);
+            }
+            bad(d, t, fgrp, "unknown group \"%s\"; the model's groups are: %s", fgrp->text, known);
+        }
+        int64_t N = 0, I = 0;
+        bool okN = cov_parse_int64(fpop->text, &N), okI = cov_parse_int64(fins->text, &I);
+        if (!okN)
+            bad(d, t, fpop, "population must be a whole number of people, 0 or more, got \"%s\"%s", fpop->text, "");
+        else if (N > COV_MAX_CELL_POPULATION) {
+            cov_diag_add(d, COV_ELIMIT, path, fpop->line, fpop->col, (long)strlen(fpop->text),
+                         "population %s is beyond the limit of %lld people in one commune and group",
+                         fpop->text, (long long)COV_MAX_CELL_POPULATION);
+        }
+        if (!okI)
+            bad(d, t, fins, "insured must be a whole number of people, 0 or more, got \"%s\"%s", fins->text, "");
+        else if (okN && I > N)
+            cov_diag_add(d, COV_EINPUT, path, fins->line, fins->col, (long)cov_utf8_width(fins->text, strlen(fins->text)),
+                         "insured (%s) is more than the population (%lld) of this commune and group",
+                         fins->text, (long long)N);
+        if (d->n > errs) continue;
+
+        const char *key = by_code ? code : name;
+        uint64_t h = cov_hash_str(key);
+        int c = index_find(&ix, p, by_code, key, h);
+        if (c < 0) {
+            long slot = -1 - c;
+            c = p->ncommunes++;
+            ix.slot[slot] = c;
+            cov_commune *cm = &p->c[c];
+            if (!(cm->name = cov_strdup(name)) || (by_code && !(cm->code = cov_strdup(code)))) goto oom;
+            cm->key = h;
+            cm->line = fname->line;
+            for (int l = 0; l < nlevels; l++) {
+                const cov_field *fl = cov_csv_cell(t, r, clev[l]);
+                char *v = cov_trim(fl->text);
+                if (!*v) { bad(d, t, fl, "the '%s' column is empty for commune %s", levels[l], name); continue; }
+                if ((cm->parent[l] = level_unit(&p->levels[l], v)) < 0) goto oom;
+            }
+        } else {
+            cov_commune *cm = &p->c[c];
+            if (by_code && strcmp(cm->name, name))
+                cov_diag_add(d, COV_EINPUT, path, fname->line, fname->col,
+                             cov_utf8_width(name, strlen(name)),
+                             "commune code %s is named \"%s\" here but \"%s\" on line %ld",
+                             code, name, cm->name, cm->line);
+            for (int l = 0; l < nlevels; l++) {
+                const cov_field *fl = cov_csv_cell(t, r, clev[l]);
+                const char *v = cov_trim(fl->text);
+                if (strcmp(v, p->levels[l].units[cm->parent[l]]))
+                    bad(d, t, fl, "this commune's '%s' is \"%s\" here but differs on its earlier rows",
+                        levels[l], v);
+            }
+        }
+        if (g < 0) continue;
+        if (!seen_row) {
+            seen_row = calloc((size_t)(t->nrows + 1) * (size_t)m->ngroups, sizeof *seen_row);
+            if (!seen_row) goto oom;
+        }
+        long *sr = &seen_row[(size_t)c * (size_t)m->ngroups + (size_t)g];
+        if (*sr) {
+            char prev[32];
+            snprintf(prev, sizeof prev, "%ld", *sr);
+            bad(d, t, fgrp, "duplicate row: commune and group \"%s\" were already given on line %s",
+                fgrp->text, prev);
+            continue;
+        }
+        *sr = fgrp->line;
+        p->c[c].N[g] = N;
+        p->c[c].I[g] = I;
+    }
+    if (t->nrows == 0)
+        cov_diag_add(d, COV_EINPUT, path, 0, 0, 0, "the file has a header but no rows");
+    free(seen_row);
+    free(ix.slot);
+    cov_csv_free(t);
+    if (d->n > before) { cov_population_free(p); return NULL; }
+    cov_commune *shrunk = realloc(p->c, (size_t)p->ncommunes * sizeof *p->c);
+    if (shrunk) p->c = shrunk;
+    return p;
+oom:
+    free(seen_row);
+    free(ix.slot);
+    cov_csv_free(t);
+    cov_population_free(p);
+    cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory reading the population");
+    return NULL;
+}
+
+void cov_population_free(cov_population *p)
+{
+    if (!p) return;
+    for (int c = 0; c < p->ncommunes; c++) { free(p->c[c].name); free(p->c[c].code); }
+    free(p->c);
+    for (int l = 0; l < p->nlevels; l++) {
+        for (int u = 0; u < p->levels[l].nunits; u++) free(p->levels[l].units[u]);
+        free(p->levels[l].units);
+        free(p->levels[l].name);
+    }
+    free(p->path);
+    free(p);
+}

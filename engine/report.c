@@ -1,0 +1,103 @@
+/* report.c — the readable targets table printed after a run, as leadership
+ * reads it: one line per target and unit, riskiest first. */
+#include "stats.h"
+#include "text.h"
+#include "types.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LINES_PER_TARGET 15
+
+/* Prints s padded with spaces to w characters (UTF-8 aware). */
+static void pad(FILE *f, const char *s, long w)
+{
+    fputs(s, f);
+    for (long n = cov_utf8_width(s, strlen(s)); n < w; n++) fputc(' ', f);
+}
+
+/* Plain-language reading of a probability (stated in the README). */
+static const char *verdict(double p)
+{
+    if (p >= 0.90) return "very likely";
+    if (p >= 0.66) return "likely";
+    if (p > 0.33) return "about even";
+    if (p > 0.10) return "unlikely";
+    return "very unlikely";
+}
+
+/* Thousands separated by commas: 15715 -> "15,715". */
+static void thousands(long long v, char *buf, size_t n)
+{
+    char raw[32];
+    snprintf(raw, sizeof raw, "%lld", v);
+    size_t len = strlen(raw), j = 0;
+    for (size_t i = 0; i < len && j + 2 < n; i++) {
+        buf[j++] = raw[i];
+        if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[j++] = ',';
+    }
+    buf[j] = '\0';
+}
+
+static const cov_results *sort_res;
+static int sort_t;
+static int by_probability(const void *a, const void *b)
+{
+    long ra = sort_res->ts[sort_t][*(const int *)a].reached, rb = sort_res->ts[sort_t][*(const int *)b].reached;
+    return ra < rb ? -1 : ra > rb ? 1 : *(const int *)a - *(const int *)b;
+}
+
+void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
+{
+    FILE *f = fpv;
+    char start[8];
+    cov_month_format(s->start, start);
+    fprintf(f, "covcast %s: %s — %ld replicates, seed %llu, snapshot %s, %d months\n",
+            COV_VERSION, s->name, res->replicates, (unsigned long long)s->seed, start, s->months);
+    if (s->ntargets == 0) {
+        fputs("No targets in this scenario: see trajectories.csv for the projections.\n", f);
+        return;
+    }
+    long wname = 4;
+    for (int u = 0; u < res->nunits; u++) {
+        long w = cov_utf8_width(res->unit_name[u], strlen(res->unit_name[u]));
+        if (w > wname) wname = w;
+    }
+    if (wname > 28) wname = 28;
+    fputc('\n', f);
+    pad(f, "target", 14); pad(f, "unit", wname + 2); pad(f, "threshold", 11); pad(f, "deadline", 10);
+    pad(f, "P(reached)", 12); pad(f, "95% interval", 16); pad(f, "verdict", 15);
+    pad(f, "median", 10); fputs("cards needed now\n", f);
+    int *order = malloc((size_t)res->nunits * sizeof *order);
+    if (!order) return;
+    for (int t = 0; t < s->ntargets; t++) {
+        const cov_target *tg = &s->targets[t];
+        int n = 0;
+        for (int u = 0; u < res->nunits; u++)
+            if (res->unit_level[u] == tg->level) order[n++] = u;
+        sort_res = res; sort_t = t;
+        qsort(order, (size_t)n, sizeof *order, by_probability);
+        char thr[32], dl[8];
+        snprintf(thr, sizeof thr, "%d.%02d%%%s%s", tg->threshold / 100, tg->threshold % 100,
+                 tg->group >= 0 ? " " : "", tg->group >= 0 ? s->model->g[tg->group].name : "");
+        cov_month_format(tg->deadline, dl);
+        for (int i = 0; i < n && i < MAX_LINES_PER_TARGET; i++) {
+            const cov_target_stats *ts = &res->ts[t][order[i]];
+            double p = (double)ts->reached / (double)res->replicates, lo, hi;
+            cov_wilson(ts->reached, res->replicates, &lo, &hi);
+            char buf[64], name[128];
+            snprintf(name, sizeof name, "%s", res->unit_name[order[i]]);
+            pad(f, tg->name, 14); pad(f, name, wname + 2); pad(f, thr, 11); pad(f, dl, 10);
+            snprintf(buf, sizeof buf, "%.3f", p); pad(f, buf, 12);
+            snprintf(buf, sizeof buf, "%.3f–%.3f", lo, hi); pad(f, buf, 16);
+            pad(f, verdict(p), 15);
+            snprintf(buf, sizeof buf, "%.2f%%", ts->cov_q[1]); pad(f, buf, 10);
+            thousands(ts->cards_now, buf, sizeof buf);
+            fprintf(f, "%s\n", buf);
+        }
+        if (n > MAX_LINES_PER_TARGET)
+            fprintf(f, "%-14s… and %d more units, listed in targets.csv\n", "", n - MAX_LINES_PER_TARGET);
+    }
+    free(order);
+}

@@ -1,0 +1,42 @@
+/* rng.h — keyed random streams (MODEL.md "Randomness and reproducibility").
+ * A stream is fixed by (seed, replicate, commune, group, month, purpose):
+ * never by thread or position, so results do not depend on thread count
+ * or on which other communes are in the file. */
+#ifndef COV_RNG_H
+#define COV_RNG_H
+
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+
+/* What a stream is for: part of its key. Values are fixed forever: changing
+ * one changes every result. */
+enum {
+    COV_PURPOSE_TRANSITION = 1,   /* monthly enroll and lapse draws of a cell */
+    COV_PURPOSE_GROUP_RATE = 2,   /* per-replicate rate factors of a group */
+    COV_PURPOSE_COMMUNE_RE = 3,   /* per-replicate commune random effect */
+    COV_PURPOSE_CAMPAIGN = 4      /* per-replicate campaign effect */
+};
+
+/* The generator behind every stream: xoshiro256** (Blackman and Vigna),
+ * exposed through the gsl_rng interface so GSL's samplers draw from it.
+ * gsl_rng_set(r, key) restarts it on the stream with that 64-bit key. */
+extern const gsl_rng_type *cov_rng_xoshiro;
+
+/* The 64-bit key of a stream. commune and group are hashes of their names or
+ * codes (0 where not applicable); month is absolute (year*12 + month-1). */
+/* Keys are built by chaining: cov_key_mix(cov_key_mix(h, a), b)... so a
+ * loop can reuse the prefix (seed, replicate, commune, group) and add only
+ * month and purpose. cov_stream_key is exactly that chain from COV_KEY_ROOT. */
+#define COV_KEY_ROOT 0x636f76636173742dULL  /* "covcast-" */
+static inline uint64_t cov_key_mix(uint64_t h, uint64_t v)
+{
+    uint64_t z = (h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2))) + 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+uint64_t cov_stream_key(uint64_t seed, uint64_t replicate, uint64_t commune,
+                        uint64_t group, int64_t month, uint64_t purpose);
+
+#endif

@@ -1,0 +1,327 @@
+/* simulate.c — the replicate loop (MODEL.md "One month") and the order in
+ * which statistics are taken. The only file with OpenMP pragmas.
+ *
+ * Communes are independent given a replicate's parameters, so they are
+ * processed in blocks: for each block every replicate is simulated (in
+ * parallel over replicates), the block's commune statistics are taken, and
+ * the block's buffers are reused. Parent levels keep their per-replicate
+ * integer sums for the whole run. Memory is therefore
+ * (block communes + parent units) x months x series x replicates, never
+ * communes x months x replicates. */
+#include "rng.h"
+#include "stats.h"
+#include "types.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define BLOCK_BYTES (256L << 20)   /* commune-block buffer budget */
+
+static volatile sig_atomic_t interrupted;
+void cov_interrupt(void) { interrupted = 1; }
+
+typedef struct {
+    const cov_scenario *s;
+    int H, G, S, C, K, P;          /* months, groups, series, communes, campaigns, parent units */
+    long R;
+    double *fe, *fl;               /* [R][G] replicate rate factors */
+    double *ke, *kl;               /* [R][K] replicate campaign multipliers */
+    double log1m_e[COV_MAX_GROUPS], log1m_l[COV_MAX_GROUPS];
+    int *parent_of;                /* [C][nlevels+1] parent unit indices */
+} plan;
+
+/* p_eff = 1 - (1-p)^m through the hazard, given log(1-p). */
+static inline double effective(double log1m, double m)
+{
+    if (m <= 0) return 0.0;
+    if (isinf(log1m)) return 1.0;
+    return -expm1(m * log1m);
+}
+
+static uint64_t group_key(const cov_scenario *s, int g) { return s->model->g[g].key; }
+
+/* Per-replicate draws that do not depend on the commune: standard normals
+ * are always drawn, so scenarios that differ in a spread keep common
+ * random numbers. */
+static void draw_replicate_params(plan *pl, gsl_rng *rng, long r)
+{
+    const cov_scenario *s = pl->s;
+    for (int g = 0; g < pl->G; g++) {
+        const cov_group *gr = &s->model->g[g];
+        gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, 0, gr->key, 0, COV_PURPOSE_GROUP_RATE));
+        double z1 = gsl_ran_ugaussian(rng), z2 = gsl_ran_ugaussian(rng);
+        pl->fe[r * pl->G + g] = exp(gr->enroll_sd * z1);
+        pl->fl[r * pl->G + g] = exp(gr->lapse_sd * z2);
+    }
+    for (int k = 0; k < pl->K; k++) {
+        const cov_campaign *c = &s->campaigns[k];
+        gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, c->key, 0, 0, COV_PURPOSE_CAMPAIGN));
+        double z1 = gsl_ran_ugaussian(rng), z2 = gsl_ran_ugaussian(rng);
+        pl->ke[r * pl->K + k] = c->enroll_mult * exp(c->enroll_sd * z1);
+        pl->kl[r * pl->K + k] = c->lapse_mult * exp(c->lapse_sd * z2);
+    }
+}
+
+/* Simulates commune c in replicate r; writes its series into I/N at
+ * [(m*S + s)*R + r] and adds them into the parent sums. */
+static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
+                             int64_t *I_out, int64_t *N_out, int64_t *PI, int64_t *PN)
+{
+    const cov_scenario *s = pl->s;
+    const cov_commune *cm = &s->pop->c[c];
+    const int H = pl->H, G = pl->G, S = pl->S, K = pl->K;
+    const long R = pl->R;
+    int64_t I[COV_MAX_GROUPS], N[COV_MAX_GROUPS];
+    uint64_t prefix[COV_MAX_GROUPS];
+    memcpy(I, cm->I, (size_t)G * sizeof *I);
+    memcpy(N, cm->N, (size_t)G * sizeof *N);
+
+    gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, cm->key, 0, 0, COV_PURPOSE_COMMUNE_RE));
+    double z1 = gsl_ran_ugaussian(rng), z2 = gsl_ran_ugaussian(rng);
+    double re_e = exp(s->model->commune_enroll_sd * z1), re_l = exp(s->model->commune_lapse_sd * z2);
+    uint64_t h = cov_key_mix(cov_key_mix(cov_key_mix(COV_KEY_ROOT, s->seed), (uint64_t)r), cm->key);
+    for (int g = 0; g < G; g++) prefix[g] = cov_key_mix(h, group_key(s, g));
+    const double *fe = pl->fe + r * G, *fl = pl->fl + r * G;
+    const double *ke = pl->ke + r * K, *kl = pl->kl + r * K;
+    const int *par = pl->parent_of + (long)c * (s->pop->nlevels + 1);
+
+    for (int m = 0; m <= H; m++) {
+        if (m > 0) {
+            int am = s->start + m, cal = am % 12;
+            for (int g = 0; g < G; g++) {
+                if (N[g] == 0) continue;
+                const cov_group *gr = &s->model->g[g];
+                double me = gr->seasonal_enroll[cal] * fe[g] * re_e;
+                double ml = gr->seasonal_lapse[cal] * fl[g] * re_l;
+                for (int k = 0; k < K; k++) {
+                    const cov_campaign *kc = &s->campaigns[k];
+                    if (am < kc->m0 || am > kc->m1 || !kc->groups[g]) continue;
+                    if (kc->communes && !kc->communes[c]) continue;
+                    me *= ke[k];
+                    ml *= kl[k];
+                }
+                double pe = effective(pl->log1m_e[g], me), pL = effective(pl->log1m_l[g], ml);
+                gsl_rng_set(rng, cov_key_mix(cov_key_mix(prefix[g], (uint64_t)am), COV_PURPOSE_TRANSITION));
+                int64_t U = N[g] - I[g];
+                int64_t E = (U > 0 && pe > 0) ? gsl_ran_binomial(rng, pe, (unsigned)U) : 0;
+                int64_t L = (I[g] > 0 && pL > 0) ? gsl_ran_binomial(rng, pL, (unsigned)I[g]) : 0;
+                I[g] += E - L;
+            }
+        }
+        for (int si = 0; si < S; si++) {
+            int64_t si_I = 0, si_N = 0;
+            int sg = s->series_group[si];
+            if (sg < 0) for (int g = 0; g < G; g++) { si_I += I[g]; si_N += N[g]; }
+            else { si_I = I[sg]; si_N = N[sg]; }
+            long at = ((long)m * S + si) * R + r;
+            I_out[at] = si_I;
+            N_out[at] = si_N;
+            for (int l = 0; l <= s->pop->nlevels; l++) {
+                long pat = (((long)par[l] * (H + 1) + m) * S + si) * R + r;
+                PI[pat] += si_I;
+                PN[pat] += si_N;
+            }
+        }
+    }
+}
+
+static cov_results *results_alloc(const cov_scenario *s, int P)
+{
+    cov_results *res = calloc(1, sizeof *res);
+    if (!res) return NULL;
+    const cov_population *pop = s->pop;
+    int C = pop->ncommunes, U = C + P, H = s->months;
+    res->nunits = U; res->ncommunes = C; res->months = H;
+    res->replicates = s->replicates; res->threads = s->threads;
+    res->unit_level = malloc((size_t)U * sizeof *res->unit_level);
+    res->unit_name = malloc((size_t)U * sizeof *res->unit_name);
+    res->unit_code = calloc((size_t)U, sizeof *res->unit_code);
+    res->ms = calloc((size_t)U * (size_t)(H + 1), sizeof *res->ms);
+    res->ts = calloc((size_t)s->ntargets + 1, sizeof *res->ts);
+    if (!res->unit_level || !res->unit_name || !res->unit_code || !res->ms || !res->ts) return res;
+    int u = 0;
+    for (int c = 0; c < C; c++, u++) {
+        res->unit_level[u] = COV_LEVEL_COMMUNE;
+        res->unit_name[u] = pop->c[c].name;
+        res->unit_code[u] = pop->c[c].code;
+    }
+    for (int l = 0; l < pop->nlevels; l++)
+        for (int k = 0; k < pop->levels[l].nunits; k++, u++) {
+            res->unit_level[u] = l;
+            res->unit_name[u] = pop->levels[l].units[k];
+        }
+    res->unit_level[u] = COV_LEVEL_ALL;
+    res->unit_name[u] = "all";
+    for (int t = 0; t < s->ntargets; t++) {
+        res->ts[t] = calloc((size_t)U, sizeof **res->ts);
+        if (!res->ts[t]) return res;
+        for (int v = 0; v < U; v++) {
+            if (res->unit_level[v] != s->targets[t].level) continue;
+            res->ts[t][v].first = calloc((size_t)H + 2, sizeof(long));
+        }
+    }
+    return res;
+}
+
+void cov_results_free(cov_results *r)
+{
+    if (!r) return;
+    if (r->ts)
+        for (int t = 0; r->ts[t]; t++) {
+            for (int v = 0; v < r->nunits; v++) free(r->ts[t][v].first);
+            free(r->ts[t]);
+        }
+    free(r->ts);
+    free(r->unit_level); free(r->unit_name); free(r->unit_code); free(r->ms);
+    free(r);
+}
+
+/* Statistics of one unit: its months and every target at its level. */
+static void unit_stats(const cov_scenario *s, cov_results *res, int unit,
+                       const cov_series *ser, double *scratch)
+{
+    cov_stats_months(ser, res->ms + (long)unit * (s->months + 1), scratch);
+    for (int t = 0; t < s->ntargets; t++)
+        if (res->unit_level[unit] == s->targets[t].level)
+            cov_stats_target(ser, &s->targets[t], s->targets[t].deadline - s->start,
+                             &res->ts[t][unit], scratch);
+}
+
+static long physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? pages * size : 0;
+}
+
+cov_status cov_simulate(const cov_scenario *s, cov_results **out,
+                        cov_progress_fn progress, void *arg, cov_diag *d)
+{
+    interrupted = 0;
+    *out = NULL;
+    const cov_population *pop = s->pop;
+    plan pl = { .s = s, .H = s->months, .G = s->model->ngroups, .S = s->nseries,
+                .C = pop->ncommunes, .K = s->ncampaigns, .R = s->replicates };
+    pl.P = 1;
+    for (int l = 0; l < pop->nlevels; l++) pl.P += pop->levels[l].nunits;
+    const int H = pl.H, S = pl.S, C = pl.C, P = pl.P;
+    const long R = pl.R;
+    const long per_unit = (long)(H + 1) * S * R;       /* values per unit */
+    const double parent_bytes = 2.0 * 8.0 * (double)P * (double)per_unit;
+    const double commune_bytes = 2.0 * 8.0 * (double)per_unit;
+    long phys = physical_memory();
+    if (phys > 0 && parent_bytes + commune_bytes > 0.7 * (double)phys) {
+        cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0,
+                     "this run needs about %.1f GiB of memory (%d parent units x %d months x %ld replicates) "
+                     "and this machine has %.1f GiB; use fewer replicates or months",
+                     (parent_bytes + commune_bytes) / 1073741824.0, P, H + 1, R, (double)phys / 1073741824.0);
+        return COV_ELIMIT;
+    }
+    int B = (int)fmin((double)C, fmax(1.0, (double)BLOCK_BYTES / commune_bytes));
+
+    for (int g = 0; g < pl.G; g++) {
+        pl.log1m_e[g] = log1p(-s->model->g[g].enroll);
+        pl.log1m_l[g] = log1p(-s->model->g[g].lapse);
+    }
+    int nl = pop->nlevels;
+    pl.fe = malloc((size_t)R * (size_t)pl.G * sizeof(double));
+    pl.fl = malloc((size_t)R * (size_t)pl.G * sizeof(double));
+    pl.ke = malloc((size_t)R * (size_t)(pl.K + 1) * sizeof(double));
+    pl.kl = malloc((size_t)R * (size_t)(pl.K + 1) * sizeof(double));
+    pl.parent_of = malloc((size_t)C * (size_t)(nl + 1) * sizeof(int));
+    int64_t *PI = calloc((size_t)P * (size_t)per_unit, sizeof *PI);
+    int64_t *PN = calloc((size_t)P * (size_t)per_unit, sizeof *PN);
+    int64_t *BI = malloc((size_t)B * (size_t)per_unit * sizeof *BI);
+    int64_t *BN = malloc((size_t)B * (size_t)per_unit * sizeof *BN);
+    cov_results *res = results_alloc(s, P);
+    cov_status st = COV_OK;
+    if (!pl.fe || !pl.fl || !pl.ke || !pl.kl || !pl.parent_of || !PI || !PN || !BI || !BN || !res
+        || !res->ms || !res->ts) {
+        cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory: use fewer replicates or months");
+        st = COV_ELIMIT;
+        goto done;
+    }
+    for (int c = 0; c < C; c++) {
+        int off = 0;
+        for (int l = 0; l < nl; l++) {
+            pl.parent_of[c * (nl + 1) + l] = off + pop->c[c].parent[l];
+            off += pop->levels[l].nunits;
+        }
+        pl.parent_of[c * (nl + 1) + nl] = P - 1;
+    }
+
+    int threads = s->threads > 0 ? s->threads : 1;
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#endif
+    long done_reps = 0;
+    long total_work = (long)((C + B - 1) / B) * R;
+    bool fail = false;
+#pragma omp parallel default(none) shared(pl, s, res, PI, PN, BI, BN, B, done_reps, total_work, progress, arg, fail, interrupted, cov_rng_xoshiro)
+    {
+        gsl_rng *rng = gsl_rng_alloc(cov_rng_xoshiro);
+        double *scratch = malloc((size_t)pl.R * sizeof *scratch);
+        if (!rng || !scratch) {
+#pragma omp atomic write
+            fail = true;
+        }
+#pragma omp barrier
+        if (!fail) {
+#pragma omp for schedule(static)
+            for (long r = 0; r < pl.R; r++) draw_replicate_params(&pl, rng, r);
+            for (int c0 = 0; c0 < pl.C; c0 += B) {
+                int nb = pl.C - c0 < B ? pl.C - c0 : B;
+                long per = (long)(pl.H + 1) * pl.S * pl.R;
+#pragma omp for schedule(dynamic, 16)
+                for (long r = 0; r < pl.R; r++) {
+                    if (interrupted) continue;
+                    for (int k = 0; k < nb; k++)
+                        simulate_commune(&pl, rng, c0 + k, r, BI + k * per, BN + k * per, PI, PN);
+                    long now;
+#pragma omp atomic capture
+                    now = ++done_reps;
+#ifdef _OPENMP
+                    if (progress && omp_get_thread_num() == 0 && now % 64 == 0)
+#else
+                    if (progress && now % 64 == 0)
+#endif
+                        progress((double)now / (double)total_work, arg);
+                }
+#pragma omp for schedule(dynamic, 1)
+                for (int k = 0; k < nb; k++) {
+                    cov_series ser = { BI + k * per, BN + k * per, pl.H, pl.S, pl.R };
+                    unit_stats(s, res, c0 + k, &ser, scratch);
+                }
+            }
+            long per = (long)(pl.H + 1) * pl.S * pl.R;
+#pragma omp for schedule(dynamic, 1)
+            for (int p = 0; p < pl.P; p++) {
+                cov_series ser = { PI + p * per, PN + p * per, pl.H, pl.S, pl.R };
+                unit_stats(s, res, pl.C + p, &ser, scratch);
+            }
+        }
+        free(scratch);
+        gsl_rng_free(rng);
+    }
+    if (fail) {
+        cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory for the thread workspaces");
+        st = COV_ELIMIT;
+    } else if (interrupted) {
+        st = COV_EINTR;
+    } else if (progress) {
+        progress(1.0, arg);
+    }
+done:
+    free(pl.fe); free(pl.fl); free(pl.ke); free(pl.kl); free(pl.parent_of);
+    free(PI); free(PN); free(BI); free(BN);
+    if (st == COV_OK) *out = res;
+    else cov_results_free(res);
+    return st;
+}

@@ -1,0 +1,81 @@
+/* stats.c — statistics over replicates (quantiles R type 7 through GSL,
+ * Wilson intervals, target measures). Pure functions of the series arrays;
+ * sums run in replicate order so results never depend on threads. */
+#include "stats.h"
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <string.h>
+
+static double coverage(int64_t I, int64_t N)
+{
+    return N > 0 ? 100.0 * (double)I / (double)N : 0.0;
+}
+
+void cov_stats_months(const cov_series *u, cov_month_stats *ms, double *x)
+{
+    static const double qs[5] = { 0.05, 0.25, 0.50, 0.75, 0.95 };
+    long R = u->replicates;
+    for (int m = 0; m <= u->months; m++) {
+        const int64_t *I = u->I + cov_series_at(u, m, 0), *N = u->N + cov_series_at(u, m, 0);
+        int64_t sumI = 0, sumN = 0;
+        double sumc = 0;
+        bool fixed = true;
+        for (long r = 0; r < R; r++) {
+            sumI += I[r];
+            sumN += N[r];
+            fixed = fixed && N[r] == N[0];
+            x[r] = coverage(I[r], N[r]);
+            sumc += x[r];
+        }
+        gsl_sort(x, 1, (size_t)R);
+        cov_month_stats *o = &ms[m];
+        o->pop_mean = (double)sumN / (double)R;
+        o->ins_mean = (double)sumI / (double)R;
+        o->cov_mean = sumc / (double)R;
+        o->pop_fixed = fixed;
+        for (int k = 0; k < 5; k++) o->q[k] = gsl_stats_quantile_from_sorted_data(x, 1, (size_t)R, qs[k]);
+    }
+}
+
+void cov_stats_target(const cov_series *u, const cov_target *t, int d,
+                      cov_target_stats *ts, double *x)
+{
+    long R = u->replicates;
+    int s = t->series;
+    long *first = ts->first;
+    memset(first, 0, (size_t)(u->months + 2) * sizeof *first);
+    ts->reached = ts->reached_by = 0;
+    const int64_t *I0 = u->I + cov_series_at(u, 0, s), *N0 = u->N + cov_series_at(u, 0, s);
+    ts->cards_now = cov_cards_needed(I0[0], N0[0], t->threshold);
+    const int64_t *Id = u->I + cov_series_at(u, d, s), *Nd = u->N + cov_series_at(u, d, s);
+    for (long r = 0; r < R; r++) {
+        int fm = u->months + 1;
+        for (int m = 0; m <= d; m++) {
+            long at = cov_series_at(u, m, s) + r;
+            if (cov_reached(u->I[at], u->N[at], t->threshold)) { fm = m; break; }
+        }
+        first[fm]++;
+        if (fm <= d) ts->reached_by++;
+        if (cov_reached(Id[r], Nd[r], t->threshold)) ts->reached++;
+        x[r] = coverage(Id[r], Nd[r]);
+    }
+    gsl_sort(x, 1, (size_t)R);
+    ts->cov_q[0] = gsl_stats_quantile_from_sorted_data(x, 1, (size_t)R, 0.05);
+    ts->cov_q[1] = gsl_stats_quantile_from_sorted_data(x, 1, (size_t)R, 0.50);
+    ts->cov_q[2] = gsl_stats_quantile_from_sorted_data(x, 1, (size_t)R, 0.95);
+    for (long r = 0; r < R; r++) x[r] = (double)cov_cards_needed(Id[r], Nd[r], t->threshold);
+    gsl_sort(x, 1, (size_t)R);
+    ts->shortfall_p50 = gsl_stats_quantile_from_sorted_data(x, 1, (size_t)R, 0.50);
+}
+
+void cov_wilson(long k, long n, double *lo, double *hi)
+{
+    const double z = 1.959963984540054;
+    double p = (double)k / (double)n, z2n = z * z / (double)n;
+    double centre = (p + z2n / 2) / (1 + z2n);
+    double half = z / (1 + z2n) * sqrt(p * (1 - p) / (double)n + z2n / (4.0 * (double)n));
+    *lo = fmax(0.0, centre - half);
+    *hi = fmin(1.0, centre + half);
+}

@@ -1,0 +1,27 @@
+/* text.h — small string helpers: UTF-8, trimming, lists, strict numbers,
+ * months. No I/O, no allocation except cov_strdup and cov_split. */
+#ifndef COV_TEXT_H
+#define COV_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+char *cov_strdup(const char *s);               /* NULL on out of memory */
+bool cov_utf8_valid(const char *s, size_t n, size_t *bad_at);
+long cov_utf8_width(const char *s, size_t n);  /* code points in s[0..n) */
+char *cov_trim(char *s);                       /* in place; returns s+skip */
+uint64_t cov_hash_str(const char *s);          /* FNV-1a 64, then mixed */
+
+/* Splits a list "a, b; c" on ',' and ';' into trimmed non-empty items.
+ * Returns the count; *items and each item are malloc'd; -1 on no memory. */
+int cov_split(const char *s, char ***items);
+void cov_split_free(char **items, int n);
+
+/* Strict parsers: the whole string must be the number (after trimming). */
+bool cov_parse_int64(const char *s, int64_t *out);   /* digits only, >= 0 */
+bool cov_parse_double(const char *s, double *out);   /* finite, '.' decimal */
+/* "85.2" -> 8520 hundredths of a percent; at most 2 decimals, 0..100. */
+bool cov_parse_percent100(const char *s, int32_t *out);
+
+#endif

@@ -1,0 +1,100 @@
+/* covcast.h — the public interface of the coverage-projection engine.
+ *
+ * Data flow: cov_scenario_load (scenario INI + model INI + population CSV,
+ * all validated) → cov_simulate (replicate loop, statistics) → cov_results_write
+ * (CSV and JSON files, replaced atomically). Only main() prints and exits. */
+#ifndef COVCAST_H
+#define COVCAST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define COV_VERSION "0.1.0"
+
+/* Exit statuses; the CLI returns these as process exit codes (README). */
+typedef enum {
+    COV_OK = 0,
+    COV_EINTERNAL = 1, /* a bug: please report */
+    COV_EUSAGE = 2,    /* bad command line */
+    COV_EINPUT = 3,    /* bad input file: population, model or scenario */
+    COV_EIO = 4,       /* a file could not be read or written */
+    COV_ELIMIT = 5,    /* the run is beyond a stated limit (memory, size) */
+    COV_EINTR = 130    /* interrupted (SIGINT/SIGTERM); nothing was written */
+} cov_status;
+
+/* Diagnostics: errors collected in compiler form, file:line:col. line and
+ * col are 1-based; 0 means "not known" (the message is about the whole file).
+ * col counts characters (UTF-8 code points), len is the caret's width. */
+#define COV_DIAG_MAX 20
+typedef struct {
+    char file[512];
+    long line, col, len;
+    char msg[768];
+} cov_diag_entry;
+
+typedef struct {
+    int n;        /* entries recorded (at most COV_DIAG_MAX) */
+    int dropped;  /* further errors not recorded */
+    cov_status status;
+    cov_diag_entry e[COV_DIAG_MAX];
+} cov_diag;
+
+void cov_diag_init(cov_diag *d);
+/* Records an error; the first error's status is kept. printf-style. */
+void cov_diag_add(cov_diag *d, cov_status st, const char *file, long line,
+                  long col, long len, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* Prints every entry to fp, each with the offending line and a caret. */
+void cov_diag_print(const cov_diag *d, void *fp);
+
+/* Opaque types. */
+typedef struct cov_scenario cov_scenario;
+typedef struct cov_results cov_results;
+
+/* Command-line settings that override the scenario's [run] section.
+ * A field left at its "unset" value (0, NULL, -1) keeps the file's value. */
+typedef struct {
+    long replicates;     /* 0: unset */
+    int64_t seed;        /* -1: unset */
+    int threads;         /* 0: unset (then all cores) */
+    int months;          /* 0: unset */
+    const char *out;     /* NULL: unset */
+} cov_overrides;
+
+/* Loads and validates a scenario, its model and its population. Paths in
+ * the scenario are relative to the scenario file. Returns NULL and fills d
+ * on any error; nothing is written anywhere. ov may be NULL. */
+cov_scenario *cov_scenario_load(const char *path, const cov_overrides *ov,
+                                cov_diag *d);
+void cov_scenario_free(cov_scenario *s); /* accepts NULL */
+
+/* Settings a caller may read back after loading. */
+const char *cov_scenario_name(const cov_scenario *s);
+const char *cov_scenario_out(const cov_scenario *s);
+long cov_scenario_replicates(const cov_scenario *s);
+int cov_scenario_threads(const cov_scenario *s);
+
+/* Progress callback: done out of total work units; called from one thread. */
+typedef void (*cov_progress_fn)(double fraction, void *arg);
+
+/* Runs every replicate and computes the statistics. *out receives a results
+ * object the caller frees. Returns COV_OK, COV_ENOMEM-class COV_ELIMIT with
+ * d filled when the run would not fit in memory, or COV_EINTR when
+ * cov_interrupt() was called. */
+cov_status cov_simulate(const cov_scenario *s, cov_results **out,
+                        cov_progress_fn progress, void *arg, cov_diag *d);
+void cov_results_free(cov_results *r); /* accepts NULL */
+
+/* Asks a running cov_simulate to stop (async-signal-safe). */
+void cov_interrupt(void);
+
+/* Writes trajectories.csv, targets.csv and run.json into the output folder
+ * named by the scenario: first into a temporary folder beside it, then
+ * swapped into place; on any error the earlier folder is left as it was. */
+cov_status cov_results_write(const cov_results *r, const cov_scenario *s,
+                             double wall_seconds, cov_diag *d);
+
+/* Prints the readable targets table (stdout in the CLI). */
+void cov_results_print(const cov_results *r, const cov_scenario *s, void *fp);
+
+#endif
