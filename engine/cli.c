@@ -59,6 +59,8 @@ static const char *RUN_HELP =
 "  -m, --months N       months to project after the snapshot month\n"
 "  -o, --out DIR        output folder (default: results/SCENARIO-NAME)\n"
 "  -q, --quiet          no progress and no table\n"
+"      --keep-replicates  also write replicates.csv: every replicate's\n"
+"                       population and insured per unit and month (small runs)\n"
 "  -h, --help           this text\n"
 "\n"
 "Monte Carlo error: a probability from R replicates is uncertain by about\n"
@@ -103,6 +105,7 @@ static int cmd_run(int argc, char **argv)
         { "months", required_argument, NULL, 'm' },
         { "out", required_argument, NULL, 'o' },
         { "quiet", no_argument, NULL, 'q' },
+        { "keep-replicates", no_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -119,6 +122,7 @@ static int cmd_run(int argc, char **argv)
         case 'm': if (!flag_int("--months", optarg, 1, 1200, &v)) return COV_EUSAGE; ov.months = (int)v; break;
         case 'o': ov.out = optarg; break;
         case 'q': quiet = true; break;
+        case 'k': ov.keep_replicates = 1; break;
         case 'h': printf(RUN_HELP); return COV_OK;
         default:
             fputs("Try 'covcast run --help'.\n", stderr);

@@ -91,6 +91,25 @@ static void write_targets(FILE *f, const cov_results *res, const cov_scenario *s
     }
 }
 
+/* Every replicate's trajectory (only with --keep-replicates). */
+static void write_replicates(FILE *f, const cov_results *res, const cov_scenario *s)
+{
+    fputs("level,unit,replicate,month,population,insured,unit_code\n", f);
+    long R = res->replicates, per = (long)(res->months + 1) * R;
+    for (int u = 0; u < res->nunits; u++)
+        for (long r = 0; r < R; r++)
+            for (int m = 0; m <= res->months; m++) {
+                char mon[8];
+                cov_month_format(s->start + m, mon);
+                put_text(f, level_name(s, res->unit_level[u]), true);
+                put_text(f, res->unit_name[u], false);
+                fprintf(f, ",%ld,%s,%lld,%lld", r + 1, mon, (long long)res->rep_N[u * per + m * R + r],
+                        (long long)res->rep_I[u * per + m * R + r]);
+                put_text(f, res->unit_code[u], false);
+                fputc('\n', f);
+            }
+}
+
 static bool sha256_file(const char *path, char hex[65])
 {
     FILE *f = fopen(path, "rb");
@@ -218,7 +237,8 @@ cov_status cov_results_write(const cov_results *res, const cov_scenario *s, doub
     chmod(tmp, 0755);
     bool ok = write_file(tmp, "trajectories.csv", write_trajectories, res, s, wall, d)
            && write_file(tmp, "targets.csv", write_targets, res, s, wall, d)
-           && write_file(tmp, "run.json", NULL, res, s, wall, d);
+           && write_file(tmp, "run.json", NULL, res, s, wall, d)
+           && (!res->rep_I || write_file(tmp, "replicates.csv", write_replicates, res, s, wall, d));
     if (!ok) { remove_tree(tmp); return COV_EIO; }
     if (lstat(out, &st) == 0) {
         if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE) != 0) {

@@ -253,6 +253,7 @@ cov_scenario *cov_scenario_load(const char *path, const cov_overrides *ov, cov_d
         if (ov->threads > 0) s->threads = ov->threads;
         if (ov->months > 0) s->months = ov->months;
         if (ov->out) { free(s->out); s->out = cov_strdup(ov->out); }
+        s->keep_replicates = ov->keep_replicates != 0;
     }
     if (s->threads <= 0) {
 #ifdef _OPENMP

@@ -180,6 +180,7 @@ void cov_results_free(cov_results *r)
             free(r->ts[t]);
         }
     free(r->ts);
+    free(r->rep_I); free(r->rep_N);
     free(r->unit_level); free(r->unit_name); free(r->unit_code); free(r->ms);
     free(r);
 }
@@ -189,6 +190,13 @@ static void unit_stats(const cov_scenario *s, cov_results *res, int unit,
                        const cov_series *ser, double *scratch)
 {
     cov_stats_months(ser, res->ms + (long)unit * (s->months + 1), scratch);
+    if (res->rep_I) {
+        long R = ser->replicates, per = (long)(s->months + 1) * R;
+        for (int m = 0; m <= s->months; m++) {
+            memcpy(res->rep_I + unit * per + m * R, ser->I + cov_series_at(ser, m, 0), (size_t)R * sizeof(int64_t));
+            memcpy(res->rep_N + unit * per + m * R, ser->N + cov_series_at(ser, m, 0), (size_t)R * sizeof(int64_t));
+        }
+    }
     for (int t = 0; t < s->ntargets; t++)
         if (res->unit_level[unit] == s->targets[t].level)
             cov_stats_target(ser, &s->targets[t], s->targets[t].deadline - s->start,
@@ -242,6 +250,23 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     int64_t *BN = malloc((size_t)B * (size_t)per_unit * sizeof *BN);
     cov_results *res = results_alloc(s, P);
     cov_status st = COV_OK;
+    if (res && s->keep_replicates) {
+        double bytes = 16.0 * (double)(C + P) * (double)(H + 1) * (double)R;
+        if (bytes > (double)(1L << 30)) {
+            cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0,
+                         "--keep-replicates would need %.1f GiB (limit 1 GiB): use fewer replicates or months",
+                         bytes / 1073741824.0);
+            st = COV_ELIMIT;
+            goto done;
+        }
+        res->rep_I = malloc((size_t)bytes / 2);
+        res->rep_N = malloc((size_t)bytes / 2);
+        if (!res->rep_I || !res->rep_N) {
+            cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory for --keep-replicates");
+            st = COV_ELIMIT;
+            goto done;
+        }
+    }
     if (!pl.fe || !pl.fl || !pl.ke || !pl.kl || !pl.parent_of || !PI || !PN || !BI || !BN || !res
         || !res->ms || !res->ts) {
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory: use fewer replicates or months");

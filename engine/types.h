@@ -88,6 +88,7 @@ struct cov_scenario {
     long replicates;
     uint64_t seed;
     int threads;
+    bool keep_replicates;        /* keep every replicate's series 0 in the results */
     int ntargets;
     cov_target *targets;
     int ncampaigns;
@@ -122,6 +123,7 @@ struct cov_results {
     const char **unit_code;
     cov_month_stats *ms;         /* [nunits][H+1] */
     cov_target_stats **ts;       /* [ntargets][nunits], NULL where not of its level */
+    int64_t *rep_I, *rep_N;      /* optional [nunits][H+1][R]: every replicate, all groups */
 };
 
 /* Absolute months: "2018-05" <-> 2018*12 + 4. */

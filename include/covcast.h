@@ -59,6 +59,7 @@ typedef struct {
     int threads;         /* 0: unset (then all cores) */
     int months;          /* 0: unset */
     const char *out;     /* NULL: unset */
+    int keep_replicates; /* 1: also write every replicate (replicates.csv) */
 } cov_overrides;
 
 /* Loads and validates a scenario, its model and its population. Paths in

@@ -1,0 +1,212 @@
+/* test_engine.c — whole-engine properties of MODEL.md: thread-count
+ * independent bytes, keyed streams (removing a commune, common random
+ * numbers), parent levels that add up in every replicate, and the source
+ * documents' figures. */
+#include "testutil.h"
+#include "stats.h"
+
+#define NAM_TRUC_CSV "../../scenarios/data/nam-truc-2018.csv"
+#define MODEL "../../models/bhyt.ini"
+
+static const char *SCENARIO_HEAD =
+    "[run]\nmodel = " MODEL "\nlevels = district, province\nstart = 2018-05\nmonths = 8\n"
+    "replicates = 400\nseed = 99\n"
+    "[target.year-end]\nlevel = district\nthreshold = 85.2\ndeadline = 2018-12\n"
+    "[target.early-2019]\nlevel = district\nthreshold = 91\ndeadline = 2018-12\n"
+    "[target.ntm]\nlevel = commune\nthreshold = 85\ndeadline = 2018-12\n"
+    "[target.students]\nlevel = commune\nthreshold = 95\ndeadline = 2018-10\ngroup = students\n";
+
+/* Writes a scenario in tests/tmp using the given population file. */
+static void write_scenario(const char *path, const char *population, const char *extra)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "[run]\npopulation = %s\n%s%s", population,
+             SCENARIO_HEAD + strlen("[run]\n"), extra ? extra : "");
+    write_text(path, text);
+}
+
+static void test_threads_give_identical_bytes(void **st)
+{
+    (void)st;
+    write_scenario(TMP "/threads.ini", NAM_TRUC_CSV,
+                   "[campaign.peak]\nmonths = 2018-06..2018-07\ncommunes = Đồng Sơn; Nam Thái\n"
+                   "enroll_multiplier = 2\nenroll_multiplier_sd = 0.3\n");
+    const char *outs[2] = { TMP "/threads-1", TMP "/threads-2" };
+    for (int k = 0; k < 2; k++) {
+        cov_overrides ov = { .seed = -1, .threads = k + 1, .out = outs[k] };
+        cov_scenario *s;
+        cov_results *r = run_scenario(TMP "/threads.ini", &ov, &s);
+        cov_diag d;
+        cov_diag_init(&d);
+        assert_int_equal(cov_results_write(r, s, 0.0, &d), COV_OK);
+        cov_results_free(r);
+        cov_scenario_free(s);
+    }
+    const char *files[2] = { "trajectories.csv", "targets.csv" };
+    for (int f = 0; f < 2; f++) {
+        char a[256], b[256];
+        snprintf(a, sizeof a, "%s/%s", outs[0], files[f]);
+        snprintf(b, sizeof b, "%s/%s", outs[1], files[f]);
+        char *x = slurp(a), *y = slurp(b);
+        assert_non_null(x);
+        assert_non_null(y);
+        assert_true(strlen(x) > 1000);
+        assert_string_equal(x, y);
+        free(x); free(y);
+    }
+}
+
+/* Removing a commune from the file leaves every other commune's results
+ * unchanged: streams are keyed by commune, not by position. */
+static void test_removing_a_commune_changes_no_other(void **st)
+{
+    (void)st;
+    char *full = slurp("scenarios/data/nam-truc-2018.csv");
+    assert_non_null(full);
+    FILE *f = fopen(TMP "/without-nam-thai.csv", "w");
+    assert_non_null(f);
+    for (char *line = strtok(full, "\n"); line; line = strtok(NULL, "\n"))
+        if (strncmp(line, "Nam Thái,", strlen("Nam Thái,"))) fprintf(f, "%s\n", line);
+    fclose(f);
+    free(full);
+    const char *camp = "[campaign.peak]\nmonths = 2018-06\ncommunes = Đồng Sơn\nenroll_multiplier = 3\n";
+    write_scenario(TMP "/full.ini", NAM_TRUC_CSV, camp);
+    write_scenario(TMP "/less.ini", "without-nam-thai.csv", camp);
+    cov_scenario *s1, *s2;
+    cov_results *a = run_scenario(TMP "/full.ini", NULL, &s1);
+    cov_results *b = run_scenario(TMP "/less.ini", NULL, &s2);
+    assert_int_equal(a->ncommunes, 20);
+    assert_int_equal(b->ncommunes, 19);
+    int H = a->months, compared = 0;
+    for (int ub = 0; ub < b->ncommunes; ub++) {
+        int ua = unit_index(a, COV_LEVEL_COMMUNE, b->unit_name[ub]);
+        assert_memory_equal(&a->ms[ua * (H + 1)], &b->ms[ub * (H + 1)], (size_t)(H + 1) * sizeof(cov_month_stats));
+        for (int t = 2; t < 4; t++) {
+            assert_int_equal(a->ts[t][ua].reached, b->ts[t][ub].reached);
+            assert_int_equal(a->ts[t][ua].reached_by, b->ts[t][ub].reached_by);
+            assert_true(a->ts[t][ua].cov_q[1] == b->ts[t][ub].cov_q[1]);
+        }
+        compared++;
+    }
+    assert_int_equal(compared, 19);
+    /* ... while the district, which lost a commune, did change. */
+    int da = unit_index(a, 0, "Huyện Nam Trực"), db = unit_index(b, 0, "Huyện Nam Trực");
+    assert_true(a->ms[da * (H + 1)].pop_mean != b->ms[db * (H + 1)].pop_mean);
+    cov_results_free(a); cov_results_free(b);
+    cov_scenario_free(s1); cov_scenario_free(s2);
+}
+
+/* Two scenarios with the same seed share random numbers wherever they
+ * agree: a campaign in one commune changes that commune only. */
+static void test_common_random_numbers(void **st)
+{
+    (void)st;
+    write_scenario(TMP "/base.ini", NAM_TRUC_CSV, NULL);
+    write_scenario(TMP "/camp.ini", NAM_TRUC_CSV,
+                   "[campaign.peak]\nmonths = 2018-06..2018-08\ncommunes = Hồng Quang\n"
+                   "groups = household\nenroll_multiplier = 3\nenroll_multiplier_sd = 0.2\n");
+    cov_scenario *s1, *s2;
+    cov_results *a = run_scenario(TMP "/base.ini", NULL, &s1);
+    cov_results *b = run_scenario(TMP "/camp.ini", NULL, &s2);
+    int H = a->months, hq = unit_index(a, COV_LEVEL_COMMUNE, "Hồng Quang");
+    for (int u = 0; u < a->ncommunes; u++) {
+        int same = !memcmp(&a->ms[u * (H + 1)], &b->ms[u * (H + 1)], (size_t)(H + 1) * sizeof(cov_month_stats));
+        if (u == hq) assert_false(same);
+        else assert_true(same);
+    }
+    /* The campaign raised Hồng Quang's mean coverage at the horizon. */
+    assert_true(b->ms[hq * (H + 1) + H].cov_mean > a->ms[hq * (H + 1) + H].cov_mean);
+    cov_results_free(a); cov_results_free(b);
+    cov_scenario_free(s1); cov_scenario_free(s2);
+}
+
+/* A district's population and insured are the sums of its communes' in
+ * every replicate and month; "all" likewise. */
+static void test_parent_levels_add_up(void **st)
+{
+    (void)st;
+    write_scenario(TMP "/sums.ini", NAM_TRUC_CSV,
+                   "[campaign.peak]\nmonths = 2018-06\nenroll_multiplier = 2\nenroll_multiplier_sd = 0.5\n");
+    cov_overrides ov = { .seed = -1, .replicates = 50, .keep_replicates = 1 };
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/sums.ini", &ov, &s);
+    long R = r->replicates, per = (long)(r->months + 1) * R;
+    int dist = unit_index(r, 0, "Huyện Nam Trực"), prov = unit_index(r, 1, "Tỉnh Nam Định");
+    int all = unit_index(r, COV_LEVEL_ALL, "all");
+    long checked = 0;
+    for (int m = 0; m <= r->months; m++)
+        for (long k = 0; k < R; k++) {
+            int64_t sI = 0, sN = 0;
+            for (int c = 0; c < r->ncommunes; c++) {
+                sI += r->rep_I[c * per + m * R + k];
+                sN += r->rep_N[c * per + m * R + k];
+            }
+            for (int p = 0; p < 3; p++) {
+                int u = p == 0 ? dist : p == 1 ? prov : all;
+                assert_int_equal(r->rep_I[u * per + m * R + k], sI);
+                assert_int_equal(r->rep_N[u * per + m * R + k], sN);
+            }
+            checked++;
+        }
+    assert_int_equal(checked, (r->months + 1) * R);
+    /* Replicates differ from one another (the check is not vacuous). */
+    assert_true(r->rep_I[dist * per + r->months * R] != r->rep_I[dist * per + r->months * R + 1]
+                || r->rep_I[dist * per + r->months * R + 1] != r->rep_I[dist * per + r->months * R + 2]);
+    cov_results_free(r);
+    cov_scenario_free(s);
+}
+
+/* The source's card gap (document 674-CV/HU): 193,766 people with 160,613
+ * insured (82.89%) need 4,476 cards for 85.2% and 15,715 for 91%. */
+static void test_card_gap_of_the_source(void **st)
+{
+    (void)st;
+    assert_int_equal(cov_cards_needed(160613, 193766, 8520), 4476);
+    assert_int_equal(cov_cards_needed(160613, 193766, 9100), 15715);
+    assert_int_equal(cov_cards_needed(193766, 193766, 9100), 0);
+    write_scenario(TMP "/gap.ini", NAM_TRUC_CSV, NULL);
+    cov_overrides ov = { .seed = -1, .replicates = 20 };
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/gap.ini", &ov, &s);
+    int dist = unit_index(r, 0, "Huyện Nam Trực");
+    assert_int_equal(r->ts[0][dist].cards_now, 4476);
+    assert_int_equal(r->ts[1][dist].cards_now, 15715);
+    assert_true(r->ms[dist * (r->months + 1)].pop_mean == 193766.0);
+    assert_true(r->ms[dist * (r->months + 1)].ins_mean == 160613.0);
+    assert_true(fabs(r->ms[dist * (r->months + 1)].q[2] - 82.89) < 0.005);
+    cov_results_free(r);
+    cov_scenario_free(s);
+}
+
+/* Yên Thế, 30 Sep 2017: 95,026 insured of 100,249 people = 94.8%. */
+static void test_yen_the_coverage(void **st)
+{
+    (void)st;
+    write_text(TMP "/yen-the.csv", "commune,district,group,population,insured\n"
+               "Cầu Gồ,Huyện Yên Thế,household,50000,45000\nBố Hạ,Huyện Yên Thế,household,50249,50026\n");
+    write_text(TMP "/yen-the-model.ini", "[group.household]\nenroll = 0.01\nlapse = 0.01\n");
+    write_text(TMP "/yen-the.ini", "[run]\npopulation = yen-the.csv\nmodel = yen-the-model.ini\n"
+               "levels = district\nstart = 2017-09\nmonths = 3\nreplicates = 10\n"
+               "[target.plan]\nlevel = district\nthreshold = 98\ndeadline = 2017-12\n");
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/yen-the.ini", NULL, &s);
+    int dist = unit_index(r, 0, "Huyện Yên Thế");
+    assert_true(fabs(r->ms[dist * 4].q[2] - 100.0 * 95026 / 100249) < 1e-9);
+    assert_int_equal(r->ts[0][dist].cards_now, cov_cards_needed(95026, 100249, 9800));
+    assert_int_equal(r->ts[0][dist].cards_now, 3219);  /* ceil(98,244.02 - 95,026) */
+    cov_results_free(r);
+    cov_scenario_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_threads_give_identical_bytes),
+        cmocka_unit_test(test_removing_a_commune_changes_no_other),
+        cmocka_unit_test(test_common_random_numbers),
+        cmocka_unit_test(test_parent_levels_add_up),
+        cmocka_unit_test(test_card_gap_of_the_source),
+        cmocka_unit_test(test_yen_the_coverage),
+    };
+    return cmocka_run_group_tests_name("engine properties", tests, NULL, NULL);
+}
