@@ -50,9 +50,10 @@ static void on_field(void *s, size_t n, void *arg)
     if (r->nrow == 0) r->rec_line = r->fline;
     size_t bad;
     if (!cov_utf8_valid(s ? s : "", s ? n : 0, &bad)) {
-        cov_diag_add(r->d, COV_EINPUT, r->path, r->fline, r->fcol, 1,
-                     "this field is not valid UTF-8 (byte %zu of the field); "
-                     "save the file as UTF-8 (in Excel: \"CSV UTF-8\")", bad + 1);
+        cov_diag_add(r->d, COV_EINPUT, r->path, r->fline, r->fcol + cov_utf8_width(s, bad), 1,
+                     "this is not UTF-8 text (byte 0x%02X); the file was probably saved as "
+                     "Windows-1258 or another code page: save it as UTF-8 (in Excel: \"CSV UTF-8\")",
+                     ((const unsigned char *)s)[bad]);
         r->failed = true;
         return;
     }
@@ -162,7 +163,7 @@ cov_csv *cov_csv_read(const char *path, cov_diag *d)
         cov_diag_add(d, COV_EINPUT, path, 0, 0, 0, "the file is empty: a header row is expected");
         r.failed = true;
     }
-    if (r.failed || d->n > 0) {
+    if (r.failed) {
         cov_csv_free(t);
         return NULL;
     }

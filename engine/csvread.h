@@ -20,7 +20,9 @@ typedef struct {
 
 /* Reads path: UTF-8 with or without BOM, LF or CRLF, quoted fields, a header
  * row; every data row must have as many fields as the header. Returns NULL
- * with errors in d (file, line, column) on failure. */
+ * with errors in d (file, line, column) when the file cannot be read as CSV;
+ * a row with the wrong number of fields is reported in d and left out, and
+ * the table is still returned so the caller can report its other errors. */
 cov_csv *cov_csv_read(const char *path, cov_diag *d);
 void cov_csv_free(cov_csv *t);
 

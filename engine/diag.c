@@ -63,7 +63,8 @@ void cov_diag_print(const cov_diag *d, void *fpv)
         char *text = read_line(e->file, e->line);
         if (!text) continue;
         size_t bad;
-        if (cov_utf8_valid(text, strlen(text), &bad)) {
+        while (!cov_utf8_valid(text, strlen(text), &bad)) text[bad] = '?';  /* show, do not garble */
+        {
             fprintf(fp, "    %s\n", text);
             if (e->col > 0) {
                 fputs("    ", fp);

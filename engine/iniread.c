@@ -49,6 +49,22 @@ static char *reader(char *str, int num, void *stream)
         c->failed = true;
     }
     if (c->failed) { str[0] = '\0'; return str; }
+    const char *p = c->raw + strspn(c->raw, " \t");
+    const char *end = strchr(p, ']');
+    if (*p == '[' && end) {                 /* remember where each section starts */
+        struct cov_ini_section *ns = realloc(c->ini->sec, (size_t)(c->ini->nsec + 1) * sizeof *ns);
+        char *name = malloc((size_t)(end - p));
+        if (ns && name) {
+            memcpy(name, p + 1, (size_t)(end - p - 1));
+            name[end - p - 1] = '\0';
+            c->ini->sec = ns;
+            c->ini->sec[c->ini->nsec].name = name;
+            c->ini->sec[c->ini->nsec++].line = c->line;
+        } else {
+            if (ns) c->ini->sec = ns;
+            free(name);
+        }
+    }
     memcpy(str, c->raw, (size_t)n + 1);
     return str;
 }
@@ -154,6 +170,15 @@ void cov_ini_free(cov_ini *ini)
         free(ini->e[i].section); free(ini->e[i].key); free(ini->e[i].value);
     }
     free(ini->e);
+    for (int i = 0; i < ini->nsec; i++) free(ini->sec[i].name);
+    free(ini->sec);
     free(ini->path);
     free(ini);
+}
+
+long cov_ini_section_line(const cov_ini *ini, const char *section)
+{
+    for (int i = 0; i < ini->nsec; i++)
+        if (!strcmp(ini->sec[i].name, section)) return ini->sec[i].line;
+    return 0;
 }

@@ -19,7 +19,12 @@ typedef struct {
     char *path;
     int n;
     cov_ini_entry *e;
+    int nsec;
+    struct cov_ini_section { char *name; long line; } *sec; /* [section] headers */
 } cov_ini;
+
+/* Line of the [section] header, or 0. */
+long cov_ini_section_line(const cov_ini *ini, const char *section);
 
 /* Reads path; duplicate keys in a section, lines too long for libinih and
  * invalid UTF-8 are errors. NULL with d filled on failure. */

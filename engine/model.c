@@ -42,9 +42,17 @@ void cov_ini_unused(const cov_ini *ini, const char *kind, const char *allowed, c
         if (e->used) continue;
         size_t k = strlen(kind);
         if (strncmp(e->section, kind, k) != 0) continue;
+        char **keys, hint[96] = "";
+        int n = cov_split(allowed, &keys);
+        for (int j = 0; j < n; j++)
+            if (cov_edit_distance(e->key, keys[j]) <= 2) {
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", keys[j]);
+                break;
+            }
+        if (n >= 0) cov_split_free(keys, n);
         cov_diag_add(d, COV_EINPUT, COV_AT_KEY(ini, e),
-                     "unknown key '%s' in [%s]; the keys here are: %s",
-                     e->key, e->section, allowed);
+                     "unknown key '%s' in [%s]%s; the keys here are: %s",
+                     e->key, e->section, hint, allowed);
     }
 }
 
@@ -109,7 +117,8 @@ cov_model *cov_model_load(const char *path, cov_diag *d)
                 gr->key = cov_hash_str(gname);
                 gr->enroll = gr->lapse = 0;
                 for (int k = 0; k < 12; k++) gr->seasonal_enroll[k] = gr->seasonal_lapse[k] = 1.0;
-                first_line[g] = e->line;
+                first_line[g] = cov_ini_section_line(ini, e->section);
+                if (!first_line[g]) first_line[g] = e->line;
             }
             cov_group *gr = &m->g[g];
             if (!strcmp(e->key, "enroll")) { seen_enroll[g] = cov_ini_prob(ini, e, &gr->enroll, d); }

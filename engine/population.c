@@ -46,6 +46,7 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
     int before = d->n;
     cov_csv *t = cov_csv_read(path, d);
     if (!t) return NULL;
+    int shape_errors = d->n;
     int ccom = cov_csv_column(t, "commune"), cgrp = cov_csv_column(t, "group");
     int cpop = cov_csv_column(t, "population"), cins = cov_csv_column(t, "insured");
     int ccode = cov_csv_column(t, "commune_code");
@@ -71,7 +72,7 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
                 cov_diag_add(d, COV_EINPUT, path, t->header[j].line, t->header[j].col,
                              cov_utf8_width(t->header[j].text, strlen(t->header[j].text)),
                              "column '%s' appears twice in the header", t->header[j].text);
-    if (d->n > before) { cov_csv_free(t); return NULL; }
+    if (d->n > shape_errors) { cov_csv_free(t); return NULL; }
 
     cov_population *p = calloc(1, sizeof *p);
     index_t ix = { .cap = 2 * t->nrows + 17 };
@@ -106,14 +107,18 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
         }
         int64_t N = 0, I = 0;
         bool okN = cov_parse_int64(fpop->text, &N), okI = cov_parse_int64(fins->text, &I);
-        if (!okN)
+        if (!okN && !*cov_trim(fpop->text))
+            bad(d, t, fpop, "population is empty: give the number of people%s%s", "", "");
+        else if (!okN)
             bad(d, t, fpop, "population must be a whole number of people, 0 or more, got \"%s\"%s", fpop->text, "");
         else if (N > COV_MAX_CELL_POPULATION) {
             cov_diag_add(d, COV_ELIMIT, path, fpop->line, fpop->col, (long)strlen(fpop->text),
                          "population %s is beyond the limit of %lld people in one commune and group",
                          fpop->text, (long long)COV_MAX_CELL_POPULATION);
         }
-        if (!okI)
+        if (!okI && !*cov_trim(fins->text))
+            bad(d, t, fins, "insured is empty: give the number of people holding a valid card%s%s", "", "");
+        else if (!okI)
             bad(d, t, fins, "insured must be a whole number of people, 0 or more, got \"%s\"%s", fins->text, "");
         else if (okN && I > N)
             cov_diag_add(d, COV_EINPUT, path, fins->line, fins->col, (long)cov_utf8_width(fins->text, strlen(fins->text)),

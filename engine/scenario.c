@@ -47,9 +47,10 @@ static cov_ini_entry *find(cov_ini *ini, const char *section, const char *key)
 
 static long section_line(const cov_ini *ini, const char *section)
 {
-    for (int i = 0; i < ini->n; i++)
-        if (!strcmp(ini->e[i].section, section)) return ini->e[i].line;
-    return 0;
+    long l = cov_ini_section_line(ini, section);
+    for (int i = 0; i < ini->n && !l; i++)
+        if (!strcmp(ini->e[i].section, section)) l = ini->e[i].line;
+    return l;
 }
 
 static bool month_value(cov_ini *ini, cov_ini_entry *e, int *out, cov_diag *d)
@@ -76,6 +77,29 @@ static int commune_lookup(const cov_population *p, const char *k)
     for (int c = 0; c < p->ncommunes; c++)
         if ((p->c[c].code && !strcmp(p->c[c].code, k)) || !strcmp(p->c[c].name, k)) return c;
     return -1;
+}
+
+/* Suggests communes whose names are close to k: equal once diacritics are
+ * removed ("Dong Son" and "Đồng Sơn"), or a small typo apart. */
+static void nearest_communes(const cov_population *p, const char *k, char *out, size_t n)
+{
+    char fk[256], fc[256];
+    cov_fold(k, fk, sizeof fk);
+    int found = 0;
+    for (int pass = 0; pass < 2 && !found; pass++)
+        for (int c = 0; c < p->ncommunes && found < 3; c++) {
+            cov_fold(p->c[c].name, fc, sizeof fc);
+            bool close = pass == 0 ? !strcmp(fk, fc) : cov_edit_distance(fk, fc) <= 2;
+            if (!close) continue;
+            size_t l = strlen(out);
+            snprintf(out + l, n - l, "%s\"%s\"", found ? " or " : pass == 0
+                     ? "; it differs only in diacritics from " : "; did you mean ", p->c[c].name);
+            found++;
+        }
+    if (found) {
+        size_t l = strlen(out);
+        snprintf(out + l, n - l, " (names must match the population file exactly)");
+    }
 }
 
 static void parse_target(cov_scenario *s, cov_ini *ini, const char *sec, cov_target *t, cov_diag *d)
@@ -168,14 +192,11 @@ static void parse_campaign(cov_scenario *s, cov_ini *ini, const char *sec, cov_c
             int c = commune_lookup(s->pop, items[i]);
             if (c >= 0) { k->communes[c] = true; continue; }
             char near[512] = "";
-            for (int cc = 0; cc < s->pop->ncommunes && strlen(near) < 400; cc++)
-                if (strcasestr(s->pop->c[cc].name, items[i]) || strcasestr(items[i], s->pop->c[cc].name)) {
-                    strcat(near, strlen(near) ? ", " : "; did you mean ");
-                    strncat(near, s->pop->c[cc].name, 100);
-                }
-            cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
-                         "unknown commune \"%s\" (names must match the population file %s exactly, "
-                         "with diacritics)%s", items[i], s->population_path, near);
+            nearest_communes(s->pop, items[i], near, sizeof near);
+            const char *at = strstr(e->value, items[i]);
+            long col = e->vcol + (at ? cov_utf8_width(e->value, (size_t)(at - e->value)) : 0);
+            cov_diag_add(d, COV_EINPUT, ini->path, e->line, col, cov_utf8_width(items[i], strlen(items[i])),
+                         "unknown commune \"%s\" in %s%s", items[i], s->population_path, near);
         }
         if (n >= 0) cov_split_free(items, n);
     }

@@ -24,4 +24,11 @@ bool cov_parse_double(const char *s, double *out);   /* finite, '.' decimal */
 /* "85.2" -> 8520 hundredths of a percent; at most 2 decimals, 0..100. */
 bool cov_parse_percent100(const char *s, int32_t *out);
 
+/* Folds s for "is this close?" comparisons: lower case, diacritics removed
+ * (Đồng Sơn and dong son fold alike; NFC and NFD forms too). Never use the
+ * folded form as an identity: names must match exactly. */
+void cov_fold(const char *s, char *out, size_t n);
+/* Levenshtein distance in bytes (99 for strings over 63 bytes). */
+int cov_edit_distance(const char *a, const char *b);
+
 #endif
