@@ -2,24 +2,26 @@
 # missing (Debian packages, as root) before building.
 
 CC      ?= cc
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
+OPT     ?= -O2 -g
+SAN     ?=
+CFLAGS  += $(OPT) $(SAN) -std=gnu11 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-sign-conversion -fopenmp -MMD -MP -Iinclude -Iengine
 LDLIBS  += -lgsl -lgslcblas -lcsv -linih -lnettle -lm
-LDFLAGS += -fopenmp
+LDFLAGS += -fopenmp $(SAN)
 
 PACKAGES = libgsl-dev libcsv-dev libinih-dev nettle-dev libcmocka-dev pkg-config \
            gnuplot-nox fonts-dejavu-core
 
 BUILD   = build
+BIN     = covcast
 ENGINE  = $(filter-out engine/main.c,$(wildcard engine/*.c))
 OBJS    = $(ENGINE:engine/%.c=$(BUILD)/%.o)
 TESTS   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 STAMP   = $(BUILD)/.deps-ok
 
-.PHONY: all deps demo test unit cli bench asan clean echo
+.PHONY: all deps demo test bench asan clean echo
 
-all: covcast
+all: $(BIN)
 
 # Installs the Debian packages that are missing (once; the stamp remembers).
 deps: $(STAMP)
@@ -37,7 +39,7 @@ $(STAMP):
 	fi
 	@mkdir -p $(BUILD) && touch $@
 
-covcast: $(BUILD)/main.o $(BUILD)/libcovcast.a
+$(BIN): $(BUILD)/main.o $(BUILD)/libcovcast.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libcovcast.a: $(OBJS)
@@ -55,8 +57,8 @@ demo: covcast
 	./covcast run scenarios/nam-truc-2018.ini --out results/nam-truc-2018
 
 # Every test: unit and statistical checks (cmocka), then golden CLI cases.
-test: covcast $(TESTS)
-	@LC_ALL=C sh tests/run.sh $(TESTS)
+test: $(BIN) $(TESTS)
+	@COVCAST=./$(BIN) LC_ALL=C sh tests/run.sh $(TESTS)
 
 bench: covcast $(BUILD)/bench/province
 	@sh bench/run.sh
@@ -67,8 +69,8 @@ $(BUILD)/bench/province: bench/province.c $(BUILD)/libcovcast.a | $(STAMP)
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	        LDFLAGS="-fopenmp -fsanitize=address,undefined" test
+	$(MAKE) BUILD=build-asan BIN=build-asan/covcast OPT="-O1 -g -fno-omit-frame-pointer" \
+	        SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 
 echo:
 	@echo "CC=$(CC)"; echo "CFLAGS=$(CFLAGS)"; echo "LDLIBS=$(LDLIBS)"

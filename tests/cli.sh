@@ -7,7 +7,7 @@
 # a failed run must leave them exactly as they were.
 # `sh tests/cli.sh --update` rewrites the expected files (review the diff!).
 update=0; [ "${1:-}" = "--update" ] && update=1
-bin=./covcast
+bin=${COVCAST:-./covcast}
 pass=0; fail=0
 tmp=tests/tmp/cli
 rm -rf "$tmp"; mkdir -p "$tmp"
