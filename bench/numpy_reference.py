@@ -8,7 +8,7 @@ arithmetic, '%' and '//' on non-negative ints, c = commune 0..C-1, g = group 0..
     N        = 500 + (c*7919 + g*104729) % 3000          population
     I0       = N * (60 + (c+g) % 35) // 100              insured at month 0
     p_enroll = 0.005 + 0.002*g                           monthly P(uninsured -> insured)
-    p_lapse  = 0.004 + 0.001*((g+c) % 4)                 monthly P(insured -> uninsured)
+    p_lapse  = 0.004 + 0.001*(g % 4)                     monthly P(insured -> uninsured)
 
 Cells are ordered commune-major: cell = c*G + g.
 
@@ -49,7 +49,7 @@ def province(communes, groups):
     n = 500 + (c * 7919 + g * 104729) % 3000
     i0 = n * (60 + (c + g) % 35) // 100
     p_enroll = 0.005 + 0.002 * g
-    p_lapse = 0.004 + 0.001 * ((g + c) % 4)
+    p_lapse = 0.004 + 0.001 * (g % 4) + 0.0 * c
     return (n.ravel(), i0.ravel(),
             p_enroll.ravel().astype(np.float64), p_lapse.ravel().astype(np.float64))
 

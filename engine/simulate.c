@@ -8,6 +8,7 @@
  * integer sums for the whole run. Memory is therefore
  * (block communes + parent units) x months x series x replicates, never
  * communes x months x replicates. */
+#include "binomial.h"
 #include "rng.h"
 #include "stats.h"
 #include "types.h"
@@ -92,6 +93,16 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
     const double *fe = pl->fe + r * G, *fl = pl->fl + r * G;
     const double *ke = pl->ke + r * K, *kl = pl->kl + r * K;
     const int *par = pl->parent_of + (long)c * (s->pop->nlevels + 1);
+    double last_me[COV_MAX_GROUPS], last_ml[COV_MAX_GROUPS];   /* p_eff cache: multipliers */
+    double last_pe[COV_MAX_GROUPS], last_pl[COV_MAX_GROUPS];   /* rarely change by month */
+    double last_le[COV_MAX_GROUPS], last_ll[COV_MAX_GROUPS];   /* log(1 - p_eff) = m log(1 - p) */
+    for (int g = 0; g < G; g++) {
+        last_me[g] = last_ml[g] = 1.0;
+        last_pe[g] = s->model->g[g].enroll;
+        last_pl[g] = s->model->g[g].lapse;
+        last_le[g] = pl->log1m_e[g];
+        last_ll[g] = pl->log1m_l[g];
+    }
 
     for (int m = 0; m <= H; m++) {
         if (m > 0) {
@@ -108,11 +119,20 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
                     me *= ke[k];
                     ml *= kl[k];
                 }
-                double pe = effective(pl->log1m_e[g], me), pL = effective(pl->log1m_l[g], ml);
+                if (me != last_me[g]) {
+                    last_me[g] = me;
+                    last_pe[g] = effective(pl->log1m_e[g], me);
+                    last_le[g] = me * pl->log1m_e[g];
+                }
+                if (ml != last_ml[g]) {
+                    last_ml[g] = ml;
+                    last_pl[g] = effective(pl->log1m_l[g], ml);
+                    last_ll[g] = ml * pl->log1m_l[g];
+                }
                 gsl_rng_set(rng, cov_key_mix(cov_key_mix(prefix[g], (uint64_t)am), COV_PURPOSE_TRANSITION));
                 int64_t U = N[g] - I[g];
-                int64_t E = (U > 0 && pe > 0) ? gsl_ran_binomial(rng, pe, (unsigned)U) : 0;
-                int64_t L = (I[g] > 0 && pL > 0) ? gsl_ran_binomial(rng, pL, (unsigned)I[g]) : 0;
+                int64_t E = cov_binomial_log(rng, last_pe[g], last_le[g], U);
+                int64_t L = cov_binomial_log(rng, last_pl[g], last_ll[g], I[g]);
                 I[g] += E - L;
             }
         }
