@@ -2,10 +2,13 @@
  * bench/numpy_reference.py) and the bare-sampler floor it is measured
  * against.
  *   province gen DIR [C G H R]   writes DIR/{population.csv,model.ini,scenario.ini}
- *   province sampler [C G H R]   times gsl_ran_binomial alone on the same chains */
+ *   province sampler [C G H R]   times the engine's sampler alone on the same chains
+ *   province gsl [C G H R]       the same with gsl_ran_binomial */
+#include "binomial.h"
 #include "rng.h"
 
 #include <gsl/gsl_randist.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +50,7 @@ static int gen(const char *dir, long C, long G, long H, long R)
 
 /* The floor: the same chains and draws with nothing else (one generator,
  * seeded once per cell; no events, statistics or output). */
-static int sampler(long C, long G, long H, long R)
+static int sampler(long C, long G, long H, long R, int use_gsl)
 {
     gsl_rng *r = gsl_rng_alloc(cov_rng_xoshiro);
     struct timespec t0, t1;
@@ -58,10 +61,10 @@ static int sampler(long C, long G, long H, long R)
             for (long g = 0; g < G; g++) {
                 gsl_rng_set(r, cov_stream_key(1, (uint64_t)k, (uint64_t)c, (uint64_t)g, 0, 1));
                 long N = N_of(c, g), I = I0_of(c, g);
-                double pe = enroll_of(g), pl = lapse_of(g);
+                double pe = enroll_of(g), pl = lapse_of(g), le = log1p(-pe), ll = log1p(-pl);
                 for (long m = 0; m < H; m++) {
-                    long E = gsl_ran_binomial(r, pe, (unsigned)(N - I));
-                    long L = gsl_ran_binomial(r, pl, (unsigned)I);
+                    long E = use_gsl ? (long)gsl_ran_binomial(r, pe, (unsigned)(N - I)) : cov_binomial_log(r, pe, le, N - I);
+                    long L = use_gsl ? (long)gsl_ran_binomial(r, pl, (unsigned)I) : cov_binomial_log(r, pl, ll, I);
                     I += E - L;
                     draws += 2;
                 }
@@ -69,7 +72,7 @@ static int sampler(long C, long G, long H, long R)
             }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    printf("sampler draws=%lld seconds=%.3f ns_per_draw=%.2f checksum=%lld\n", draws, s, 1e9 * s / (double)draws, sink);
+    printf("%s draws=%lld seconds=%.3f ns_per_draw=%.2f checksum=%lld\n", use_gsl ? "gsl_ran_binomial" : "cov_binomial", draws, s, 1e9 * s / (double)draws, sink);
     gsl_rng_free(r);
     return 0;
 }
@@ -81,7 +84,8 @@ int main(int argc, char **argv)
     long v[4] = { 200, 6, 36, 10000 };
     for (int i = 0; i < 4 && base + i < argc; i++) v[i] = atol(argv[base + i]);
     if (!strcmp(argv[1], "gen") && argc > 2) return gen(argv[2], v[0], v[1], v[2], v[3]);
-    if (!strcmp(argv[1], "sampler")) return sampler(v[0], v[1], v[2], v[3]);
+    if (!strcmp(argv[1], "sampler")) return sampler(v[0], v[1], v[2], v[3], 0);
+    if (!strcmp(argv[1], "gsl")) return sampler(v[0], v[1], v[2], v[3], 1);
     fputs("usage: province gen DIR [C G H R] | province sampler [C G H R]\n", stderr);
     return 2;
 }

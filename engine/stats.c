@@ -13,6 +13,44 @@ static double coverage(int64_t I, int64_t N)
     return N > 0 ? 100.0 * (double)I / (double)N : 0.0;
 }
 
+/* Rearranges x[lo..hi] so x[k] is the value a full sort would put there,
+ * with nothing larger before it and nothing smaller after it. */
+static void select_k(double *x, long lo, long hi, long k)
+{
+    while (hi > lo) {
+        long mid = lo + (hi - lo) / 2;   /* median of three as the pivot */
+        double a = x[lo], b = x[mid], c = x[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        long i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot) i++;
+            while (x[j] > pivot) j--;
+            if (i <= j) { double t = x[i]; x[i] = x[j]; x[j] = t; i++; j--; }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return;
+    }
+}
+
+void cov_quantiles(double *x, long n, const double *probs, int np, double *out)
+{
+    long from = 0;
+    for (int i = 0; i < np; i++) {
+        double h = (double)(n - 1) * probs[i];
+        long k = (long)floor(h);
+        if (k < from) k = from;   /* probs ascending: x[0..from) already at or below */
+        select_k(x, from, n - 1, k);
+        double lo = x[k], hi = lo;
+        if (k + 1 < n) {
+            hi = x[k + 1];
+            for (long j = k + 2; j < n; j++) if (x[j] < hi) hi = x[j];
+        }
+        out[i] = lo + (h - (double)k) * (hi - lo);   /* R type 7 */
+        from = k;
+    }
+}
+
 void cov_stats_months(const cov_series *u, cov_month_stats *ms, double *x)
 {
     static const double qs[5] = { 0.05, 0.25, 0.50, 0.75, 0.95 };
@@ -29,13 +67,12 @@ void cov_stats_months(const cov_series *u, cov_month_stats *ms, double *x)
             x[r] = coverage(I[r], N[r]);
             sumc += x[r];
         }
-        gsl_sort(x, 1, (size_t)R);
         cov_month_stats *o = &ms[m];
+        cov_quantiles(x, R, qs, 5, o->q);
         o->pop_mean = (double)sumN / (double)R;
         o->ins_mean = (double)sumI / (double)R;
         o->cov_mean = sumc / (double)R;
         o->pop_fixed = fixed;
-        for (int k = 0; k < 5; k++) o->q[k] = gsl_stats_quantile_from_sorted_data(x, 1, (size_t)R, qs[k]);
     }
 }
 
@@ -61,13 +98,10 @@ void cov_stats_target(const cov_series *u, const cov_target *t, int d,
         if (cov_reached(Id[r], Nd[r], t->threshold)) ts->reached++;
         x[r] = coverage(Id[r], Nd[r]);
     }
-    gsl_sort(x, 1, (size_t)R);
-    ts->cov_q[0] = gsl_stats_quantile_from_sorted_data(x, 1, (size_t)R, 0.05);
-    ts->cov_q[1] = gsl_stats_quantile_from_sorted_data(x, 1, (size_t)R, 0.50);
-    ts->cov_q[2] = gsl_stats_quantile_from_sorted_data(x, 1, (size_t)R, 0.95);
+    static const double q3[3] = { 0.05, 0.50, 0.95 }, q1[1] = { 0.50 };
+    cov_quantiles(x, R, q3, 3, ts->cov_q);
     for (long r = 0; r < R; r++) x[r] = (double)cov_cards_needed(Id[r], Nd[r], t->threshold);
-    gsl_sort(x, 1, (size_t)R);
-    ts->shortfall_p50 = gsl_stats_quantile_from_sorted_data(x, 1, (size_t)R, 0.50);
+    cov_quantiles(x, R, q1, 1, &ts->shortfall_p50);
 }
 
 void cov_wilson(long k, long n, double *lo, double *hi)

@@ -38,6 +38,11 @@ void cov_stats_months(const cov_series *u, cov_month_stats *ms, double *scratch)
 void cov_stats_target(const cov_series *u, const cov_target *t, int d,
                       cov_target_stats *ts, double *scratch);
 
+/* Quantiles of x[0..n) at probs (ascending, in [0, 1]), R type 7 (linear
+ * interpolation between order statistics, as gsl_stats_quantile_from_sorted_data
+ * on sorted data); x is rearranged. Linear time by selection. */
+void cov_quantiles(double *x, long n, const double *probs, int np, double *out);
+
 /* 95% Wilson score interval for k successes in n trials. */
 void cov_wilson(long k, long n, double *lo, double *hi);
 

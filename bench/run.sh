@@ -1,0 +1,38 @@
+#!/bin/sh
+# run.sh — `make bench`: the synthetic province (200 communes x 6 groups x
+# 36 months x 10,000 replicates, no uncertainty) through the whole engine at
+# 1 and 2 threads, against the bare samplers and, when NumPy is present, the
+# vectorised NumPy reference. Prints a table; timings are wall clock, so run
+# it on a quiet machine and compare ratios from one run.
+# Smaller: BENCH_REPLICATES=1000 make bench. Skip NumPy: BENCH_NUMPY=0.
+set -eu
+C=200; G=6; H=36; R=${BENCH_REPLICATES:-10000}
+dir=build/bench/data
+./build/bench/province gen "$dir" $C $G $H $R
+draws=$((C * G * H * R * 2))
+now() { date +%s.%N; }
+run_engine() {
+  t0=$(now); ./covcast run "$dir/scenario.ini" --quiet --threads "$1" --out "$dir/out-$1"; t1=$(now)
+  awk "BEGIN { printf \"%.3f\", $t1 - $t0 }"
+}
+echo "covcast bench: $C communes x $G groups x $H months x $R replicates = $draws binomial draws"
+echo "machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
+s_cov=$(./build/bench/province sampler $C $G $H $R | sed 's/.*seconds=\([0-9.]*\).*/\1/')
+s_gsl=$(./build/bench/province gsl $C $G $H $R | sed 's/.*seconds=\([0-9.]*\).*/\1/')
+e1=$(run_engine 1)
+e2=$(run_engine 2)
+cmp -s "$dir/out-1/targets.csv" "$dir/out-2/targets.csv" || echo "WARNING: 1 and 2 threads differ"
+ns() { awk "BEGIN { printf \"%.2f\", $1 * 1e9 * $2 / $draws }"; }
+calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
+printf '%-34s %10s %8s %16s\n' "what" "wall (s)" "threads" "ns/draw per core"
+printf '%-34s %10.2f %8d %16.2f\n' "bare sampler: gsl_ran_binomial" "$s_gsl" 1 "$(ns "$s_gsl" 1)"
+printf '%-34s %10.2f %8d %16.2f\n' "bare sampler: covcast (BTRS+inv.)" "$s_cov" 1 "$(ns "$s_cov" 1)"
+printf '%-34s %10.2f %8d %16.2f\n' "covcast run" "$e1" 1 "$(ns "$e1" 1)"
+printf '%-34s %10.2f %8d %16.2f\n' "covcast run" "$e2" 2 "$(ns "$e2" 2)"
+if [ "${BENCH_NUMPY:-1}" != 0 ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  np=$(/usr/bin/python3 bench/numpy_reference.py --replicates "$R" 2>/dev/null | sed 's/.*seconds=\([0-9.]*\).*/\1/')
+  printf '%-34s %10.2f %8d %16.2f\n' "NumPy reference (vectorised)" "$np" 1 "$(ns "$np" 1)"
+  echo "speed-up per core against NumPy: $(calc "$np / $e1")x"
+fi
+echo "engine overhead over its bare sampler (1 thread): $(calc "$e1 / $s_cov")x"
+echo "parallel efficiency at 2 threads: $(calc "100 * $e1 / (2 * $e2)")%"
