@@ -47,6 +47,7 @@ static const char *RUN_HELP =
 "                    at the deadline (with a 95%% interval), probability of\n"
 "                    reaching it at some month up to the deadline, cards needed\n"
 "                    now, and the median shortfall at the deadline\n"
+"  first_reached.csv the month in which each target is first met\n"
 "  run.json          seed, replicates, threads, version, inputs with SHA-256\n"
 "and prints the targets table. The folder is replaced only when the run is\n"
 "complete: a failed or interrupted run leaves earlier results as they were.\n"

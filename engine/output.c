@@ -91,6 +91,35 @@ static void write_targets(FILE *f, const cov_results *res, const cov_scenario *s
     }
 }
 
+/* The distribution of the first month in which each target's threshold is
+ * met (month 0 is the snapshot), up to the deadline; "never" for the rest. */
+static void write_first_reached(FILE *f, const cov_results *res, const cov_scenario *s)
+{
+    fputs("target,level,unit,month,probability,cumulative,unit_code\n", f);
+    for (int t = 0; t < s->ntargets; t++) {
+        const cov_target *tg = &s->targets[t];
+        int d = tg->deadline - s->start;
+        for (int u = 0; u < res->nunits; u++) {
+            if (res->unit_level[u] != tg->level) continue;
+            const long *first = res->ts[t][u].first;
+            long cum = 0;
+            for (int m = 0; m <= d + 1; m++) {
+                long k = m <= d ? first[m] : first[res->months + 1];
+                cum += k;
+                char mon[8];
+                cov_month_format(s->start + m, mon);
+                put_text(f, tg->name, true);
+                put_text(f, level_name(s, tg->level), false);
+                put_text(f, res->unit_name[u], false);
+                fprintf(f, ",%s,%.4f,%.4f", m <= d ? mon : "never", (double)k / (double)res->replicates,
+                        (double)cum / (double)res->replicates);
+                put_text(f, res->unit_code[u], false);
+                fputc('\n', f);
+            }
+        }
+    }
+}
+
 /* Every replicate's trajectory (only with --keep-replicates). */
 static void write_replicates(FILE *f, const cov_results *res, const cov_scenario *s)
 {
@@ -237,6 +266,7 @@ cov_status cov_results_write(const cov_results *res, const cov_scenario *s, doub
     chmod(tmp, 0755);
     bool ok = write_file(tmp, "trajectories.csv", write_trajectories, res, s, wall, d)
            && write_file(tmp, "targets.csv", write_targets, res, s, wall, d)
+           && write_file(tmp, "first_reached.csv", write_first_reached, res, s, wall, d)
            && write_file(tmp, "run.json", NULL, res, s, wall, d)
            && (!res->rep_I || write_file(tmp, "replicates.csv", write_replicates, res, s, wall, d));
     if (!ok) { remove_tree(tmp); return COV_EIO; }

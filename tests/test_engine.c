@@ -198,6 +198,34 @@ static void test_yen_the_coverage(void **st)
     cov_scenario_free(s);
 }
 
+/* The first-month distribution adds up to P(reached by the deadline), which
+ * is at least P(reached at the deadline), for every target and unit. */
+static void test_first_month_distribution(void **st)
+{
+    (void)st;
+    write_scenario(TMP "/first.ini", NAM_TRUC_CSV,
+                   "[campaign.peak]\nmonths = 2018-06..2018-09\nenroll_multiplier = 3\nenroll_multiplier_sd = 0.5\n");
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/first.ini", NULL, &s);
+    long informative = 0;
+    for (int t = 0; t < s->ntargets; t++) {
+        int d = s->targets[t].deadline - s->start;
+        for (int u = 0; u < r->nunits; u++) {
+            if (r->unit_level[u] != s->targets[t].level) continue;
+            const cov_target_stats *ts = &r->ts[t][u];
+            long sum = 0;
+            for (int m = 0; m <= d; m++) sum += ts->first[m];
+            assert_int_equal(sum, ts->reached_by);
+            assert_int_equal(ts->first[r->months + 1], r->replicates - ts->reached_by);
+            assert_true(ts->reached <= ts->reached_by);
+            if (sum > 0 && sum < r->replicates) informative++;
+        }
+    }
+    assert_true(informative > 0);
+    cov_results_free(r);
+    cov_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_parent_levels_add_up),
         cmocka_unit_test(test_card_gap_of_the_source),
         cmocka_unit_test(test_yen_the_coverage),
+        cmocka_unit_test(test_first_month_distribution),
     };
     return cmocka_run_group_tests_name("engine properties", tests, NULL, NULL);
 }
