@@ -161,7 +161,7 @@ static int cmd_run(int argc, char **argv)
         cov_diag_print(&d, stderr);
     } else if (!quiet) {
         cov_results_print(res, s, stdout);
-        printf("\nWritten to %s/ (trajectories.csv, targets.csv, run.json) in %.2f s with %d thread%s.\n",
+        printf("\nWritten to %s/ (trajectories.csv, targets.csv, first_reached.csv, run.json) in %.2f s with %d thread%s.\n",
                cov_scenario_out(s), wall, cov_scenario_threads(s), cov_scenario_threads(s) == 1 ? "" : "s");
     }
     cov_results_free(res);
