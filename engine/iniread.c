@@ -1,6 +1,7 @@
 /* iniread.c — INI input through libinih. A counting line reader feeds
  * ini_parse_stream so each entry knows its line; columns are found in the
  * raw line. Knows nothing of what the keys mean. */
+#define _GNU_SOURCE
 #include "iniread.h"
 #include "text.h"
 
@@ -59,6 +60,7 @@ static char *reader(char *str, int num, void *stream)
             name[end - p - 1] = '\0';
             c->ini->sec = ns;
             c->ini->sec[c->ini->nsec].name = name;
+            c->ini->sec[c->ini->nsec].file = c->ini->path;
             c->ini->sec[c->ini->nsec++].line = c->line;
         } else {
             if (ns) c->ini->sec = ns;
@@ -128,6 +130,7 @@ static int handler(void *user, const char *section, const char *name, const char
         return 0;
     }
     e->line = c->line;
+    e->file = ini->path;
     locate(raw, e);
     ini->n++;
     return 1;
@@ -141,11 +144,14 @@ cov_ini *cov_ini_read(const char *path, cov_diag *d)
         return NULL;
     }
     cov_ini *ini = calloc(1, sizeof *ini);
-    if (!ini || !(ini->path = cov_strdup(path))) {
+    if (ini) ini->files = malloc(sizeof *ini->files);
+    if (!ini || !ini->files || !(ini->path = cov_strdup(path))) {
+        if (ini) free(ini->files);
         free(ini); fclose(f);
         cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory");
         return NULL;
     }
+    ini->files[ini->nfiles++] = ini->path;
     int before = d->n;
     ctx c = { .f = f, .ini = ini, .d = d };
     int rc = ini_parse_stream(reader, &c, handler, &c);
@@ -172,13 +178,98 @@ void cov_ini_free(cov_ini *ini)
     free(ini->e);
     for (int i = 0; i < ini->nsec; i++) free(ini->sec[i].name);
     free(ini->sec);
-    free(ini->path);
+    for (int i = 0; i < ini->nfiles; i++) free(ini->files[i]);  /* files[0] is path */
+    free(ini->files);
     free(ini);
 }
 
-long cov_ini_section_line(const cov_ini *ini, const char *section)
+long cov_ini_section_line(const cov_ini *ini, const char *section, const char **file)
 {
-    for (int i = 0; i < ini->nsec; i++)
-        if (!strcmp(ini->sec[i].name, section)) return ini->sec[i].line;
-    return 0;
+    long line = 0;
+    if (file) *file = ini->path;
+    for (int i = 0; i < ini->nsec; i++)   /* the last header wins: a variant's over its base's */
+        if (!strcmp(ini->sec[i].name, section)) {
+            line = ini->sec[i].line;
+            if (file) *file = ini->sec[i].file;
+        }
+    return line;
+}
+
+cov_ini_entry *cov_ini_find(cov_ini *ini, const char *section, const char *key)
+{
+    for (int i = 0; i < ini->n; i++)
+        if (!strcmp(ini->e[i].section, section) && !strcmp(ini->e[i].key, key)) {
+            ini->e[i].used = true;
+            return &ini->e[i];
+        }
+    return NULL;
+}
+
+static cov_ini_entry *find_quiet(cov_ini *ini, const char *section, const char *key)
+{
+    for (int i = 0; i < ini->n; i++)
+        if (!strcmp(ini->e[i].section, section) && !strcmp(ini->e[i].key, key)) return &ini->e[i];
+    return NULL;
+}
+
+static bool append(cov_ini *ini, cov_ini_entry *e)
+{
+    cov_ini_entry *ne = realloc(ini->e, (size_t)(ini->n + 1) * sizeof *ne);
+    if (!ne) return false;
+    ini->e = ne;
+    ini->e[ini->n++] = *e;
+    return true;
+}
+
+bool cov_ini_overlay(cov_ini *base, cov_ini *v)
+{
+    char **nf = realloc(base->files, (size_t)(base->nfiles + v->nfiles) * sizeof *nf);
+    struct cov_ini_section *ns = realloc(base->sec, (size_t)(base->nsec + v->nsec + 1) * sizeof *ns);
+    if (nf) base->files = nf;
+    if (ns) base->sec = ns;
+    if (!nf || !ns) return false;
+    for (int i = 0; i < v->nfiles; i++) base->files[base->nfiles++] = v->files[i];
+    for (int i = 0; i < v->nsec; i++) base->sec[base->nsec++] = v->sec[i];
+    v->nfiles = v->nsec = 0;
+    for (int i = 0; i < v->n; i++) {
+        cov_ini_entry *e = &v->e[i], *old = find_quiet(base, e->section, e->key);
+        if (old) {
+            free(old->section); free(old->key); free(old->value);
+            *old = *e;
+        } else if (!append(base, e)) {
+            return false;
+        }
+    }
+    v->n = 0;
+    cov_ini_free(v);
+    return true;
+}
+
+bool cov_ini_set(cov_ini *ini, const char *assignment, cov_diag *d)
+{
+    const char *eq = strchr(assignment, '=');
+    const char *dot = eq ? memrchr(assignment, '.', (size_t)(eq - assignment)) : NULL;
+    if (!eq || !dot || dot == assignment || dot + 1 == eq) {
+        cov_diag_add(d, COV_EUSAGE, NULL, 0, 0, 0,
+                     "--set needs SECTION.KEY=VALUE (e.g. --set campaign.peak.enroll_multiplier=2.5), got \"%s\"",
+                     assignment);
+        return false;
+    }
+    cov_ini_entry e = { 0 };
+    e.section = strndup(assignment, (size_t)(dot - assignment));
+    e.key = strndup(dot + 1, (size_t)(eq - dot - 1));
+    e.value = cov_strdup(eq + 1);
+    e.file = "--set";
+    if (!e.section || !e.key || !e.value) goto oom;
+    cov_ini_entry *old = find_quiet(ini, e.section, e.key);
+    if (old) {
+        free(old->section); free(old->key); free(old->value);
+        *old = e;
+        return true;
+    }
+    if (append(ini, &e)) return true;
+oom:
+    free(e.section); free(e.key); free(e.value);
+    cov_diag_add(d, COV_ELIMIT, NULL, 0, 0, 0, "out of memory");
+    return false;
 }

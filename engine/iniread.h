@@ -9,6 +9,7 @@
 
 typedef struct {
     char *section, *key, *value;
+    const char *file;      /* the file it came from (owned by the cov_ini), or "--set" */
     long line;
     long kcol, klen;       /* key position and width, characters */
     long vcol, vlen;       /* value position and width */
@@ -20,11 +21,25 @@ typedef struct {
     int n;
     cov_ini_entry *e;
     int nsec;
-    struct cov_ini_section { char *name; long line; } *sec; /* [section] headers */
+    struct cov_ini_section { char *name; const char *file; long line; } *sec; /* [section] headers */
+    int nfiles;
+    char **files;          /* every file whose entries are here */
 } cov_ini;
 
-/* Line of the [section] header, or 0. */
-long cov_ini_section_line(const cov_ini *ini, const char *section);
+/* Where the [section] header stands: its file and line (0 if none). */
+long cov_ini_section_line(const cov_ini *ini, const char *section, const char **file);
+
+/* Overlays variant on base: an entry of variant replaces base's entry with
+ * the same section and key, others are added. variant is emptied (its
+ * files move to base) and freed. Returns false on out of memory. */
+bool cov_ini_overlay(cov_ini *base, cov_ini *variant);
+
+/* Applies "section.key=value" (the section may contain dots: the key is
+ * after the last one). The entry's file is "--set". */
+bool cov_ini_set(cov_ini *ini, const char *assignment, cov_diag *d);
+
+/* The entry for section and key, or NULL; marks it used. */
+cov_ini_entry *cov_ini_find(cov_ini *ini, const char *section, const char *key);
 
 /* Reads path; duplicate keys in a section, lines too long for libinih and
  * invalid UTF-8 are errors. NULL with d filled on failure. */
@@ -32,7 +47,7 @@ cov_ini *cov_ini_read(const char *path, cov_diag *d);
 void cov_ini_free(cov_ini *ini);
 
 /* Convenience for loaders: error at an entry's value / key. */
-#define COV_AT_VALUE(ini, en) (ini)->path, (en)->line, (en)->vcol, (en)->vlen
-#define COV_AT_KEY(ini, en) (ini)->path, (en)->line, (en)->kcol, (en)->klen
+#define COV_AT_VALUE(ini, en) ((void)(ini), (en)->file), (en)->line, (en)->vcol, (en)->vlen
+#define COV_AT_KEY(ini, en) ((void)(ini), (en)->file), (en)->line, (en)->kcol, (en)->klen
 
 #endif

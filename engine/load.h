@@ -13,9 +13,12 @@ void cov_model_free(cov_model *m);
 int cov_model_group(const cov_model *m, const char *name); /* index or -1 */
 
 /* Loads the population CSV against a model's groups and the level columns
- * named by the scenario. Errors are collected (up to COV_DIAG_MAX). */
+ * named by the scenario, and the extra numeric columns it asks for (summed
+ * over each commune's rows; empty cells count 0). Errors are collected (up
+ * to COV_DIAG_MAX). */
 cov_population *cov_population_load(const char *path, const cov_model *m,
-                                    char **levels, int nlevels, cov_diag *d);
+                                    char **levels, int nlevels,
+                                    char **extra, int nextra, cov_diag *d);
 void cov_population_free(cov_population *p);
 
 /* Entry value checks: on failure they add an error pointing at the value
@@ -25,5 +28,15 @@ bool cov_ini_nonneg(const cov_ini *ini, cov_ini_entry *e, double *out, cov_diag 
 /* Complains about every entry of ini that no loader marked as used. */
 void cov_ini_unused(const cov_ini *ini, const char *section_kind,
                     const char *allowed, cov_diag *d);
+
+/* sections.c: the lever sections of a scenario (see README "Scenario INI"). */
+char *cov_resolve(const char *base_file, const char *rel);   /* rel against base's folder */
+long cov_section_line(const cov_ini *ini, const char *section, const char **file);
+bool cov_month_value(cov_ini *ini, cov_ini_entry *e, int *out, cov_diag *d);
+void cov_parse_target(cov_scenario *s, cov_ini *ini, const char *sec, cov_target *t, cov_diag *d);
+void cov_parse_campaign(cov_scenario *s, cov_ini *ini, const char *sec, cov_campaign *k, cov_diag *d);
+void cov_parse_reclassify(cov_scenario *s, cov_ini *ini, const char *sec, cov_reclassify *x, cov_diag *d);
+void cov_parse_school(cov_scenario *s, cov_ini *ini, const char *sec, cov_school *k, cov_diag *d);
+void cov_parse_demography(cov_scenario *s, cov_ini *ini, cov_demography *m, cov_diag *d);
 
 #endif

@@ -81,7 +81,7 @@ static bool seasonal(const cov_ini *ini, cov_ini_entry *e, double out[12], cov_d
     return ok;
 }
 
-#define GROUP_KEYS "label, enroll, lapse, enroll_sd, lapse_sd, seasonal_enroll, seasonal_lapse"
+#define GROUP_KEYS "label, enroll, lapse, enroll_sd, lapse_sd, seasonal_enroll, seasonal_lapse, hard_share, hard_enroll_factor"
 
 cov_model *cov_model_load(const char *path, cov_diag *d)
 {
@@ -117,7 +117,8 @@ cov_model *cov_model_load(const char *path, cov_diag *d)
                 gr->key = cov_hash_str(gname);
                 gr->enroll = gr->lapse = 0;
                 for (int k = 0; k < 12; k++) gr->seasonal_enroll[k] = gr->seasonal_lapse[k] = 1.0;
-                first_line[g] = cov_ini_section_line(ini, e->section);
+                gr->hard_enroll_factor = 1.0;
+                first_line[g] = cov_ini_section_line(ini, e->section, NULL);
                 if (!first_line[g]) first_line[g] = e->line;
             }
             cov_group *gr = &m->g[g];
@@ -127,6 +128,8 @@ cov_model *cov_model_load(const char *path, cov_diag *d)
             else if (!strcmp(e->key, "lapse_sd")) cov_ini_nonneg(ini, e, &gr->lapse_sd, d);
             else if (!strcmp(e->key, "seasonal_enroll")) seasonal(ini, e, gr->seasonal_enroll, d);
             else if (!strcmp(e->key, "seasonal_lapse")) seasonal(ini, e, gr->seasonal_lapse, d);
+            else if (!strcmp(e->key, "hard_share")) cov_ini_prob(ini, e, &gr->hard_share, d);
+            else if (!strcmp(e->key, "hard_enroll_factor")) cov_ini_nonneg(ini, e, &gr->hard_enroll_factor, d);
             else if (!strcmp(e->key, "label")) { e->used = true; free(gr->label); gr->label = cov_strdup(e->value); }
         } else if (!strcmp(e->section, "communes")) {
             if (!strcmp(e->key, "enroll_sd")) cov_ini_nonneg(ini, e, &m->commune_enroll_sd, d);

@@ -124,7 +124,7 @@ static void write_first_reached(FILE *f, const cov_results *res, const cov_scena
 static void write_replicates(FILE *f, const cov_results *res, const cov_scenario *s)
 {
     fputs("level,unit,replicate,month,population,insured,unit_code\n", f);
-    long R = res->replicates, per = (long)(res->months + 1) * R;
+    long R = res->replicates;
     for (int u = 0; u < res->nunits; u++)
         for (long r = 0; r < R; r++)
             for (int m = 0; m <= res->months; m++) {
@@ -132,8 +132,8 @@ static void write_replicates(FILE *f, const cov_results *res, const cov_scenario
                 cov_month_format(s->start + m, mon);
                 put_text(f, level_name(s, res->unit_level[u]), true);
                 put_text(f, res->unit_name[u], false);
-                fprintf(f, ",%ld,%s,%lld,%lld", r + 1, mon, (long long)res->rep_N[u * per + m * R + r],
-                        (long long)res->rep_I[u * per + m * R + r]);
+                fprintf(f, ",%ld,%s,%lld,%lld", r + 1, mon, (long long)res->rep_N[cov_rep_at(res, u, m, 0, r)],
+                        (long long)res->rep_I[cov_rep_at(res, u, m, 0, r)]);
                 put_text(f, res->unit_code[u], false);
                 fputc('\n', f);
             }

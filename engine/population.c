@@ -41,7 +41,8 @@ static void bad(cov_diag *d, const cov_csv *t, const cov_field *f, const char *f
 }
 
 cov_population *cov_population_load(const char *path, const cov_model *m,
-                                    char **levels, int nlevels, cov_diag *d)
+                                    char **levels, int nlevels,
+                                    char **extra, int nextra, cov_diag *d)
 {
     int before = d->n;
     cov_csv *t = cov_csv_read(path, d);
@@ -66,6 +67,12 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
         if ((clev[l] = cov_csv_column(t, levels[l])) < 0)
             cov_diag_add(d, COV_EINPUT, path, 1, 1, 1,
                          "the header has no '%s' column, which the scenario's 'levels' names", levels[l]);
+    int cext[COV_MAX_EXTRA];
+    if (nextra > COV_MAX_EXTRA) nextra = COV_MAX_EXTRA;
+    for (int x = 0; x < nextra; x++)
+        if ((cext[x] = cov_csv_column(t, extra[x])) < 0)
+            cov_diag_add(d, COV_EINPUT, path, 1, 1, 1,
+                         "the header has no '%s' column, which the scenario's people_column names", extra[x]);
     for (int j = 0; j < t->ncols; j++)
         for (int k = 0; k < j; k++)
             if (!strcmp(t->header[j].text, t->header[k].text))
@@ -82,6 +89,9 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
         || !(p->c = calloc((size_t)t->nrows + 1, sizeof *p->c))) goto oom;
     for (long i = 0; i < ix.cap; i++) ix.slot[i] = -1;
     p->nlevels = nlevels;
+    p->nextra = nextra;
+    for (int x = 0; x < nextra; x++)
+        if (!(p->extra[x] = cov_strdup(extra[x]))) goto oom;
     for (int l = 0; l < nlevels; l++)
         if (!(p->levels[l].name = cov_strdup(levels[l]))) goto oom;
 
@@ -124,6 +134,13 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
             cov_diag_add(d, COV_EINPUT, path, fins->line, fins->col, (long)cov_utf8_width(fins->text, strlen(fins->text)),
                          "insured (%s) is more than the population (%lld) of this commune and group",
                          fins->text, (long long)N);
+        int64_t xv[COV_MAX_EXTRA] = { 0 };
+        for (int x = 0; x < nextra; x++) {
+            const cov_field *fx = cov_csv_cell(t, r, cext[x]);
+            if (!*cov_trim(fx->text)) continue;
+            if (!cov_parse_int64(fx->text, &xv[x]) || xv[x] > COV_MAX_CELL_POPULATION)
+                bad(d, t, fx, "'%s' must be a whole number of people, 0 or more, got \"%s\"", extra[x], fx->text);
+        }
         if (d->n > errs) continue;
 
         const char *key = by_code ? code : name;
@@ -158,6 +175,7 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
                         levels[l], v);
             }
         }
+        for (int x = 0; x < nextra; x++) p->c[c].extra[x] += xv[x];
         if (g < 0) continue;
         if (!seen_row) {
             seen_row = calloc((size_t)(t->nrows + 1) * (size_t)m->ngroups, sizeof *seen_row);
@@ -203,6 +221,7 @@ void cov_population_free(cov_population *p)
         free(p->levels[l].units);
         free(p->levels[l].name);
     }
+    for (int x = 0; x < p->nextra; x++) free(p->extra[x]);
     free(p->path);
     free(p);
 }

@@ -14,7 +14,13 @@ enum {
     COV_PURPOSE_TRANSITION = 1,   /* monthly enroll and lapse draws of a cell */
     COV_PURPOSE_GROUP_RATE = 2,   /* per-replicate rate factors of a group */
     COV_PURPOSE_COMMUNE_RE = 3,   /* per-replicate commune random effect */
-    COV_PURPOSE_CAMPAIGN = 4      /* per-replicate campaign effect */
+    COV_PURPOSE_CAMPAIGN = 4,     /* per-replicate campaign effect */
+    COV_PURPOSE_TRANSITION_HARD = 5, /* monthly draws of a group's hard-to-reach cell */
+    COV_PURPOSE_RECLASSIFY = 6,   /* movers and keepers of a reclassification */
+    COV_PURPOSE_EVENT_PARAM = 7,  /* per-replicate keep / drive probabilities */
+    COV_PURPOSE_SCHOOL = 8,       /* a school drive's enrollments */
+    COV_PURPOSE_BIRTHS = 9,
+    COV_PURPOSE_DEATHS = 10
 };
 
 /* The generator behind every stream: xoshiro256** (Blackman and Vigna),

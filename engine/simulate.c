@@ -9,6 +9,7 @@
  * (block communes + parent units) x months x series x replicates, never
  * communes x months x replicates. */
 #include "binomial.h"
+#include "events.h"
 #include "rng.h"
 #include "stats.h"
 #include "types.h"
@@ -35,6 +36,7 @@ typedef struct {
     long R;
     double *fe, *fl;               /* [R][G] replicate rate factors */
     double *ke, *kl;               /* [R][K] replicate campaign multipliers */
+    double *keep, *drive;          /* [R][reclassifications], [R][school drives] */
     double log1m_e[COV_MAX_GROUPS], log1m_l[COV_MAX_GROUPS];
     int *parent_of;                /* [C][nlevels+1] parent unit indices */
 } plan;
@@ -69,6 +71,16 @@ static void draw_replicate_params(plan *pl, gsl_rng *rng, long r)
         pl->ke[r * pl->K + k] = c->enroll_mult * exp(c->enroll_sd * z1);
         pl->kl[r * pl->K + k] = c->lapse_mult * exp(c->lapse_sd * z2);
     }
+    for (int k = 0; k < s->nreclass; k++) {
+        const cov_reclassify *x = &s->reclass[k];
+        gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, x->key, 0, 0, COV_PURPOSE_EVENT_PARAM));
+        pl->keep[r * s->nreclass + k] = cov_logit_shift(x->keep, x->keep_sd, gsl_ran_ugaussian(rng));
+    }
+    for (int k = 0; k < s->nschools; k++) {
+        const cov_school *x = &s->schools[k];
+        gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, x->key, 0, 0, COV_PURPOSE_EVENT_PARAM));
+        pl->drive[r * s->nschools + k] = cov_logit_shift(x->enroll, x->enroll_sd, gsl_ran_ugaussian(rng));
+    }
 }
 
 /* Simulates commune c in replicate r; writes its series into I/N at
@@ -80,35 +92,37 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
     const cov_commune *cm = &s->pop->c[c];
     const int H = pl->H, G = pl->G, S = pl->S, K = pl->K;
     const long R = pl->R;
-    int64_t I[COV_MAX_GROUPS], N[COV_MAX_GROUPS];
-    uint64_t prefix[COV_MAX_GROUPS];
-    memcpy(I, cm->I, (size_t)G * sizeof *I);
-    memcpy(N, cm->N, (size_t)G * sizeof *N);
+    cov_cells x;
+    cov_cells_init(&x, s, c);
 
     gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, cm->key, 0, 0, COV_PURPOSE_COMMUNE_RE));
     double z1 = gsl_ran_ugaussian(rng), z2 = gsl_ran_ugaussian(rng);
     double re_e = exp(s->model->commune_enroll_sd * z1), re_l = exp(s->model->commune_lapse_sd * z2);
     uint64_t h = cov_key_mix(cov_key_mix(cov_key_mix(COV_KEY_ROOT, s->seed), (uint64_t)r), cm->key);
+    uint64_t prefix[COV_MAX_GROUPS];
     for (int g = 0; g < G; g++) prefix[g] = cov_key_mix(h, group_key(s, g));
     const double *fe = pl->fe + r * G, *fl = pl->fl + r * G;
     const double *ke = pl->ke + r * K, *kl = pl->kl + r * K;
+    const double *keep = pl->keep + r * s->nreclass, *drive = pl->drive + r * s->nschools;
     const int *par = pl->parent_of + (long)c * (s->pop->nlevels + 1);
-    double last_me[COV_MAX_GROUPS], last_ml[COV_MAX_GROUPS];   /* p_eff cache: multipliers */
-    double last_pe[COV_MAX_GROUPS], last_pl[COV_MAX_GROUPS];   /* rarely change by month */
-    double last_le[COV_MAX_GROUPS], last_ll[COV_MAX_GROUPS];   /* log(1 - p_eff) = m log(1 - p) */
-    for (int g = 0; g < G; g++) {
-        last_me[g] = last_ml[g] = 1.0;
-        last_pe[g] = s->model->g[g].enroll;
-        last_pl[g] = s->model->g[g].lapse;
-        last_le[g] = pl->log1m_e[g];
-        last_ll[g] = pl->log1m_l[g];
+    const bool events = s->nreclass || s->nschools || s->demo.on;
+    /* p_eff cache per cell: multipliers rarely change from month to month. */
+    double last_me[2 * COV_MAX_GROUPS], last_ml[2 * COV_MAX_GROUPS];
+    double last_pe[2 * COV_MAX_GROUPS], last_pl[2 * COV_MAX_GROUPS];
+    double last_le[2 * COV_MAX_GROUPS], last_ll[2 * COV_MAX_GROUPS];  /* log(1 - p_eff) = m log(1 - p) */
+    for (int cell = 0; cell < 2 * G; cell++) {
+        last_me[cell] = last_ml[cell] = 1.0;
+        last_pe[cell] = s->model->g[cell / 2].enroll;
+        last_pl[cell] = s->model->g[cell / 2].lapse;
+        last_le[cell] = pl->log1m_e[cell / 2];
+        last_ll[cell] = pl->log1m_l[cell / 2];
     }
 
     for (int m = 0; m <= H; m++) {
         if (m > 0) {
             int am = s->start + m, cal = am % 12;
+            if (events) cov_events_apply(s, rng, c, am, h, prefix, keep, drive, &x);
             for (int g = 0; g < G; g++) {
-                if (N[g] == 0) continue;
                 const cov_group *gr = &s->model->g[g];
                 double me = gr->seasonal_enroll[cal] * fe[g] * re_e;
                 double ml = gr->seasonal_lapse[cal] * fl[g] * re_l;
@@ -118,29 +132,34 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
                     if (kc->communes && !kc->communes[c]) continue;
                     me *= ke[k];
                     ml *= kl[k];
+                    if (kc->nramp) me *= kc->ramp[am - kc->m0 < kc->nramp ? am - kc->m0 : kc->nramp - 1];
                 }
-                if (me != last_me[g]) {
-                    last_me[g] = me;
-                    last_pe[g] = effective(pl->log1m_e[g], me);
-                    last_le[g] = me * pl->log1m_e[g];
+                for (int cell = 2 * g; cell <= 2 * g + 1; cell++) {
+                    if (x.N[cell] == 0) continue;
+                    double mc = cell & 1 ? me * gr->hard_enroll_factor : me;
+                    if (mc != last_me[cell]) {
+                        last_me[cell] = mc;
+                        last_pe[cell] = effective(pl->log1m_e[g], mc);
+                        last_le[cell] = mc * pl->log1m_e[g];
+                    }
+                    if (ml != last_ml[cell]) {
+                        last_ml[cell] = ml;
+                        last_pl[cell] = effective(pl->log1m_l[g], ml);
+                        last_ll[cell] = ml * pl->log1m_l[g];
+                    }
+                    gsl_rng_set(rng, cov_key_mix(cov_key_mix(prefix[g], (uint64_t)am),
+                                                 cell & 1 ? COV_PURPOSE_TRANSITION_HARD : COV_PURPOSE_TRANSITION));
+                    int64_t E = cov_binomial_log(rng, last_pe[cell], last_le[cell], x.N[cell] - x.I[cell]);
+                    int64_t L = cov_binomial_log(rng, last_pl[cell], last_ll[cell], x.I[cell]);
+                    x.I[cell] += E - L;
                 }
-                if (ml != last_ml[g]) {
-                    last_ml[g] = ml;
-                    last_pl[g] = effective(pl->log1m_l[g], ml);
-                    last_ll[g] = ml * pl->log1m_l[g];
-                }
-                gsl_rng_set(rng, cov_key_mix(cov_key_mix(prefix[g], (uint64_t)am), COV_PURPOSE_TRANSITION));
-                int64_t U = N[g] - I[g];
-                int64_t E = cov_binomial_log(rng, last_pe[g], last_le[g], U);
-                int64_t L = cov_binomial_log(rng, last_pl[g], last_ll[g], I[g]);
-                I[g] += E - L;
             }
         }
         for (int si = 0; si < S; si++) {
             int64_t si_I = 0, si_N = 0;
             int sg = s->series_group[si];
-            if (sg < 0) for (int g = 0; g < G; g++) { si_I += I[g]; si_N += N[g]; }
-            else { si_I = I[sg]; si_N = N[sg]; }
+            for (int cell = 0; cell < 2 * G; cell++)
+                if (sg < 0 || cell / 2 == sg) { si_I += x.I[cell]; si_N += x.N[cell]; }
             long at = ((long)m * S + si) * R + r;
             I_out[at] = si_I;
             N_out[at] = si_N;
@@ -160,7 +179,7 @@ static cov_results *results_alloc(const cov_scenario *s, int P)
     const cov_population *pop = s->pop;
     int C = pop->ncommunes, U = C + P, H = s->months;
     res->nunits = U; res->ncommunes = C; res->months = H;
-    res->replicates = s->replicates; res->threads = s->threads;
+    res->replicates = s->replicates; res->threads = s->threads; res->nseries = s->nseries;
     res->unit_level = malloc((size_t)U * sizeof *res->unit_level);
     res->unit_name = malloc((size_t)U * sizeof *res->unit_name);
     res->unit_code = calloc((size_t)U, sizeof *res->unit_code);
@@ -186,6 +205,7 @@ static cov_results *results_alloc(const cov_scenario *s, int P)
         for (int v = 0; v < U; v++) {
             if (res->unit_level[v] != s->targets[t].level) continue;
             res->ts[t][v].first = calloc((size_t)H + 2, sizeof(long));
+            if (s->keep_hits) res->ts[t][v].hit = calloc((size_t)s->replicates, 1);
         }
     }
     return res;
@@ -196,7 +216,7 @@ void cov_results_free(cov_results *r)
     if (!r) return;
     if (r->ts)
         for (int t = 0; r->ts[t]; t++) {
-            for (int v = 0; v < r->nunits; v++) free(r->ts[t][v].first);
+            for (int v = 0; v < r->nunits; v++) { free(r->ts[t][v].first); free(r->ts[t][v].hit); }
             free(r->ts[t]);
         }
     free(r->ts);
@@ -211,11 +231,9 @@ static void unit_stats(const cov_scenario *s, cov_results *res, int unit,
 {
     cov_stats_months(ser, res->ms + (long)unit * (s->months + 1), scratch);
     if (res->rep_I) {
-        long R = ser->replicates, per = (long)(s->months + 1) * R;
-        for (int m = 0; m <= s->months; m++) {
-            memcpy(res->rep_I + unit * per + m * R, ser->I + cov_series_at(ser, m, 0), (size_t)R * sizeof(int64_t));
-            memcpy(res->rep_N + unit * per + m * R, ser->N + cov_series_at(ser, m, 0), (size_t)R * sizeof(int64_t));
-        }
+        long per = (long)(s->months + 1) * ser->nseries * ser->replicates;
+        memcpy(res->rep_I + unit * per, ser->I, (size_t)per * sizeof(int64_t));
+        memcpy(res->rep_N + unit * per, ser->N, (size_t)per * sizeof(int64_t));
     }
     for (int t = 0; t < s->ntargets; t++)
         if (res->unit_level[unit] == s->targets[t].level)
@@ -263,6 +281,8 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     pl.fl = malloc((size_t)R * (size_t)pl.G * sizeof(double));
     pl.ke = malloc((size_t)R * (size_t)(pl.K + 1) * sizeof(double));
     pl.kl = malloc((size_t)R * (size_t)(pl.K + 1) * sizeof(double));
+    pl.keep = malloc((size_t)R * (size_t)(s->nreclass + 1) * sizeof(double));
+    pl.drive = malloc((size_t)R * (size_t)(s->nschools + 1) * sizeof(double));
     pl.parent_of = malloc((size_t)C * (size_t)(nl + 1) * sizeof(int));
     int64_t *PI = calloc((size_t)P * (size_t)per_unit, sizeof *PI);
     int64_t *PN = calloc((size_t)P * (size_t)per_unit, sizeof *PN);
@@ -271,7 +291,7 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     cov_results *res = results_alloc(s, P);
     cov_status st = COV_OK;
     if (res && s->keep_replicates) {
-        double bytes = 16.0 * (double)(C + P) * (double)(H + 1) * (double)R;
+        double bytes = 16.0 * (double)(C + P) * (double)(H + 1) * (double)S * (double)R;
         if (bytes > (double)(1L << 30)) {
             cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0,
                          "--keep-replicates would need %.1f GiB (limit 1 GiB): use fewer replicates or months",
@@ -287,7 +307,7 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
             goto done;
         }
     }
-    if (!pl.fe || !pl.fl || !pl.ke || !pl.kl || !pl.parent_of || !PI || !PN || !BI || !BN || !res
+    if (!pl.fe || !pl.fl || !pl.ke || !pl.kl || !pl.keep || !pl.drive || !pl.parent_of || !PI || !PN || !BI || !BN || !res
         || !res->ms || !res->ts) {
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory: use fewer replicates or months");
         st = COV_ELIMIT;
@@ -364,7 +384,7 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
         progress(1.0, arg);
     }
 done:
-    free(pl.fe); free(pl.fl); free(pl.ke); free(pl.kl); free(pl.parent_of);
+    free(pl.fe); free(pl.fl); free(pl.ke); free(pl.kl); free(pl.keep); free(pl.drive); free(pl.parent_of);
     free(PI); free(PN); free(BI); free(BN);
     if (st == COV_OK) *out = res;
     else cov_results_free(res);

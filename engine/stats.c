@@ -95,7 +95,9 @@ void cov_stats_target(const cov_series *u, const cov_target *t, int d,
         }
         first[fm]++;
         if (fm <= d) ts->reached_by++;
-        if (cov_reached(Id[r], Nd[r], t->threshold)) ts->reached++;
+        int hit = cov_reached(Id[r], Nd[r], t->threshold);
+        ts->reached += hit;
+        if (ts->hit) ts->hit[r] = (unsigned char)hit;
         x[r] = coverage(Id[r], Nd[r]);
     }
     static const double q3[3] = { 0.05, 0.50, 0.95 }, q1[1] = { 0.50 };

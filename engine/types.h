@@ -11,6 +11,8 @@
 #define COV_MAX_LEVELS 8
 #define COV_MAX_MONTHS 1200          /* horizon limit: 100 years */
 #define COV_MAX_CELL_POPULATION 2000000000LL /* people in one commune and group */
+#define COV_MAX_EXTRA 8              /* extra numeric population columns */
+#define COV_MAX_BASE_DEPTH 8         /* [run] base = ... chain */
 
 /* One participant group of the model (MODEL.md "Units, levels, groups"). */
 typedef struct {
@@ -20,6 +22,8 @@ typedef struct {
     double enroll_sd, lapse_sd;  /* log-normal spread, one draw per replicate */
     double seasonal_enroll[12];  /* multipliers, January..December */
     double seasonal_lapse[12];
+    double hard_share;           /* share of the snapshot's uninsured who are hard to reach */
+    double hard_enroll_factor;   /* multiplier on their enrollment hazard (< 1) */
     uint64_t key;                /* stream key: hash of the name */
 } cov_group;
 
@@ -38,6 +42,7 @@ typedef struct {
     int parent[COV_MAX_LEVELS];  /* unit index within each level */
     int64_t N[COV_MAX_GROUPS];   /* people at the snapshot, per group */
     int64_t I[COV_MAX_GROUPS];   /* insured at the snapshot, per group */
+    int64_t extra[COV_MAX_EXTRA];/* extra numeric columns the scenario asked for, summed over rows */
     long line;                   /* first row in the file */
 } cov_commune;
 
@@ -53,6 +58,8 @@ typedef struct {
     cov_commune *c;
     int nlevels;
     cov_level levels[COV_MAX_LEVELS];
+    int nextra;
+    char *extra[COV_MAX_EXTRA];  /* names of the extra columns */
 } cov_population;
 
 /* Level codes of a target. */
@@ -76,7 +83,45 @@ typedef struct {
     bool groups[COV_MAX_GROUPS];
     double enroll_mult, enroll_sd;
     double lapse_mult, lapse_sd;
+    int nramp;
+    double *ramp;                /* enroll multiplier by month of the campaign; the last holds */
 } cov_campaign;
+
+/* [reclassify.NAME]: people leave one group for others (MODEL.md "Events"). */
+typedef struct {
+    char *name;
+    uint64_t key;
+    int month;                   /* absolute */
+    bool *communes;              /* NULL = all */
+    int from;
+    int nto;
+    int to[COV_MAX_GROUPS];
+    double to_frac[COV_MAX_GROUPS];
+    double fraction;             /* of the group, when people and column are unset */
+    int64_t people;              /* -1 unless given (single commune) */
+    int column;                  /* population extra column, -1 unless given */
+    double keep, keep_sd;        /* P(a moved insured person keeps a valid card), logit-normal spread */
+} cov_reclassify;
+
+/* [school.NAME]: uninsured students enroll with probability enroll in a month. */
+typedef struct {
+    char *name;
+    uint64_t key;
+    int month;                   /* absolute month of a one-off drive, or -1 */
+    int calendar;                /* 0..11: every year in that month, or -1 */
+    bool *communes;
+    bool groups[COV_MAX_GROUPS];
+    double enroll, enroll_sd;    /* probability, logit-normal spread per replicate */
+} cov_school;
+
+/* [demography]: births and deaths per month. */
+typedef struct {
+    bool on;
+    double births;               /* per person per month */
+    double deaths;               /* per person per month */
+    int birth_group;
+    double insured_at_birth;
+} cov_demography;
 
 struct cov_scenario {
     char *path, *name, *out;
@@ -93,6 +138,12 @@ struct cov_scenario {
     cov_target *targets;
     int ncampaigns;
     cov_campaign *campaigns;
+    int nreclass;
+    cov_reclassify *reclass;
+    int nschools;
+    cov_school *schools;
+    cov_demography demo;
+    bool keep_hits;              /* keep each replicate's reached flag (compare) */
     int nseries;                 /* series 0: all groups; then one per filtered group */
     int series_group[COV_MAX_GROUPS + 1];
 };
@@ -111,6 +162,7 @@ typedef struct {
     int64_t cards_now;           /* max(0, ceil(T*N/10000 - I)) at the snapshot */
     double shortfall_p50;        /* median cards short at the deadline */
     long *first;                 /* [H+2]: first month reached (0..H), H+1 = never */
+    unsigned char *hit;          /* [R] reached at the deadline, when the scenario keeps them */
 } cov_target_stats;
 
 /* Unit numbering: communes 0..C-1, then each level's units, then "all". */
@@ -123,8 +175,15 @@ struct cov_results {
     const char **unit_code;
     cov_month_stats *ms;         /* [nunits][H+1] */
     cov_target_stats **ts;       /* [ntargets][nunits], NULL where not of its level */
-    int64_t *rep_I, *rep_N;      /* optional [nunits][H+1][R]: every replicate, all groups */
+    int nseries;
+    int64_t *rep_I, *rep_N;      /* optional [nunits][H+1][S][R]: every replicate and series */
 };
+
+/* Replicate r of unit u, month m, series s in the optional rep arrays. */
+static inline long cov_rep_at(const struct cov_results *res, int u, int m, int s, long r)
+{
+    return (((long)u * (res->months + 1) + m) * res->nseries + s) * res->replicates + r;
+}
 
 /* Absolute months: "2018-05" <-> 2018*12 + 4. */
 int cov_month_parse(const char *s, int *out);

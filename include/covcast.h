@@ -60,6 +60,8 @@ typedef struct {
     int months;          /* 0: unset */
     const char *out;     /* NULL: unset */
     int keep_replicates; /* 1: also write every replicate (replicates.csv) */
+    int nset;            /* "SECTION.KEY=VALUE" assignments applied to the file */
+    const char **set;
 } cov_overrides;
 
 /* Loads and validates a scenario, its model and its population. Paths in

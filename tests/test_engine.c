@@ -130,7 +130,7 @@ static void test_parent_levels_add_up(void **st)
     cov_overrides ov = { .seed = -1, .replicates = 50, .keep_replicates = 1 };
     cov_scenario *s;
     cov_results *r = run_scenario(TMP "/sums.ini", &ov, &s);
-    long R = r->replicates, per = (long)(r->months + 1) * R;
+    long R = r->replicates;
     int dist = unit_index(r, 0, "Huyện Nam Trực"), prov = unit_index(r, 1, "Tỉnh Nam Định");
     int all = unit_index(r, COV_LEVEL_ALL, "all");
     long checked = 0;
@@ -138,20 +138,21 @@ static void test_parent_levels_add_up(void **st)
         for (long k = 0; k < R; k++) {
             int64_t sI = 0, sN = 0;
             for (int c = 0; c < r->ncommunes; c++) {
-                sI += r->rep_I[c * per + m * R + k];
-                sN += r->rep_N[c * per + m * R + k];
+                sI += r->rep_I[cov_rep_at(r, c, m, 0, k)];
+                sN += r->rep_N[cov_rep_at(r, c, m, 0, k)];
             }
             for (int p = 0; p < 3; p++) {
                 int u = p == 0 ? dist : p == 1 ? prov : all;
-                assert_int_equal(r->rep_I[u * per + m * R + k], sI);
-                assert_int_equal(r->rep_N[u * per + m * R + k], sN);
+                assert_int_equal(r->rep_I[cov_rep_at(r, u, m, 0, k)], sI);
+                assert_int_equal(r->rep_N[cov_rep_at(r, u, m, 0, k)], sN);
             }
             checked++;
         }
     assert_int_equal(checked, (r->months + 1) * R);
     /* Replicates differ from one another (the check is not vacuous). */
-    assert_true(r->rep_I[dist * per + r->months * R] != r->rep_I[dist * per + r->months * R + 1]
-                || r->rep_I[dist * per + r->months * R + 1] != r->rep_I[dist * per + r->months * R + 2]);
+    int H = r->months;
+    assert_true(r->rep_I[cov_rep_at(r, dist, H, 0, 0)] != r->rep_I[cov_rep_at(r, dist, H, 0, 1)]
+                || r->rep_I[cov_rep_at(r, dist, H, 0, 1)] != r->rep_I[cov_rep_at(r, dist, H, 0, 2)]);
     cov_results_free(r);
     cov_scenario_free(s);
 }
