@@ -20,6 +20,9 @@ static const char *MAIN_HELP =
 "\n"
 "Usage:\n"
 "  covcast run SCENARIO.ini [options]   project a scenario (see: covcast run --help)\n"
+"  covcast compare BASE.ini OTHER.ini... the same futures under several scenarios\n"
+"  covcast sweep SCENARIO.ini --set SECTION.KEY=FROM..TO:STEP\n"
+"                                       one scenario over a range of one value\n"
 "  covcast --help                       this text\n"
 "  covcast --version                    the version\n"
 "\n"
@@ -59,6 +62,8 @@ static const char *RUN_HELP =
 "                       depend on it\n"
 "  -m, --months N       months to project after the snapshot month\n"
 "  -o, --out DIR        output folder (default: results/SCENARIO-NAME)\n"
+"      --set SECTION.KEY=VALUE  change one value of the scenario file, e.g.\n"
+"                       --set campaign.peak.enroll_multiplier=2.5 (repeatable)\n"
 "  -q, --quiet          no progress and no table\n"
 "      --keep-replicates  also write replicates.csv: every replicate's\n"
 "                       population and insured per unit and month (small runs)\n"
@@ -67,6 +72,34 @@ static const char *RUN_HELP =
 "Monte Carlo error: a probability from R replicates is uncertain by about\n"
 "1/sqrt(R) at most (2000 replicates: +-0.022 at 95%%); the interval printed\n"
 "is the Wilson interval for that error alone.\n";
+
+static const char *COMPARE_HELP =
+"Usage: covcast compare BASE.ini OTHER.ini [MORE.ini ...] [options]\n"
+"\n"
+"Runs every scenario with the first one's seed and replicate count, so they\n"
+"share their random numbers wherever they agree (common random numbers): the\n"
+"difference between them is not drowned in noise. Writes OUT/compare.csv:\n"
+"  target,level,unit,scenario,probability,difference,difference_se,\n"
+"  difference_se_independent\n"
+"where difference is the scenario's probability minus the baseline's, its\n"
+"paired standard error, and the error two independent runs would have had.\n"
+"Targets are matched by name, units by level and name.\n"
+"\n"
+"Options: -r/--replicates, -s/--seed, -t/--threads, -m/--months, --set (applied\n"
+"to every scenario), -o/--out DIR (default results/compare-BASE), -q/--quiet.\n";
+
+static const char *SWEEP_HELP =
+"Usage: covcast sweep SCENARIO.ini --set SECTION.KEY=FROM..TO:STEP [options]\n"
+"\n"
+"Runs the scenario once for each value FROM, FROM+STEP, ... up to TO of one\n"
+"key (at most 1000 values), all with the same seed, and writes OUT/sweep.csv:\n"
+"  value,target,level,unit,probability,probability_lo,probability_hi,coverage_p50\n"
+"Example: how does the district's chance grow with the campaign's intensity?\n"
+"  covcast sweep scenarios/nam-truc-2018.ini --set campaign.peak.enroll_multiplier=1..4:0.5\n"
+"Earlier --set options fix other values; the last one is the range.\n"
+"\n"
+"Options: -r/--replicates, -s/--seed, -t/--threads, -m/--months,\n"
+"-o/--out DIR (default results/sweep-SCENARIO), -q/--quiet.\n";
 
 static void on_signal(int sig)
 {
@@ -89,15 +122,25 @@ static void show_progress(double fraction, void *arg)
     fflush(stderr);
 }
 
-static bool flag_int(const char *name, const char *v, int64_t lo, int64_t hi, int64_t *out)
+static bool flag_int(const char *cmd, const char *name, const char *v, int64_t lo, int64_t hi, int64_t *out)
 {
     if (cov_parse_int64(v, out) && *out >= lo && *out <= hi) return true;
-    fprintf(stderr, "covcast run: %s must be a whole number from %lld to %lld, got \"%s\"\n",
-            name, (long long)lo, (long long)hi, v);
+    fprintf(stderr, "covcast %s: %s must be a whole number from %lld to %lld, got \"%s\"\n",
+            cmd, name, (long long)lo, (long long)hi, v);
     return false;
 }
 
-static int cmd_run(int argc, char **argv)
+/* The options shared by run, compare and sweep. */
+typedef struct {
+    cov_overrides ov;
+    bool quiet;
+    int npos;
+    char **pos;            /* the file arguments */
+    const char *set[64];
+} cli_opts;
+
+/* Parses argv; returns -1 to go on, else the exit status (help, bad flag). */
+static int parse_opts(const char *cmd, const char *help, int argc, char **argv, cli_opts *o)
 {
     static const struct option opts[] = {
         { "replicates", required_argument, NULL, 'r' },
@@ -105,40 +148,56 @@ static int cmd_run(int argc, char **argv)
         { "threads", required_argument, NULL, 't' },
         { "months", required_argument, NULL, 'm' },
         { "out", required_argument, NULL, 'o' },
+        { "set", required_argument, NULL, 'S' },
         { "quiet", no_argument, NULL, 'q' },
         { "keep-replicates", no_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    cov_overrides ov = { .seed = -1 };
-    bool quiet = false;
+    memset(o, 0, sizeof *o);
+    o->ov.seed = -1;
+    o->ov.set = o->set;
     int c;
     int64_t v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:s:t:m:o:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:s:t:m:o:S:qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': if (!flag_int("--replicates", optarg, 1, 100000000, &v)) return COV_EUSAGE; ov.replicates = v; break;
-        case 's': if (!flag_int("--seed", optarg, 0, INT64_MAX, &v)) return COV_EUSAGE; ov.seed = v; break;
-        case 't': if (!flag_int("--threads", optarg, 1, 1024, &v)) return COV_EUSAGE; ov.threads = (int)v; break;
-        case 'm': if (!flag_int("--months", optarg, 1, 1200, &v)) return COV_EUSAGE; ov.months = (int)v; break;
-        case 'o': ov.out = optarg; break;
-        case 'q': quiet = true; break;
-        case 'k': ov.keep_replicates = 1; break;
-        case 'h': printf(RUN_HELP); return COV_OK;
+        case 'r': if (!flag_int(cmd, "--replicates", optarg, 1, 100000000, &v)) return COV_EUSAGE; o->ov.replicates = v; break;
+        case 's': if (!flag_int(cmd, "--seed", optarg, 0, INT64_MAX, &v)) return COV_EUSAGE; o->ov.seed = v; break;
+        case 't': if (!flag_int(cmd, "--threads", optarg, 1, 1024, &v)) return COV_EUSAGE; o->ov.threads = (int)v; break;
+        case 'm': if (!flag_int(cmd, "--months", optarg, 1, 1200, &v)) return COV_EUSAGE; o->ov.months = (int)v; break;
+        case 'o': o->ov.out = optarg; break;
+        case 'S':
+            if (o->ov.nset == 64) { fprintf(stderr, "covcast %s: at most 64 --set\n", cmd); return COV_EUSAGE; }
+            o->set[o->ov.nset++] = optarg;
+            break;
+        case 'q': o->quiet = true; break;
+        case 'k': o->ov.keep_replicates = 1; break;
+        case 'h': fputs(help, stdout); return COV_OK;
         default:
-            fputs("Try 'covcast run --help'.\n", stderr);
+            fprintf(stderr, "Try 'covcast %s --help'.\n", cmd);
             return COV_EUSAGE;
         }
     }
-    if (optind != argc - 1) {
-        fputs(optind >= argc ? "covcast run: which scenario? Give one SCENARIO.ini file.\n"
-                             : "covcast run: give exactly one scenario file.\n", stderr);
+    o->pos = argv + optind;
+    o->npos = argc - optind;
+    return -1;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    cli_opts o;
+    int rc = parse_opts("run", RUN_HELP, argc, argv, &o);
+    if (rc >= 0) return rc;
+    if (o.npos != 1) {
+        fputs(o.npos == 0 ? "covcast run: which scenario? Give one SCENARIO.ini file.\n"
+                          : "covcast run: give exactly one scenario file.\n", stderr);
         fputs("Try 'covcast run --help'.\n", stderr);
         return COV_EUSAGE;
     }
     cov_diag d;
     cov_diag_init(&d);
-    cov_scenario *s = cov_scenario_load(argv[optind], &ov, &d);
+    cov_scenario *s = cov_scenario_load(o.pos[0], &o.ov, &d);
     if (!s) {
         cov_diag_print(&d, stderr);
         return d.status ? (int)d.status : COV_EINPUT;
@@ -148,7 +207,7 @@ static int cmd_run(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     progress_state ps = { 0, -1 };
-    bool tty = !quiet && isatty(2);
+    bool tty = !o.quiet && isatty(2);
     cov_results *res = NULL;
     cov_status st = cov_simulate(s, &res, tty ? show_progress : NULL, &ps, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -159,7 +218,7 @@ static int cmd_run(int argc, char **argv)
         fputs("covcast: interrupted; nothing was written, earlier results are unchanged\n", stderr);
     } else if (st != COV_OK) {
         cov_diag_print(&d, stderr);
-    } else if (!quiet) {
+    } else if (!o.quiet) {
         cov_results_print(res, s, stdout);
         printf("\nWritten to %s/ (trajectories.csv, targets.csv, first_reached.csv, run.json) in %.2f s with %d thread%s.\n",
                cov_scenario_out(s), wall, cov_scenario_threads(s), cov_scenario_threads(s) == 1 ? "" : "s");
@@ -167,6 +226,68 @@ static int cmd_run(int argc, char **argv)
     cov_results_free(res);
     cov_scenario_free(s);
     return (int)st;
+}
+
+/* Default output folder of compare and sweep: results/<kind>-<first scenario>. */
+static void default_out(char *buf, size_t n, const char *kind, const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t l = strlen(b);
+    if (l > 4 && !strcmp(b + l - 4, ".ini")) l -= 4;
+    snprintf(buf, n, "results/%s-%.*s", kind, (int)l, b);
+}
+
+static int finish(cov_status st, cov_diag *d)
+{
+    if (st == COV_EINTR) fputs("covcast: interrupted; nothing was written, earlier results are unchanged\n", stderr);
+    else if (st != COV_OK) cov_diag_print(d, stderr);
+    return (int)st;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    cli_opts o;
+    int rc = parse_opts("compare", COMPARE_HELP, argc, argv, &o);
+    if (rc >= 0) return rc;
+    if (o.npos < 2) {
+        fputs("covcast compare: give two or more scenario files; the first is the baseline.\n"
+              "Try 'covcast compare --help'.\n", stderr);
+        return COV_EUSAGE;
+    }
+    char out[4096];
+    default_out(out, sizeof out, "compare", o.pos[0]);
+    cov_diag d;
+    cov_diag_init(&d);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    cov_status st = cov_compare((const char **)o.pos, o.npos, &o.ov, o.ov.out ? o.ov.out : out,
+                                o.quiet ? NULL : stdout, &d);
+    if (st == COV_OK && !o.quiet) printf("\nWritten to %s/compare.csv\n", o.ov.out ? o.ov.out : out);
+    return finish(st, &d);
+}
+
+static int cmd_sweep(int argc, char **argv)
+{
+    cli_opts o;
+    int rc = parse_opts("sweep", SWEEP_HELP, argc, argv, &o);
+    if (rc >= 0) return rc;
+    if (o.npos != 1 || o.ov.nset < 1) {
+        fputs("covcast sweep: give one scenario file and --set SECTION.KEY=FROM..TO:STEP.\n"
+              "Try 'covcast sweep --help'.\n", stderr);
+        return COV_EUSAGE;
+    }
+    /* The last --set is the range; earlier ones are fixed assignments. */
+    const char *spec = o.set[--o.ov.nset];
+    char out[4096];
+    default_out(out, sizeof out, "sweep", o.pos[0]);
+    cov_diag d;
+    cov_diag_init(&d);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    cov_status st = cov_sweep(o.pos[0], spec, &o.ov, o.ov.out ? o.ov.out : out, o.quiet ? NULL : stdout, &d);
+    if (st == COV_OK && !o.quiet) printf("\nWritten to %s/sweep.csv\n", o.ov.out ? o.ov.out : out);
+    return finish(st, &d);
 }
 
 int cov_cli_main(int argc, char **argv)
@@ -186,6 +307,8 @@ int cov_cli_main(int argc, char **argv)
         return COV_OK;
     }
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 1, argv + 1);
     fprintf(stderr, "covcast: unknown command '%s'\nTry 'covcast --help'.\n", cmd);
     return COV_EUSAGE;
 }

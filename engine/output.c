@@ -2,43 +2,21 @@
  * libcsv, run.json with the inputs' SHA-256, all into a temporary folder
  * beside the output folder that is swapped into place only when complete.
  * A failure leaves the earlier results exactly as they were. */
-#define _GNU_SOURCE
 #include "stats.h"
 #include "text.h"
 #include "types.h"
+#include "outdir.h"
+#include "csvwrite.h"
 
-#include <csv.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <libgen.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-/* Writes one text field: through libcsv's quoting when it holds a comma,
- * quote, newline or edge space, plain otherwise. */
-static void put_text(FILE *f, const char *v, bool first)
-{
-    if (!first) fputc(',', f);
-    if (!v) return;
-    size_t n = strlen(v);
-    if (strpbrk(v, ",\"\r\n") || (n && (v[0] == ' ' || v[n - 1] == ' ')))
-        csv_fwrite(f, v, n);
-    else
-        fputs(v, f);
-}
+#define put_text cov_csv_text
 
-static const char *level_name(const cov_scenario *s, int level)
-{
-    if (level == COV_LEVEL_COMMUNE) return "commune";
-    if (level == COV_LEVEL_ALL) return "all";
-    return s->pop->levels[level].name;
-}
+#define level_name cov_level_name
 
 static void write_trajectories(FILE *f, const cov_results *res, const cov_scenario *s)
 {
@@ -196,98 +174,30 @@ static void write_run_json(FILE *f, const cov_results *res, const cov_scenario *
     fputs("  ]\n}\n", f);
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
+typedef struct { const cov_results *res; const cov_scenario *s; double wall; } run_ctx;
 
-static void remove_tree(const char *path)
+#define WRAP(fn) static void fn##_w(FILE *f, const void *c) \
+    { const run_ctx *x = c; fn(f, x->res, x->s); }
+WRAP(write_trajectories)
+WRAP(write_targets)
+WRAP(write_first_reached)
+WRAP(write_replicates)
+static void write_run_json_w(FILE *f, const void *c)
 {
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static bool mkdirs(const char *path)
-{
-    char *p = cov_strdup(path);
-    if (!p) return false;
-    for (char *q = p + 1; *q; q++)
-        if (*q == '/') { *q = '\0'; mkdir(p, 0777); *q = '/'; }
-    bool ok = mkdir(p, 0777) == 0 || errno == EEXIST;
-    free(p);
-    return ok;
-}
-
-typedef void (*writer_fn)(FILE *, const cov_results *, const cov_scenario *);
-
-static bool write_file(const char *dir, const char *name, writer_fn fn, const cov_results *res,
-                       const cov_scenario *s, double wall, cov_diag *d)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        cov_diag_add(d, COV_EIO, s->out, 0, 0, 0, "cannot write %s: %s", name, strerror(errno));
-        return false;
-    }
-    if (fn) fn(f, res, s);
-    else write_run_json(f, res, s, wall);
-    bool ok = !ferror(f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int err = errno;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok)
-        cov_diag_add(d, COV_EIO, s->out, 0, 0, 0, "cannot write %s: %s (is the disk full?)",
-                     name, strerror(err ? err : errno));
-    return ok;
+    const run_ctx *x = c;
+    write_run_json(f, x->res, x->s, x->wall);
 }
 
 cov_status cov_results_write(const cov_results *res, const cov_scenario *s, double wall, cov_diag *d)
 {
-    const char *out = s->out;
-    char *copy = cov_strdup(out), *parent = dirname(copy);
-    struct stat st;
-    if (!mkdirs(parent)) {
-        cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot create the folder %s: %s", parent, strerror(errno));
-        free(copy);
-        return COV_EIO;
-    }
-    if (lstat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
-        cov_diag_add(d, COV_EIO, out, 0, 0, 0, "the output path exists and is not a folder");
-        free(copy);
-        return COV_EIO;
-    }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s/.covcast-tmp-XXXXXX", parent);
-    free(copy);
-    if (!mkdtemp(tmp)) {
-        cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write beside the output folder: %s", strerror(errno));
-        return COV_EIO;
-    }
-    chmod(tmp, 0755);
-    bool ok = write_file(tmp, "trajectories.csv", write_trajectories, res, s, wall, d)
-           && write_file(tmp, "targets.csv", write_targets, res, s, wall, d)
-           && write_file(tmp, "first_reached.csv", write_first_reached, res, s, wall, d)
-           && write_file(tmp, "run.json", NULL, res, s, wall, d)
-           && (!res->rep_I || write_file(tmp, "replicates.csv", write_replicates, res, s, wall, d));
-    if (!ok) { remove_tree(tmp); return COV_EIO; }
-    if (lstat(out, &st) == 0) {
-        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE) != 0) {
-            char old[4096];
-            snprintf(old, sizeof old, "%s.old-%ld", out, (long)getpid());
-            if (rename(out, old) != 0 || rename(tmp, out) != 0) {
-                cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot replace the output folder: %s", strerror(errno));
-                rename(old, out);
-                remove_tree(tmp);
-                return COV_EIO;
-            }
-            remove_tree(old);
-        } else {
-            remove_tree(tmp);   /* now holds the earlier results */
-        }
-    } else if (rename(tmp, out) != 0) {
-        cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot create the output folder: %s", strerror(errno));
-        remove_tree(tmp);
-        return COV_EIO;
-    }
-    return COV_OK;
+    cov_outdir *o = cov_outdir_begin(s->out, d);
+    if (!o) return COV_EIO;
+    run_ctx x = { res, s, wall };
+    bool ok = cov_outdir_file(o, "trajectories.csv", write_trajectories_w, &x, d)
+           && cov_outdir_file(o, "targets.csv", write_targets_w, &x, d)
+           && cov_outdir_file(o, "first_reached.csv", write_first_reached_w, &x, d)
+           && cov_outdir_file(o, "run.json", write_run_json_w, &x, d)
+           && (!res->rep_I || cov_outdir_file(o, "replicates.csv", write_replicates_w, &x, d));
+    if (!ok) { cov_outdir_abort(o); return COV_EIO; }
+    return cov_outdir_commit(o, d);
 }

@@ -179,6 +179,12 @@ struct cov_results {
     int64_t *rep_I, *rep_N;      /* optional [nunits][H+1][S][R]: every replicate and series */
 };
 
+/* "commune", a level column's name, or "all". */
+static inline const char *cov_level_name(const cov_scenario *s, int level)
+{
+    return level == COV_LEVEL_COMMUNE ? "commune" : level == COV_LEVEL_ALL ? "all" : s->pop->levels[level].name;
+}
+
 /* Replicate r of unit u, month m, series s in the optional rep arrays. */
 static inline long cov_rep_at(const struct cov_results *res, int u, int m, int s, long r)
 {

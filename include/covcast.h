@@ -97,6 +97,19 @@ void cov_interrupt(void);
 cov_status cov_results_write(const cov_results *r, const cov_scenario *s,
                              double wall_seconds, cov_diag *d);
 
+/* Runs several scenarios with the first one's seed and replicate count
+ * (common random numbers) and writes OUT/compare.csv: each target and unit,
+ * each scenario's probability, its difference from the first scenario, the
+ * paired standard error of that difference and the one two independent runs
+ * would have. Prints the same table to table_fp when not NULL. */
+cov_status cov_compare(const char **paths, int n, const cov_overrides *ov, const char *out,
+                       void *table_fp, cov_diag *d);
+
+/* Runs one scenario for each value of SECTION.KEY=FROM..TO:STEP, with the
+ * same seed, and writes OUT/sweep.csv. */
+cov_status cov_sweep(const char *path, const char *spec, const cov_overrides *ov, const char *out,
+                     void *table_fp, cov_diag *d);
+
 /* Prints the readable targets table (stdout in the CLI). */
 void cov_results_print(const cov_results *r, const cov_scenario *s, void *fp);
 

@@ -1,0 +1,215 @@
+/* compare.c — several scenarios, or one scenario over a range of one value,
+ * run with the same seed so that they share their random numbers (common
+ * random numbers, MODEL.md): `covcast compare` and `covcast sweep`. */
+#include "csvwrite.h"
+#include "outdir.h"
+#include "stats.h"
+#include "text.h"
+#include "types.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A scenario with its results. */
+typedef struct {
+    cov_scenario *s;
+    cov_results *r;
+} run_t;
+
+static cov_status run_one(const char *path, const cov_overrides *ov, bool hits, run_t *out,
+                          cov_progress_fn progress, void *arg, cov_diag *d)
+{
+    out->s = cov_scenario_load(path, ov, d);
+    out->r = NULL;
+    if (!out->s) return d->status ? d->status : COV_EINPUT;
+    out->s->keep_hits = hits;
+    return cov_simulate(out->s, &out->r, progress, arg, d);
+}
+
+static void run_free(run_t *x)
+{
+    cov_results_free(x->r);
+    cov_scenario_free(x->s);
+}
+
+/* The unit of results b that matches unit u of a (same level name, same unit). */
+static int match_unit(const run_t *a, int u, const run_t *b)
+{
+    const char *lv = cov_level_name(a->s, a->r->unit_level[u]);
+    for (int v = 0; v < b->r->nunits; v++)
+        if (!strcmp(cov_level_name(b->s, b->r->unit_level[v]), lv)
+            && !strcmp(b->r->unit_name[v], a->r->unit_name[u])) return v;
+    return -1;
+}
+
+static int match_target(const run_t *a, int t, const run_t *b)
+{
+    for (int k = 0; k < b->s->ntargets; k++)
+        if (!strcmp(b->s->targets[k].name, a->s->targets[t].name)) return k;
+    return -1;
+}
+
+/* Paired difference of two hit vectors: mean and its standard error. */
+static void paired(const unsigned char *a, const unsigned char *b, long R, double *diff, double *se)
+{
+    long sum = 0, sum2 = 0;
+    for (long r = 0; r < R; r++) {
+        int x = (int)b[r] - (int)a[r];
+        sum += x;
+        sum2 += x * x;
+    }
+    double m = (double)sum / (double)R;
+    double var = R > 1 ? ((double)sum2 - (double)R * m * m) / (double)(R - 1) : 0;
+    *diff = m;
+    *se = sqrt(fmax(var, 0) / (double)R);
+}
+
+typedef struct { run_t *runs; int n; } compare_ctx;
+
+static void write_compare(FILE *f, const void *c)
+{
+    const compare_ctx *x = c;
+    const run_t *a = &x->runs[0];
+    long R = a->r->replicates;
+    fputs("target,level,unit,scenario,probability,difference,difference_se,difference_se_independent\n", f);
+    for (int t = 0; t < a->s->ntargets; t++)
+        for (int u = 0; u < a->r->nunits; u++) {
+            if (a->r->unit_level[u] != a->s->targets[t].level) continue;
+            const cov_target_stats *ta = &a->r->ts[t][u];
+            double pa = (double)ta->reached / (double)R;
+            for (int j = 0; j < x->n; j++) {
+                const run_t *b = &x->runs[j];
+                int tb = match_target(a, t, b), ub = tb >= 0 ? match_unit(a, u, b) : -1;
+                if (ub < 0 || b->r->unit_level[ub] != b->s->targets[tb].level) continue;
+                const cov_target_stats *tbs = &b->r->ts[tb][ub];
+                double pb = (double)tbs->reached / (double)R, diff, se;
+                paired(ta->hit, tbs->hit, R, &diff, &se);
+                double se_ind = sqrt(pa * (1 - pa) / (double)R + pb * (1 - pb) / (double)R);
+                cov_csv_text(f, a->s->targets[t].name, true);
+                cov_csv_text(f, cov_level_name(a->s, a->s->targets[t].level), false);
+                cov_csv_text(f, a->r->unit_name[u], false);
+                cov_csv_text(f, b->s->name, false);
+                fprintf(f, ",%.4f,%.4f,%.4f,%.4f\n", pb, diff, se, se_ind);
+            }
+        }
+}
+
+cov_status cov_compare(const char **paths, int n, const cov_overrides *ov, const char *out,
+                       void *table_fp, cov_diag *d)
+{
+    run_t *runs = calloc((size_t)n, sizeof *runs);
+    if (!runs) { cov_diag_add(d, COV_ELIMIT, NULL, 0, 0, 0, "out of memory"); return COV_ELIMIT; }
+    cov_status st = COV_OK;
+    cov_overrides o = ov ? *ov : (cov_overrides){ .seed = -1 };
+    o.out = NULL;
+    for (int i = 0; i < n && st == COV_OK; i++) {
+        st = run_one(paths[i], &o, true, &runs[i], NULL, NULL, d);
+        if (i == 0 && st == COV_OK) {   /* every scenario shares the first one's seed and count */
+            o.seed = (int64_t)runs[0].s->seed;
+            o.replicates = runs[0].s->replicates;
+        }
+    }
+    if (st == COV_OK) {
+        cov_outdir *od = cov_outdir_begin(out, d);
+        compare_ctx c = { runs, n };
+        if (!od) st = COV_EIO;
+        else if (!cov_outdir_file(od, "compare.csv", write_compare, &c, d)) { cov_outdir_abort(od); st = COV_EIO; }
+        else st = cov_outdir_commit(od, d);
+        if (st == COV_OK && table_fp) {
+            FILE *f = table_fp;
+            fprintf(f, "Compared with %s: %ld replicates, seed %llu, common random numbers\n\n",
+                    runs[0].s->name, runs[0].r->replicates, (unsigned long long)runs[0].s->seed);
+            write_compare(f, &c);
+        }
+    }
+    for (int i = 0; i < n; i++) run_free(&runs[i]);
+    free(runs);
+    return st;
+}
+
+/* Parses "SECTION.KEY=FROM..TO:STEP" into the assignment's left side and
+ * the values; at most 1000 values. */
+static bool sweep_range(const char *spec, char *lhs, size_t n, double *from, double *to, double *step)
+{
+    const char *eq = strchr(spec, '='), *dots = eq ? strstr(eq, "..") : NULL, *colon = dots ? strchr(dots, ':') : NULL;
+    if (!eq || !dots || !colon || (size_t)(eq - spec) + 1 > n) return false;
+    memcpy(lhs, spec, (size_t)(eq - spec));
+    lhs[eq - spec] = '\0';
+    char a[64], b[64];
+    if ((size_t)(dots - eq - 1) >= sizeof a || (size_t)(colon - dots - 2) >= sizeof b) return false;
+    memcpy(a, eq + 1, (size_t)(dots - eq - 1)); a[dots - eq - 1] = '\0';
+    memcpy(b, dots + 2, (size_t)(colon - dots - 2)); b[colon - dots - 2] = '\0';
+    return cov_parse_double(a, from) && cov_parse_double(b, to) && cov_parse_double(colon + 1, step)
+        && *step > 0 && *to >= *from && (*to - *from) / *step <= 999.5;
+}
+
+typedef struct { double *values; run_t *runs; int n; } sweep_ctx;
+
+static void write_sweep(FILE *f, const void *c)
+{
+    const sweep_ctx *x = c;
+    fputs("value,target,level,unit,probability,probability_lo,probability_hi,coverage_p50\n", f);
+    for (int i = 0; i < x->n; i++) {
+        const run_t *a = &x->runs[i];
+        long R = a->r->replicates;
+        for (int t = 0; t < a->s->ntargets; t++)
+            for (int u = 0; u < a->r->nunits; u++) {
+                if (a->r->unit_level[u] != a->s->targets[t].level) continue;
+                const cov_target_stats *ts = &a->r->ts[t][u];
+                double lo, hi;
+                cov_wilson(ts->reached, R, &lo, &hi);
+                fprintf(f, "%.10g", x->values[i]);
+                cov_csv_text(f, a->s->targets[t].name, false);
+                cov_csv_text(f, cov_level_name(a->s, a->s->targets[t].level), false);
+                cov_csv_text(f, a->r->unit_name[u], false);
+                fprintf(f, ",%.4f,%.4f,%.4f,%.4f\n", (double)ts->reached / (double)R, lo, hi, ts->cov_q[1]);
+            }
+    }
+}
+
+cov_status cov_sweep(const char *path, const char *spec, const cov_overrides *ov, const char *out,
+                     void *table_fp, cov_diag *d)
+{
+    char lhs[512];
+    double from, to, step;
+    if (!sweep_range(spec, lhs, sizeof lhs, &from, &to, &step)) {
+        cov_diag_add(d, COV_EUSAGE, NULL, 0, 0, 0,
+                     "sweep needs --set SECTION.KEY=FROM..TO:STEP with FROM <= TO, STEP > 0 and at most "
+                     "1000 values (e.g. --set campaign.peak.enroll_multiplier=1..3:0.5), got \"%s\"", spec);
+        return COV_EUSAGE;
+    }
+    int n = (int)floor((to - from) / step + 1e-9) + 1;
+    sweep_ctx c = { calloc((size_t)n, sizeof(double)), calloc((size_t)n, sizeof(run_t)), 0 };
+    cov_overrides o = ov ? *ov : (cov_overrides){ .seed = -1 };
+    o.out = NULL;
+    const char **set = calloc((size_t)o.nset + 1, sizeof *set);
+    cov_status st = c.values && c.runs && set ? COV_OK : COV_ELIMIT;
+    char assign[600];
+    for (int i = 0; i < o.nset && set; i++) set[i] = o.set[i];
+    for (int i = 0; i < n && st == COV_OK; i++) {
+        c.values[i] = from + step * i;
+        snprintf(assign, sizeof assign, "%s=%.10g", lhs, c.values[i]);
+        set[o.nset] = assign;
+        cov_overrides oi = o;
+        oi.set = set;
+        oi.nset = o.nset + 1;
+        st = run_one(path, &oi, false, &c.runs[i], NULL, NULL, d);
+        c.n = i + 1;
+        if (table_fp && st == COV_OK)
+            fprintf(table_fp, "%s = %.10g: done\n", lhs, c.values[i]);
+    }
+    if (st == COV_OK) {
+        cov_outdir *od = cov_outdir_begin(out, d);
+        if (!od) st = COV_EIO;
+        else if (!cov_outdir_file(od, "sweep.csv", write_sweep, &c, d)) { cov_outdir_abort(od); st = COV_EIO; }
+        else st = cov_outdir_commit(od, d);
+        if (st == COV_OK && table_fp) write_sweep(table_fp, &c);
+    } else if (st == COV_ELIMIT && !d->n) {
+        cov_diag_add(d, COV_ELIMIT, NULL, 0, 0, 0, "out of memory");
+    }
+    for (int i = 0; i < c.n; i++) run_free(&c.runs[i]);
+    free(c.runs); free(c.values); free(set);
+    return st;
+}
