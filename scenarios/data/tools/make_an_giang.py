@@ -148,12 +148,6 @@ def nearest_insured(pop, target_h):
     return min(cands, key=lambda c: (abs(10000 * c - exact), c))
 
 
-def short_name(census_name):
-    if census_name.startswith("Xã "):
-        return census_name[len("Xã "):]
-    return census_name
-
-
 def spread(name):
     h = hashlib.sha256(name.encode("utf-8")).hexdigest()
     return int(h[:8], 16) % (2 * SPREAD + 1) - SPREAD

@@ -99,10 +99,6 @@ def cov_h(insured, pop):
     return round_half_up(10000 * insured, pop)
 
 
-def ceil_div(num, den):
-    return -((-num) // den)
-
-
 def iroot(y, q):
     """floor(y ** (1/q)) for integers y >= 0, q >= 1."""
     lo, hi = 0, 1
@@ -149,12 +145,6 @@ def nearest_insured(pop, target_h):
     assert cands, ("no integer insured gives", pop, target_h)
     exact = target_h * pop                 # 10000 * exact target count
     return min(cands, key=lambda c: (abs(10000 * c - exact), c))
-
-
-def short_name(census_name):
-    if census_name.startswith("Xã "):
-        return census_name[len("Xã "):]
-    return census_name
 
 
 def short_name(census_name):
