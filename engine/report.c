@@ -65,8 +65,17 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
         if (w > wname) wname = w;
     }
     if (wname > 28) wname = 28;
+    long wtarget = 6, wthr = 9;
+    for (int t = 0; t < s->ntargets; t++) {
+        long w = cov_utf8_width(s->targets[t].name, strlen(s->targets[t].name));
+        if (w > wtarget) wtarget = w;
+        if (s->targets[t].group >= 0) {
+            w = 8 + (long)strlen(s->model->g[s->targets[t].group].name);
+            if (w > wthr) wthr = w;
+        }
+    }
     fputc('\n', f);
-    pad(f, "target", 14); pad(f, "unit", wname + 2); pad(f, "threshold", 11); pad(f, "deadline", 10);
+    pad(f, "target", wtarget + 2); pad(f, "unit", wname + 2); pad(f, "threshold", wthr + 2); pad(f, "deadline", 10);
     pad(f, "P(reached)", 12); pad(f, "95% interval", 16); pad(f, "verdict", 15);
     pad(f, "median", 10); fputs("cards needed now\n", f);
     int *order = malloc((size_t)res->nunits * sizeof *order);
@@ -88,7 +97,7 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
             cov_wilson(ts->reached, res->replicates, &lo, &hi);
             char buf[64], name[128];
             snprintf(name, sizeof name, "%s", res->unit_name[order[i]]);
-            pad(f, tg->name, 14); pad(f, name, wname + 2); pad(f, thr, 11); pad(f, dl, 10);
+            pad(f, tg->name, wtarget + 2); pad(f, name, wname + 2); pad(f, thr, wthr + 2); pad(f, dl, 10);
             snprintf(buf, sizeof buf, "%.3f", p); pad(f, buf, 12);
             snprintf(buf, sizeof buf, "%.3f–%.3f", lo, hi); pad(f, buf, 16);
             pad(f, verdict(p), 15);
@@ -97,7 +106,7 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
             fprintf(f, "%s\n", buf);
         }
         if (n > MAX_LINES_PER_TARGET)
-            fprintf(f, "%-14s… and %d more units, listed in targets.csv\n", "", n - MAX_LINES_PER_TARGET);
+            fprintf(f, "%*s… and %d more units, listed in targets.csv\n", (int)wtarget + 2, "", n - MAX_LINES_PER_TARGET);
     }
     free(order);
 }
