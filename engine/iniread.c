@@ -259,8 +259,13 @@ bool cov_ini_set(cov_ini *ini, const char *assignment, cov_diag *d)
     e.section = strndup(assignment, (size_t)(dot - assignment));
     e.key = strndup(dot + 1, (size_t)(eq - dot - 1));
     e.value = cov_strdup(eq + 1);
-    e.file = "--set";
-    if (!e.section || !e.key || !e.value) goto oom;
+    char *label = malloc(strlen(assignment) + 8);
+    char **nf = realloc(ini->files, (size_t)(ini->nfiles + 1) * sizeof *nf);
+    if (nf) ini->files = nf;
+    if (!e.section || !e.key || !e.value || !label || !nf) { free(label); goto oom; }
+    snprintf(label, strlen(assignment) + 8, "--set %.*s", (int)(eq - assignment), assignment);
+    ini->files[ini->nfiles++] = label;   /* errors name the assignment */
+    e.file = label;
     cov_ini_entry *old = find_quiet(ini, e.section, e.key);
     if (old) {
         free(old->section); free(old->key); free(old->value);

@@ -9,7 +9,7 @@
 
 typedef struct {
     char *section, *key, *value;
-    const char *file;      /* the file it came from (owned by the cov_ini), or "--set" */
+    const char *file;      /* the file it came from (owned by the cov_ini), or "--set SECTION.KEY" */
     long line;
     long kcol, klen;       /* key position and width, characters */
     long vcol, vlen;       /* value position and width */
@@ -35,7 +35,7 @@ long cov_ini_section_line(const cov_ini *ini, const char *section, const char **
 bool cov_ini_overlay(cov_ini *base, cov_ini *variant);
 
 /* Applies "section.key=value" (the section may contain dots: the key is
- * after the last one). The entry's file is "--set". */
+ * after the last one). The entry's file reads "--set SECTION.KEY". */
 bool cov_ini_set(cov_ini *ini, const char *assignment, cov_diag *d);
 
 /* The entry for section and key, or NULL; marks it used. */

@@ -14,7 +14,7 @@
 
 char *cov_resolve(const char *base, const char *rel)
 {
-    if (rel[0] == '/' || !strcmp(base, "--set")) return cov_strdup(rel);
+    if (rel[0] == '/' || !strncmp(base, "--set", 5)) return cov_strdup(rel);
     char *b = cov_strdup(base);
     if (!b) return NULL;
     char *dir = dirname(b);
