@@ -96,6 +96,36 @@ static void write_compare(FILE *f, const void *c)
         }
 }
 
+/* The readable table: per target and unit, each scenario's probability
+ * and its difference from the baseline with the paired 95% margin. */
+static void print_compare(FILE *f, const compare_ctx *x)
+{
+    const run_t *a = &x->runs[0];
+    long R = a->r->replicates;
+    fprintf(f, "Baseline %s; %ld replicates, seed %llu, the same futures for every scenario\n",
+            a->s->name, R, (unsigned long long)a->s->seed);
+    for (int t = 0; t < a->s->ntargets; t++)
+        for (int u = 0; u < a->r->nunits; u++) {
+            if (a->r->unit_level[u] != a->s->targets[t].level) continue;
+            const cov_target_stats *ta = &a->r->ts[t][u];
+            fprintf(f, "\n%s, %s:\n", a->s->targets[t].name, a->r->unit_name[u]);
+            for (int j = 0; j < x->n; j++) {
+                const run_t *b = &x->runs[j];
+                int tb = match_target(a, t, b), ub = tb >= 0 ? match_unit(a, u, b) : -1;
+                if (ub < 0 || b->r->unit_level[ub] != b->s->targets[tb].level) {
+                    fprintf(f, "  %-28s (no such target or unit)\n", b->s->name);
+                    continue;
+                }
+                const cov_target_stats *tbs = &b->r->ts[tb][ub];
+                double diff, se;
+                paired(ta->hit, tbs->hit, R, &diff, &se);
+                fprintf(f, "  %-28s P = %.3f", b->s->name, (double)tbs->reached / (double)R);
+                if (j > 0) fprintf(f, "   %+.3f ± %.3f against the baseline", diff, 1.96 * se);
+                fputc('\n', f);
+            }
+        }
+}
+
 cov_status cov_compare(const char **paths, int n, const cov_overrides *ov, const char *out,
                        void *table_fp, cov_diag *d)
 {
@@ -117,12 +147,7 @@ cov_status cov_compare(const char **paths, int n, const cov_overrides *ov, const
         if (!od) st = COV_EIO;
         else if (!cov_outdir_file(od, "compare.csv", write_compare, &c, d)) { cov_outdir_abort(od); st = COV_EIO; }
         else st = cov_outdir_commit(od, d);
-        if (st == COV_OK && table_fp) {
-            FILE *f = table_fp;
-            fprintf(f, "Compared with %s: %ld replicates, seed %llu, common random numbers\n\n",
-                    runs[0].s->name, runs[0].r->replicates, (unsigned long long)runs[0].s->seed);
-            write_compare(f, &c);
-        }
+        if (st == COV_OK && table_fp) print_compare(table_fp, &c);
     }
     for (int i = 0; i < n; i++) run_free(&runs[i]);
     free(runs);
