@@ -98,6 +98,26 @@ static void write_first_reached(FILE *f, const cov_results *res, const cov_scena
     }
 }
 
+/* P(coverage >= threshold) at the deadline over a grid of thresholds, for
+ * every target at a level above the commune: leadership reads 95.5% and 99%
+ * off one curve. */
+static void write_exceedance(FILE *f, const cov_results *res, const cov_scenario *s)
+{
+    fputs("target,level,unit,threshold,probability\n", f);
+    for (int t = 0; t < s->ntargets; t++)
+        for (int u = 0; u < res->nunits; u++) {
+            if (res->unit_level[u] != s->targets[t].level) continue;
+            const cov_target_stats *ts = &res->ts[t][u];
+            for (int k = 0; k < ts->ex_n; k++) {
+                int32_t T = ts->ex_lo + k * ts->ex_step;
+                put_text(f, s->targets[t].name, true);
+                put_text(f, level_name(s, s->targets[t].level), false);
+                put_text(f, res->unit_name[u], false);
+                fprintf(f, ",%d.%02d,%.4f\n", T / 100, T % 100, (double)ts->ex_count[k] / (double)res->replicates);
+            }
+        }
+}
+
 /* Every replicate's trajectory (only with --keep-replicates). */
 static void write_replicates(FILE *f, const cov_results *res, const cov_scenario *s)
 {
@@ -182,6 +202,7 @@ WRAP(write_trajectories)
 WRAP(write_targets)
 WRAP(write_first_reached)
 WRAP(write_replicates)
+WRAP(write_exceedance)
 static void write_run_json_w(FILE *f, const void *c)
 {
     const run_ctx *x = c;
@@ -196,6 +217,7 @@ cov_status cov_results_write(const cov_results *res, const cov_scenario *s, doub
     bool ok = cov_outdir_file(o, "trajectories.csv", write_trajectories_w, &x, d)
            && cov_outdir_file(o, "targets.csv", write_targets_w, &x, d)
            && cov_outdir_file(o, "first_reached.csv", write_first_reached_w, &x, d)
+           && cov_outdir_file(o, "exceedance.csv", write_exceedance_w, &x, d)
            && cov_outdir_file(o, "run.json", write_run_json_w, &x, d)
            && (!res->rep_I || cov_outdir_file(o, "replicates.csv", write_replicates_w, &x, d));
     if (!ok) { cov_outdir_abort(o); return COV_EIO; }

@@ -216,7 +216,9 @@ void cov_results_free(cov_results *r)
     if (!r) return;
     if (r->ts)
         for (int t = 0; r->ts[t]; t++) {
-            for (int v = 0; v < r->nunits; v++) { free(r->ts[t][v].first); free(r->ts[t][v].hit); }
+            for (int v = 0; v < r->nunits; v++) {
+                free(r->ts[t][v].first); free(r->ts[t][v].hit); free(r->ts[t][v].ex_count);
+            }
             free(r->ts[t]);
         }
     free(r->ts);
@@ -237,8 +239,12 @@ static void unit_stats(const cov_scenario *s, cov_results *res, int unit,
     }
     for (int t = 0; t < s->ntargets; t++)
         if (res->unit_level[unit] == s->targets[t].level)
+        {
             cov_stats_target(ser, &s->targets[t], s->targets[t].deadline - s->start,
                              &res->ts[t][unit], scratch);
+            if (s->targets[t].level != COV_LEVEL_COMMUNE)
+                cov_stats_exceedance(ser, &s->targets[t], s->targets[t].deadline - s->start, &res->ts[t][unit]);
+        }
 }
 
 static long physical_memory(void)

@@ -6,6 +6,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static double coverage(int64_t I, int64_t N)
@@ -104,6 +105,34 @@ void cov_stats_target(const cov_series *u, const cov_target *t, int d,
     cov_quantiles(x, R, q3, 3, ts->cov_q);
     for (long r = 0; r < R; r++) x[r] = (double)cov_cards_needed(Id[r], Nd[r], t->threshold);
     cov_quantiles(x, R, q1, 1, &ts->shortfall_p50);
+}
+
+void cov_stats_exceedance(const cov_series *u, const cov_target *t, int d, cov_target_stats *ts)
+{
+    long R = u->replicates;
+    const int64_t *I = u->I + cov_series_at(u, d, t->series), *N = u->N + cov_series_at(u, d, t->series);
+    double lo = 100, hi = 0;
+    for (long r = 0; r < R; r++) {
+        double c = coverage(I[r], N[r]);
+        if (c < lo) lo = c;
+        if (c > hi) hi = c;
+    }
+    int32_t a = (int32_t)floor(fmax(0, lo - 0.5) * 20) * 5, b = (int32_t)ceil(fmin(100, hi + 0.5) * 20) * 5;
+    if (b > 10000) b = 10000;
+    if (b < a) b = a;
+    int32_t step = 5;
+    while ((b - a) / step > 400) step *= 2;
+    ts->ex_lo = a;
+    ts->ex_step = step;
+    ts->ex_n = (b - a) / step + 1;
+    ts->ex_count = calloc((size_t)ts->ex_n, sizeof *ts->ex_count);
+    if (!ts->ex_count) { ts->ex_n = 0; return; }
+    for (int k = 0; k < ts->ex_n; k++) {
+        int32_t T = a + k * step;
+        long n = 0;
+        for (long r = 0; r < R; r++) n += cov_reached(I[r], N[r], T);
+        ts->ex_count[k] = n;
+    }
 }
 
 void cov_wilson(long k, long n, double *lo, double *hi)

@@ -43,6 +43,11 @@ void cov_stats_target(const cov_series *u, const cov_target *t, int d,
  * on sorted data); x is rearranged. Linear time by selection. */
 void cov_quantiles(double *x, long n, const double *probs, int np, double *out);
 
+/* P(coverage >= x) at the deadline on a grid of x covering the replicates'
+ * range (at most 401 points, steps of 0.05 percentage points or more),
+ * decided by the integer rule. Allocates ts->ex_count. */
+void cov_stats_exceedance(const cov_series *u, const cov_target *t, int d, cov_target_stats *ts);
+
 /* 95% Wilson score interval for k successes in n trials. */
 void cov_wilson(long k, long n, double *lo, double *hi);
 

@@ -163,6 +163,9 @@ typedef struct {
     double shortfall_p50;        /* median cards short at the deadline */
     long *first;                 /* [H+2]: first month reached (0..H), H+1 = never */
     unsigned char *hit;          /* [R] reached at the deadline, when the scenario keeps them */
+    int32_t ex_lo, ex_step;      /* exceedance grid: thresholds ex_lo + k*ex_step (hundredths) */
+    int ex_n;
+    long *ex_count;              /* [ex_n] replicates meeting each grid threshold at the deadline */
 } cov_target_stats;
 
 /* Unit numbering: communes 0..C-1, then each level's units, then "all". */

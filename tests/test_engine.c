@@ -223,6 +223,20 @@ static void test_first_month_distribution(void **st)
         }
     }
     assert_true(informative > 0);
+    /* The exceedance curve falls as the threshold rises and, at a target's
+     * own threshold, is that target's probability. */
+    int dist = unit_index(r, 0, "Huyện Nam Trực");
+    for (int t = 0; t < 2; t++) {
+        const cov_target_stats *ts = &r->ts[t][dist];
+        int at = -1;
+        assert_true(ts->ex_n > 1);
+        for (int k = 0; k < ts->ex_n; k++) {
+            if (k) assert_true(ts->ex_count[k] <= ts->ex_count[k - 1]);
+            if (ts->ex_lo + k * ts->ex_step == s->targets[t].threshold) at = k;
+        }
+        if (at >= 0) assert_int_equal(ts->ex_count[at], ts->reached);
+        else assert_true(s->targets[t].threshold < ts->ex_lo || s->targets[t].threshold > ts->ex_lo + (ts->ex_n - 1) * ts->ex_step);
+    }
     cov_results_free(r);
     cov_scenario_free(s);
 }
