@@ -1,6 +1,7 @@
 /* cli.c — the command line: subcommands, flags, help texts, progress and
  * signals. Turns statuses into exit codes; the engine never exits. */
 #include "covcast.h"
+#include "plot.h"
 #include "text.h"
 
 #include <getopt.h>
@@ -23,6 +24,9 @@ static const char *MAIN_HELP =
 "  covcast compare BASE.ini OTHER.ini... the same futures under several scenarios\n"
 "  covcast sweep SCENARIO.ini --set SECTION.KEY=FROM..TO:STEP\n"
 "                                       one scenario over a range of one value\n"
+"  covcast plot OUTDIR [--format png|svg|pdf] [--lang vi|en]\n"
+"                                       gnuplot charts of a results folder\n"
+"  covcast report OUTDIR [--lang vi|en] one-page HTML report for leadership\n"
 "  covcast --help                       this text\n"
 "  covcast --version                    the version\n"
 "\n"
@@ -290,6 +294,74 @@ static int cmd_sweep(int argc, char **argv)
     return finish(st, &d);
 }
 
+static const char *PLOT_HELP =
+"Usage: covcast plot OUTDIR [--format png|svg|pdf] [--lang vi|en] [--units all|\"A; B\"]\n"
+"\n"
+"Draws the charts of a finished run, comparison or sweep folder into OUTDIR/plots/:\n"
+"for each chart a gnuplot script (.gp), its data (.dat) and the image, so you\n"
+"can edit a script and re-render it with: cd OUTDIR/plots && gnuplot NAME.gp\n"
+"  run folder:     a fan chart per district and province (median, 50% and 90%\n"
+"                  bands, targets and deadlines), cards needed per commune for\n"
+"                  each commune target, P(coverage >= x) at each deadline\n"
+"  compare folder: the scenarios' medians and bands on one chart per unit, and\n"
+"                  the probability of each target per scenario\n"
+"  sweep folder:   probability of each target against the lever's value\n"
+"\n"
+"Options:\n"
+"  -f, --format F   png (default), svg or pdf\n"
+"  -l, --lang L     vi (default: Vietnamese labels, 82,89%) or en\n"
+"  -u, --units U    also chart communes: all, or names separated by ';'\n"
+"  -q, --quiet      no list of charts\n";
+
+static const char *REPORT_HELP =
+"Usage: covcast report OUTDIR [--lang vi|en]\n"
+"\n"
+"Writes OUTDIR/report.html from a run folder: one self-contained page (charts\n"
+"inlined as SVG, no scripts, nothing from the network) for leadership to open\n"
+"or print on A4. On top, every target with its probability, a plain-language\n"
+"verdict, the median coverage at the deadline and the cards still needed,\n"
+"riskiest first; then the charts. It states the scenario, seed, replicates\n"
+"and date so the page can be reproduced.\n";
+
+static int cmd_plot(int argc, char **argv, bool report)
+{
+    static const struct option opts[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "lang", required_argument, NULL, 'l' },
+        { "units", required_argument, NULL, 'u' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    cov_plot_opts po = { 0 };
+    bool quiet = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, report ? "l:qh" : "f:l:u:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': po.format = optarg; break;
+        case 'l': po.lang = optarg; break;
+        case 'u': po.units = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(report ? REPORT_HELP : PLOT_HELP, stdout); return COV_OK;
+        default:
+            fprintf(stderr, "Try 'covcast %s --help'.\n", report ? "report" : "plot");
+            return COV_EUSAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "covcast %s: give one results folder (what covcast run wrote).\nTry 'covcast %s --help'.\n",
+                report ? "report" : "plot", report ? "report" : "plot");
+        return COV_EUSAGE;
+    }
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_status st = report ? cov_report(argv[optind], po.lang, quiet ? NULL : stdout, &d)
+                           : cov_plot(argv[optind], &po, quiet ? NULL : stdout, &d);
+    if (st != COV_OK) cov_diag_print(&d, stderr);
+    return (int)st;
+}
+
 int cov_cli_main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
@@ -309,6 +381,8 @@ int cov_cli_main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1, false);
+    if (!strcmp(cmd, "report")) return cmd_plot(argc - 1, argv + 1, true);
     fprintf(stderr, "covcast: unknown command '%s'\nTry 'covcast --help'.\n", cmd);
     return COV_EUSAGE;
 }

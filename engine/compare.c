@@ -12,6 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* File name of path without folder and ".ini" (static buffer). */
+static const char *base_name(const char *path)
+{
+    static char buf[256];
+    const char *b = strrchr(path, '/');
+    snprintf(buf, sizeof buf, "%s", b ? b + 1 : path);
+    size_t l = strlen(buf);
+    if (l > 4 && !strcmp(buf + l - 4, ".ini")) buf[l - 4] = '\0';
+    return buf;
+}
+
 /* A scenario with its results. */
 typedef struct {
     cov_scenario *s;
@@ -51,7 +62,21 @@ static int match_target(const run_t *a, int t, const run_t *b)
     return -1;
 }
 
+typedef struct { run_t *runs; int n; } compare_ctx;
+
 /* Paired difference of two hit vectors: mean and its standard error. */
+static void write_index(FILE *f, const void *c)
+{
+    const compare_ctx *x = c;
+    fputs("folder,scenario,path\n", f);
+    for (int i = 0; i < x->n; i++) {
+        fprintf(f, "scenarios/%02d-%s", i + 1, base_name(x->runs[i].s->path));
+        cov_csv_text(f, x->runs[i].s->name, false);
+        cov_csv_text(f, x->runs[i].s->path, false);
+        fputc('\n', f);
+    }
+}
+
 static void paired(const unsigned char *a, const unsigned char *b, long R, double *diff, double *se)
 {
     long sum = 0, sum2 = 0;
@@ -65,8 +90,6 @@ static void paired(const unsigned char *a, const unsigned char *b, long R, doubl
     *diff = m;
     *se = sqrt(fmax(var, 0) / (double)R);
 }
-
-typedef struct { run_t *runs; int n; } compare_ctx;
 
 static void write_compare(FILE *f, const void *c)
 {
@@ -144,8 +167,16 @@ cov_status cov_compare(const char **paths, int n, const cov_overrides *ov, const
     if (st == COV_OK) {
         cov_outdir *od = cov_outdir_begin(out, d);
         compare_ctx c = { runs, n };
+        bool ok = od && cov_outdir_file(od, "compare.csv", write_compare, &c, d)
+               && cov_outdir_file(od, "scenarios.csv", write_index, &c, d)
+               && cov_outdir_mkdir(od, "scenarios", d);
+        for (int i = 0; ok && i < n; i++) {   /* each scenario's own tables, for the charts */
+            char sub[600];
+            snprintf(sub, sizeof sub, "scenarios/%02d-%s", i + 1, base_name(runs[i].s->path));
+            ok = cov_results_write_into(od, sub, runs[i].r, runs[i].s, d);
+        }
         if (!od) st = COV_EIO;
-        else if (!cov_outdir_file(od, "compare.csv", write_compare, &c, d)) { cov_outdir_abort(od); st = COV_EIO; }
+        else if (!ok) { cov_outdir_abort(od); st = COV_EIO; }
         else st = cov_outdir_commit(od, d);
         if (st == COV_OK && table_fp) print_compare(table_fp, &c);
     }
@@ -170,12 +201,12 @@ static bool sweep_range(const char *spec, char *lhs, size_t n, double *from, dou
         && *step > 0 && *to >= *from && (*to - *from) / *step <= 999.5;
 }
 
-typedef struct { double *values; run_t *runs; int n; } sweep_ctx;
+typedef struct { double *values; run_t *runs; int n; const char *lever; } sweep_ctx;
 
 static void write_sweep(FILE *f, const void *c)
 {
     const sweep_ctx *x = c;
-    fputs("value,target,level,unit,probability,probability_lo,probability_hi,coverage_p50\n", f);
+    fputs("value,target,level,unit,probability,probability_lo,probability_hi,coverage_p50,lever\n", f);
     for (int i = 0; i < x->n; i++) {
         const run_t *a = &x->runs[i];
         long R = a->r->replicates;
@@ -189,7 +220,9 @@ static void write_sweep(FILE *f, const void *c)
                 cov_csv_text(f, a->s->targets[t].name, false);
                 cov_csv_text(f, cov_level_name(a->s, a->s->targets[t].level), false);
                 cov_csv_text(f, a->r->unit_name[u], false);
-                fprintf(f, ",%.4f,%.4f,%.4f,%.4f\n", (double)ts->reached / (double)R, lo, hi, ts->cov_q[1]);
+                fprintf(f, ",%.4f,%.4f,%.4f,%.4f", (double)ts->reached / (double)R, lo, hi, ts->cov_q[1]);
+                cov_csv_text(f, x->lever, false);
+                fputc('\n', f);
             }
     }
 }
@@ -206,7 +239,7 @@ cov_status cov_sweep(const char *path, const char *spec, const cov_overrides *ov
         return COV_EUSAGE;
     }
     int n = (int)floor((to - from) / step + 1e-9) + 1;
-    sweep_ctx c = { calloc((size_t)n, sizeof(double)), calloc((size_t)n, sizeof(run_t)), 0 };
+    sweep_ctx c = { calloc((size_t)n, sizeof(double)), calloc((size_t)n, sizeof(run_t)), 0, lhs };
     cov_overrides o = ov ? *ov : (cov_overrides){ .seed = -1 };
     o.out = NULL;
     const char **set = calloc((size_t)o.nset + 1, sizeof *set);

@@ -90,6 +90,20 @@ bool cov_outdir_file(cov_outdir *o, const char *name, cov_writer_fn fn, const vo
     return ok;
 }
 
+const char *cov_outdir_path(const cov_outdir *o)
+{
+    return o->tmp;
+}
+
+bool cov_outdir_mkdir(cov_outdir *o, const char *name, cov_diag *d)
+{
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", o->tmp, name);
+    if (mkdir(path, 0777) == 0 || errno == EEXIST) return true;
+    cov_diag_add(d, COV_EIO, o->out, 0, 0, 0, "cannot create %s: %s", name, strerror(errno));
+    return false;
+}
+
 cov_status cov_outdir_commit(cov_outdir *o, cov_diag *d)
 {
     struct stat st;

@@ -209,6 +209,18 @@ static void write_run_json_w(FILE *f, const void *c)
     write_run_json(f, x->res, x->s, x->wall);
 }
 
+bool cov_results_write_into(cov_outdir *o, const char *sub, const cov_results *res,
+                            const cov_scenario *s, cov_diag *d)
+{
+    run_ctx x = { res, s, 0 };
+    char a[512], b[512], c[512];
+    snprintf(a, sizeof a, "%s/trajectories.csv", sub);
+    snprintf(b, sizeof b, "%s/targets.csv", sub);
+    snprintf(c, sizeof c, "%s/exceedance.csv", sub);
+    return cov_outdir_mkdir(o, sub, d) && cov_outdir_file(o, a, write_trajectories_w, &x, d)
+        && cov_outdir_file(o, b, write_targets_w, &x, d) && cov_outdir_file(o, c, write_exceedance_w, &x, d);
+}
+
 cov_status cov_results_write(const cov_results *res, const cov_scenario *s, double wall, cov_diag *d)
 {
     cov_outdir *o = cov_outdir_begin(s->out, d);

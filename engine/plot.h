@@ -1,0 +1,24 @@
+/* plot.h — charts of a finished run, comparison or sweep, drawn by gnuplot
+ * from the templates in plots/, and the one-page HTML report. */
+#ifndef COV_PLOT_H
+#define COV_PLOT_H
+
+#include "covcast.h"
+
+typedef struct {
+    const char *format;   /* "png" (default), "svg" or "pdf" */
+    const char *lang;     /* "vi" (default) or "en" */
+    const char *units;    /* NULL: levels above the commune; "all"; or "A;B" names added */
+} cov_plot_opts;
+
+/* Writes DIR/plots/: for each chart its gnuplot script (.gp), data (.dat)
+ * and image, replacing an earlier plots folder only when every chart has
+ * rendered. DIR is a run, compare or sweep output folder. log (a FILE *,
+ * may be NULL) gets one line per chart. */
+cov_status cov_plot(const char *dir, const cov_plot_opts *o, void *log, cov_diag *d);
+
+/* Writes DIR/report.html (self-contained, SVG charts inlined) from a run
+ * folder; draws the SVG charts first. */
+cov_status cov_report(const char *dir, const char *lang, void *log, cov_diag *d);
+
+#endif
