@@ -10,7 +10,7 @@ LDLIBS  += -lgsl -lgslcblas -lcsv -linih -lnettle -lm
 LDFLAGS += -fopenmp $(SAN)
 
 PACKAGES = libgsl-dev libcsv-dev libinih-dev nettle-dev libcmocka-dev pkg-config \
-           gnuplot-nox fonts-dejavu-core
+           gnuplot-nox fonts-dejavu-core libxml2-utils chromium
 
 BUILD   = build
 BIN     = covcast

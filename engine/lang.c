@@ -2,6 +2,7 @@
  * formatting by language. Verdict bands are the README's. */
 #include "lang.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +84,14 @@ void cov_fmt_int(const cov_lang *L, long long v, char *buf, size_t n)
         if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[j++] = L->thousands;
     }
     buf[j] = '\0';
+}
+
+void cov_fmt_pct(const cov_lang *L, double v, char *buf, size_t n)
+{
+    long h = lround(v * 100);
+    char t[32];
+    cov_fmt_num(L, (double)h / 100.0, h % 100 == 0 ? 0 : h % 10 == 0 ? 1 : 2, t, sizeof t);
+    snprintf(buf, n, "%.30s%%", t);
 }
 
 void cov_fmt_month(const char *ym, char *buf, size_t n)

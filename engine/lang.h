@@ -32,6 +32,8 @@ int cov_verdict(double p);
 void cov_fmt_num(const cov_lang *L, double v, int digits, char *buf, size_t n);
 /* Whole number with thousands separators: 15.715 (vi), 15,715 (en). */
 void cov_fmt_int(const cov_lang *L, long long v, char *buf, size_t n);
+/* A threshold in percent as the language writes it: 85%, 85,2%, 95,55%. */
+void cov_fmt_pct(const cov_lang *L, double v, char *buf, size_t n);
 /* "2018-12" -> "12/2018". */
 void cov_fmt_month(const char *ym, char *buf, size_t n);
 

@@ -33,6 +33,7 @@ typedef struct {
     const char *units;
     const char *tpl_dir;         /* where the templates are */
     FILE *log;
+    double scale;                /* chart size factor (the report draws smaller, larger-print charts) */
     cov_diag *d;
     int charts;
     char names[256][96];         /* file stems used, to keep them unique */
@@ -94,6 +95,7 @@ static void gp_escape(const char *s, char *out, size_t n)
 
 static void terminal(const ctx *c, int w, int h, char *out, size_t n)
 {
+    if (c->scale > 0) { w = (int)(w * c->scale); h = (int)(h * c->scale); }
     if (!strcmp(c->format, "svg"))
         snprintf(out, n, "svg size %d,%d dynamic font 'DejaVu Sans,11' noenhanced background rgb 'white'", w, h);
     else if (!strcmp(c->format, "pdf"))
@@ -240,14 +242,9 @@ static bool selected(const ctx *c, const char *level, const char *unit, bool has
     return true;
 }
 
-/* A threshold in percent as the language writes it: 85%, 85,2%, 95,55%. */
-static bool pct(const ctx *c, const char *s, char *buf, size_t n)
+static void pct(const ctx *c, const char *s, char *buf, size_t n)
 {
-    long h = lround(atof(s) * 100);
-    char t[32];
-    cov_fmt_num(c->L, (double)h / 100.0, h % 100 == 0 ? 0 : h % 10 == 0 ? 1 : 2, t, sizeof t);
-    if (snprintf(buf, n, "%s%%", t) >= (int)n) buf[n - 1] = '\0';
-    return true;
+    cov_fmt_pct(c->L, atof(s), buf, n);
 }
 
 /* Title lines and dashed marks for the targets of one unit. */
@@ -564,21 +561,25 @@ static bool plot_compare(ctx *c)
         int rows = 0;
         for (long r = 0; r < tg[0]->nrows; r++) {
             if (!selected(c, cell(tg[0], r, "level"), cell(tg[0], r, "unit"), has_levels)) continue;
+            long k[16];
+            bool everywhere = true;
+            for (int i = 0; i < ns; i++) {   /* the same target and unit in every scenario */
+                k[i] = -1;
+                for (long q = 0; q < tg[i]->nrows && k[i] < 0; q++)
+                    if (!strcmp(cell(tg[i], q, "target"), cell(tg[0], r, "target"))
+                        && !strcmp(cell(tg[i], q, "unit"), cell(tg[0], r, "unit"))
+                        && !strcmp(cell(tg[i], q, "level"), cell(tg[0], r, "level"))) k[i] = q;
+                everywhere = everywhere && k[i] >= 0;
+            }
+            if (!everywhere) continue;
             char lab[512];
             gp_escape(cell(tg[0], r, "target"), lab, sizeof lab);
             fprintf(m, "\"%s — ", lab);
             gp_escape(cell(tg[0], r, "unit"), lab, sizeof lab);
             fprintf(m, "%s\"", lab);
-            for (int i = 0; i < ns; i++) {
-                long k = -1;
-                for (long q = 0; q < tg[i]->nrows && k < 0; q++)
-                    if (!strcmp(cell(tg[i], q, "target"), cell(tg[0], r, "target"))
-                        && !strcmp(cell(tg[i], q, "unit"), cell(tg[0], r, "unit"))
-                        && !strcmp(cell(tg[i], q, "level"), cell(tg[0], r, "level"))) k = q;
-                if (k < 0) fputs(",NaN,NaN,NaN", m);
-                else fprintf(m, ",%s,%s,%s", cell(tg[i], k, "probability"), cell(tg[i], k, "probability_lo"),
-                             cell(tg[i], k, "probability_hi"));
-            }
+            for (int i = 0; i < ns; i++)
+                fprintf(m, ",%s,%s,%s", cell(tg[i], k[i], "probability"), cell(tg[i], k[i], "probability_lo"),
+                        cell(tg[i], k[i], "probability_hi"));
             fputc('\n', m);
             rows++;
         }
@@ -603,7 +604,7 @@ static bool plot_compare(ctx *c)
         setv(v, &n, "TITLE", "%s", c->L->bars_title);
         setv(v, &n, "YLABEL", "%s", c->L->probability_axis);
         setv(v, &n, "PLOTS", "%s", plots);
-        ok = ok && rows > 0 && render(c, "compare-bars", st, v, n);
+        ok = ok && (rows == 0 || render(c, "compare-bars", st, v, n));   /* no shared target: no bars */
     }
     for (int i = 0; i < ns; i++) { cov_csv_free(tr[i]); cov_csv_free(tg[i]); }
     cov_csv_free(idx);
@@ -699,49 +700,104 @@ static bool copy_common(ctx *c)
     return write_file(c, "common.gp", buf);
 }
 
-cov_status cov_plot(const char *dir, const cov_plot_opts *o, void *log, cov_diag *d)
+/* Checks the options and the folder; returns its kind (1 run, 2 compare,
+ * 3 sweep) or 0 with d filled. */
+static int prepare(ctx *c, const char *dir, const cov_plot_opts *o, char *tpl, size_t tn, cov_diag *d)
 {
-    ctx c = { .dir = dir, .format = o && o->format ? o->format : "png", .L = cov_lang_get(o ? o->lang : NULL),
-              .units = o ? o->units : NULL, .log = log, .d = d };
-    if (!c.L) {
-        cov_diag_add(d, COV_EUSAGE, NULL, 0, 0, 0, "--lang must be vi or en");
-        return COV_EUSAGE;
+    c->dir = dir;
+    c->format = o && o->format ? o->format : "png";
+    c->L = cov_lang_get(o ? o->lang : NULL);
+    c->units = o ? o->units : NULL;
+    c->d = d;
+    if (!c->L) {
+        cov_diag_add(d, COV_EUSAGE, NULL, 0, 0, 0, "--lang must be vi or en, got \"%s\"", o->lang);
+        return 0;
     }
-    if (strcmp(c.format, "png") && strcmp(c.format, "svg") && strcmp(c.format, "pdf")) {
-        cov_diag_add(d, COV_EUSAGE, NULL, 0, 0, 0, "--format must be png, svg or pdf, got \"%s\"", c.format);
-        return COV_EUSAGE;
+    if (strcmp(c->format, "png") && strcmp(c->format, "svg") && strcmp(c->format, "pdf")) {
+        cov_diag_add(d, COV_EUSAGE, NULL, 0, 0, 0, "--format must be png, svg or pdf, got \"%s\"", c->format);
+        return 0;
     }
-    char tpl[4096], probe[4200];
-    find_templates(tpl, sizeof tpl);
-    c.tpl_dir = tpl;
+    find_templates(tpl, tn);
+    c->tpl_dir = tpl;
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         cov_diag_add(d, COV_EIO, dir, 0, 0, 0, "no such results folder (give the folder a run, compare or sweep wrote)");
-        return COV_EIO;
+        return 0;
     }
-    int kind = 0;
-    snprintf(probe, sizeof probe, "%s/trajectories.csv", dir);
-    if (access(probe, R_OK) == 0) kind = 1;
-    snprintf(probe, sizeof probe, "%s/compare.csv", dir);
-    if (!kind && access(probe, R_OK) == 0) kind = 2;
-    snprintf(probe, sizeof probe, "%s/sweep.csv", dir);
-    if (!kind && access(probe, R_OK) == 0) kind = 3;
-    if (!kind) {
-        cov_diag_add(d, COV_EINPUT, dir, 0, 0, 0,
-                     "this folder has no trajectories.csv, compare.csv or sweep.csv: give a folder that "
-                     "covcast run, compare or sweep wrote");
-        return COV_EINPUT;
+    static const char *files[3] = { "trajectories.csv", "compare.csv", "sweep.csv" };
+    for (int k = 0; k < 3; k++) {
+        char probe[4200];
+        snprintf(probe, sizeof probe, "%s/%s", dir, files[k]);
+        if (access(probe, R_OK) == 0) return k + 1;
     }
+    cov_diag_add(d, COV_EINPUT, dir, 0, 0, 0,
+                 "this folder has no trajectories.csv, compare.csv or sweep.csv: give a folder that "
+                 "covcast run, compare or sweep wrote");
+    return 0;
+}
+
+static bool draw(ctx *c, int kind)
+{
+    return copy_common(c) && (kind == 1 ? plot_run(c) : kind == 2 ? plot_compare(c) : plot_sweep(c));
+}
+
+cov_status cov_plot(const char *dir, const cov_plot_opts *o, void *log, cov_diag *d)
+{
+    ctx c = { .log = log };
+    char tpl[4096];
+    int kind = prepare(&c, dir, o, tpl, sizeof tpl, d);
+    if (!kind) return d->status;
     char out[4200];
     snprintf(out, sizeof out, "%s/plots", dir);
     cov_outdir *od = cov_outdir_begin(out, d);
     if (!od) return COV_EIO;
     c.tmp = cov_outdir_path(od);
-    bool ok = copy_common(&c) && (kind == 1 ? plot_run(&c) : kind == 2 ? plot_compare(&c) : plot_sweep(&c));
-    if (!ok) {
+    if (!draw(&c, kind)) {
         cov_outdir_abort(od);
         return d->status ? d->status : COV_EIO;
     }
     if (c.log) fprintf(c.log, "%d chart%s in %s/\n", c.charts, c.charts == 1 ? "" : "s", out);
     return cov_outdir_commit(od, d);
+}
+
+cov_status cov_plot_svgs(const char *dir, const char *lang, cov_chart **charts, int *n, cov_diag *d)
+{
+    ctx c = { 0 };
+    char tpl[4096], out[4200];
+    cov_plot_opts o = { .format = "svg", .lang = lang };
+    c.scale = 0.72;
+    *charts = NULL;
+    *n = 0;
+    if (prepare(&c, dir, &o, tpl, sizeof tpl, d) != 1) {
+        if (!d->n) cov_diag_add(d, COV_EINPUT, dir, 0, 0, 0, "a report needs a run folder (with trajectories.csv)");
+        return d->status;
+    }
+    snprintf(out, sizeof out, "%s/.report-charts", dir);
+    cov_outdir *od = cov_outdir_begin(out, d);
+    if (!od) return COV_EIO;
+    c.tmp = cov_outdir_path(od);
+    bool ok = draw(&c, 1);
+    cov_chart *v = ok ? calloc((size_t)c.nnames + 1, sizeof *v) : NULL;
+    for (int i = 0; ok && v && i < c.nnames; i++) {   /* in the order drawn */
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s.svg", c.tmp, c.names[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        size_t cap = 0;
+        v[*n].svg = NULL;
+        if (getdelim(&v[*n].svg, &cap, '\0', f) > 0) {
+            snprintf(v[*n].name, sizeof v[*n].name, "%s", c.names[i]);
+            (*n)++;
+        } else {
+            free(v[*n].svg);
+        }
+        fclose(f);
+    }
+    cov_outdir_abort(od);   /* the SVGs live on inside the report only */
+    if (!ok || !v) {
+        free(v);
+        return d->status ? d->status : COV_ELIMIT;
+    }
+    *charts = v;
+    return COV_OK;
 }

@@ -17,6 +17,11 @@ typedef struct {
  * may be NULL) gets one line per chart. */
 cov_status cov_plot(const char *dir, const cov_plot_opts *o, void *log, cov_diag *d);
 
+/* The charts of a run folder as SVG text, in the order drawn (fan charts,
+ * cards needed, exceedance); the caller frees each svg and the array. */
+typedef struct { char name[96]; char *svg; } cov_chart;
+cov_status cov_plot_svgs(const char *dir, const char *lang, cov_chart **charts, int *n, cov_diag *d);
+
 /* Writes DIR/report.html (self-contained, SVG charts inlined) from a run
  * folder; draws the SVG charts first. */
 cov_status cov_report(const char *dir, const char *lang, void *log, cov_diag *d);

@@ -5,13 +5,13 @@ pass=0; fail=0
 for t in "$@"; do
   if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
 done
-if [ -x tests/cli.sh ] || [ -f tests/cli.sh ]; then
-  out=$(sh tests/cli.sh); rc=$?
+for script in tests/cli.sh tests/plots.sh; do
+  out=$(sh $script); rc=$?
   echo "$out"
-  p=$(echo "$out" | sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-  f=$(echo "$out" | sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  p=$(echo "$out" | sed -n 's/^[a-z]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  f=$(echo "$out" | sed -n 's/^[a-z]*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
   pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
   [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ] && fail=$((fail + 1))
-fi
+done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
