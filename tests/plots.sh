@@ -56,7 +56,7 @@ for lang in vi en; do
 done
 # an analyst edits a script and re-renders it with plain gnuplot
 $bin plot $tmp/run -q
-( cd $tmp/run/plots && sed -i 's/Trung vị/Trung vị (sửa)/' fan-district-*.gp && gnuplot fan-district-*.gp ) && ok || bad "re-render with gnuplot"
+( cd $tmp/run/plots && sed -i "s/Trung vị/Trung vị (sửa)/" fan-district-*.gp && LC_ALL=C.UTF-8 gnuplot fan-district-*.gp ) && ok || bad "re-render with gnuplot"
 
 # the report: self-contained, every target listed
 for lang in vi en; do
