@@ -272,6 +272,7 @@ static void target_marks(ctx *c, const cov_csv *tg, const char *level, const cha
             tl += (size_t)snprintf(title + tl, tl < tn ? tn - tl : 0, "\\n%s", line);
         }
         shown++;
+        if (strcmp(cell(tg, r, "group"), "all")) continue;   /* a group's target: not on the whole unit's scale */
         if (thr < *ymin) *ymin = thr;
         if (thr > *ymax) *ymax = thr;
         if (time_axis)
