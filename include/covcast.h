@@ -110,6 +110,12 @@ cov_status cov_compare(const char **paths, int n, const cov_overrides *ov, const
 cov_status cov_sweep(const char *path, const char *spec, const cov_overrides *ov, const char *out,
                      void *table_fp, cov_diag *d);
 
+/* Cards needed now for a threshold ("95.5") per unit of level (commune, a
+ * level column, or all) of a population file, largest first, with totals,
+ * printed to fp; also written as CSV to out when not NULL. */
+cov_status cov_gap(const char *population, const char *threshold, const char *level, const char *out,
+                   void *fp, cov_diag *d);
+
 /* Prints the readable targets table (stdout in the CLI). */
 void cov_results_print(const cov_results *r, const cov_scenario *s, void *fp);
 

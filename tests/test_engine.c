@@ -4,6 +4,7 @@
  * documents' figures. */
 #include "testutil.h"
 #include "stats.h"
+#include "csvread.h"
 
 #define NAM_TRUC_CSV "../../scenarios/data/nam-truc-2018.csv"
 #define MODEL "../../models/bhyt.ini"
@@ -241,6 +242,41 @@ static void test_first_month_distribution(void **st)
     cov_scenario_free(s);
 }
 
+/* covcast gap, without simulation: the source's figures, and rows whose
+ * people add up to the district. */
+static void test_gap_table(void **st)
+{
+    (void)st;
+    cov_diag d;
+    cov_diag_init(&d);
+    const char *pop = "scenarios/data/nam-truc-2018.csv";
+    static const struct { const char *thr; long long cards; } cases[2] = { { "85.2", 4476 }, { "91", 15715 } };
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(cov_gap(pop, cases[k].thr, "district", TMP "/gap.csv", NULL, &d), COV_OK);
+        cov_csv *t = cov_csv_read(TMP "/gap.csv", &d);
+        assert_non_null(t);
+        assert_int_equal(t->nrows, 1);
+        assert_int_equal(atoll(cov_csv_cell(t, 0, cov_csv_column(t, "cards_needed_now"))->text), cases[k].cards);
+        cov_csv_free(t);
+    }
+    assert_int_equal(cov_gap(pop, "85", "commune", TMP "/gap.csv", NULL, &d), COV_OK);
+    cov_csv *t = cov_csv_read(TMP "/gap.csv", &d);
+    assert_non_null(t);
+    assert_int_equal(t->nrows, 20);
+    long long N = 0, I = 0, prev = -1;
+    for (long r = 0; r < t->nrows; r++) {
+        N += atoll(cov_csv_cell(t, r, cov_csv_column(t, "population"))->text);
+        I += atoll(cov_csv_cell(t, r, cov_csv_column(t, "insured"))->text);
+        long long c = atoll(cov_csv_cell(t, r, cov_csv_column(t, "cards_needed_now"))->text);
+        assert_true(prev < 0 || c <= prev);   /* largest first */
+        prev = c;
+    }
+    assert_int_equal(N, 193766);
+    assert_int_equal(I, 160613);
+    cov_csv_free(t);
+    assert_int_equal(cov_gap(pop, "95,5", NULL, NULL, NULL, &d), COV_EUSAGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_card_gap_of_the_source),
         cmocka_unit_test(test_yen_the_coverage),
         cmocka_unit_test(test_first_month_distribution),
+        cmocka_unit_test(test_gap_table),
     };
     return cmocka_run_group_tests_name("engine properties", tests, NULL, NULL);
 }

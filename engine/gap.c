@@ -1,0 +1,129 @@
+/* gap.c — `covcast gap`: the cards still needed now for a threshold, per
+ * unit, without simulation: the table district documents compute by hand
+ * (Nam Trực, May 2018: 4,476 cards from 82.89% to 85.2%). */
+#include "csvread.h"
+#include "csvwrite.h"
+#include "lang.h"
+#include "stats.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct { const char *name; int64_t N, I, cards; } unit_t;
+
+static int by_cards(const void *a, const void *b)
+{
+    const unit_t *x = a, *y = b;
+    if (x->cards != y->cards) return x->cards < y->cards ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+cov_status cov_gap(const char *path, const char *threshold, const char *level, const char *out,
+                   void *fpv, cov_diag *d)
+{
+    FILE *fp = fpv;
+    int32_t T;
+    if (!cov_parse_percent100(threshold, &T)) {
+        cov_diag_add(d, COV_EUSAGE, NULL, 0, 0, 0,
+                     "--threshold must be a percentage from 0 to 100 with at most 2 decimals (e.g. 95.5), got \"%s\"",
+                     threshold);
+        return COV_EUSAGE;
+    }
+    cov_csv *t = cov_csv_read(path, d);
+    if (!t) return d->status;
+    if (d->n) { cov_csv_free(t); return d->status; }
+    const char *key = level && strcmp(level, "commune") ? level : "commune";
+    bool all = level && !strcmp(level, "all");
+    int ck = all ? -1 : cov_csv_column(t, key), cn = cov_csv_column(t, "population"), ci = cov_csv_column(t, "insured");
+    if ((!all && ck < 0) || cn < 0 || ci < 0) {
+        cov_diag_add(d, COV_EINPUT, path, 1, 1, 1, "the header needs the columns %s, population and insured",
+                     all ? "commune" : key);
+        cov_csv_free(t);
+        return COV_EINPUT;
+    }
+    unit_t *u = calloc((size_t)t->nrows + 1, sizeof *u);
+    int nu = 0;
+    for (long r = 0; u && r < t->nrows; r++) {
+        const cov_field *fn = cov_csv_cell(t, r, cn), *fi = cov_csv_cell(t, r, ci);
+        int64_t N, I;
+        if (!cov_parse_int64(fn->text, &N)) {
+            cov_diag_add(d, COV_EINPUT, path, fn->line, fn->col, cov_utf8_width(fn->text, strlen(fn->text)),
+                         "population must be a whole number of people, got \"%s\"", fn->text);
+            continue;
+        }
+        if (!cov_parse_int64(fi->text, &I) || I > N) {
+            cov_diag_add(d, COV_EINPUT, path, fi->line, fi->col, cov_utf8_width(fi->text, strlen(fi->text)),
+                         "insured must be a whole number of people, at most the population, got \"%s\"", fi->text);
+            continue;
+        }
+        const char *name = all ? "all" : cov_trim(cov_csv_cell(t, r, ck)->text);
+        int k = 0;
+        while (k < nu && strcmp(u[k].name, name)) k++;
+        if (k == nu) u[nu++].name = name;
+        u[k].N += N;
+        u[k].I += I;
+    }
+    cov_status st = d->n ? d->status : COV_OK;
+    int64_t sum = 0, totN = 0, totI = 0;
+    for (int k = 0; k < nu; k++) {
+        u[k].cards = cov_cards_needed(u[k].I, u[k].N, T);
+        sum += u[k].cards;
+        totN += u[k].N;
+        totI += u[k].I;
+    }
+    if (st == COV_OK && u) qsort(u, (size_t)nu, sizeof *u, by_cards);
+    FILE *csv = NULL;
+    char tmp[4200];
+    if (st == COV_OK && out) {
+        snprintf(tmp, sizeof tmp, "%s.tmp", out);
+        if (!(csv = fopen(tmp, "w"))) {
+            cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write the table");
+            st = COV_EIO;
+        } else {
+            fputs("level,unit,population,insured,coverage,threshold,cards_needed_now\n", csv);
+        }
+    }
+    const cov_lang *L = cov_lang_get("en");
+    if (st == COV_OK && fp)
+        fprintf(fp, "%-28s %12s %12s %9s %16s\n", all ? "all" : key, "population", "insured", "coverage", "cards needed");
+    for (int k = 0; st == COV_OK && k < nu; k++) {
+        double cov = u[k].N ? 100.0 * (double)u[k].I / (double)u[k].N : 0;
+        char a[32], b[32], c[32];
+        cov_fmt_int(L, u[k].N, a, sizeof a);
+        cov_fmt_int(L, u[k].I, b, sizeof b);
+        cov_fmt_int(L, u[k].cards, c, sizeof c);
+        if (fp) {
+            fputs(u[k].name, fp);
+            for (long w = cov_utf8_width(u[k].name, strlen(u[k].name)); w < 28; w++) fputc(' ', fp);
+            fprintf(fp, " %12s %12s %8.2f%% %16s\n", a, b, cov, c);
+        }
+        if (csv) {
+            fprintf(csv, "%s,", all ? "all" : key);
+            cov_csv_text(csv, u[k].name, true);
+            fprintf(csv, ",%lld,%lld,%.4f,%d.%02d,%lld\n", (long long)u[k].N, (long long)u[k].I, cov,
+                    T / 100, T % 100, (long long)u[k].cards);
+        }
+    }
+    if (st == COV_OK && fp) {
+        char a[32], b[32], c[32], e[32];
+        cov_fmt_int(L, totN, a, sizeof a);
+        cov_fmt_int(L, totI, b, sizeof b);
+        cov_fmt_int(L, sum, c, sizeof c);
+        cov_fmt_int(L, cov_cards_needed(totI, totN, T), e, sizeof e);
+        fprintf(fp, "%-28s %12s %12s %8.2f%% %16s\n", "total of the rows", a, b,
+                totN ? 100.0 * (double)totI / (double)totN : 0, c);
+        if (nu > 1)
+            fprintf(fp, "The file as one unit needs %s cards for %d.%02d%%; the rows need %s because units above\n"
+                        "the threshold do not make up for those below.\n", e, T / 100, T % 100, c);
+    }
+    if (csv) {
+        bool ok = !ferror(csv);
+        ok = fclose(csv) == 0 && ok;
+        if (!ok || rename(tmp, out) != 0) { remove(tmp); cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write the table"); st = COV_EIO; }
+    }
+    free(u);
+    cov_csv_free(t);
+    return st;
+}
