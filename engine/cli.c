@@ -68,6 +68,10 @@ static const char *RUN_HELP =
 "                       depend on it\n"
 "  -m, --months N       months to project after the snapshot month\n"
 "  -o, --out DIR        output folder (default: results/SCENARIO-NAME)\n"
+"      --precision E    add replicates until every probability is known to +-E\n"
+"                       (95%% interval), e.g. 0.01; the same seed and E give the\n"
+"                       same replicate count and bytes at any thread count\n"
+"      --max-replicates N  the cap for --precision (default 1,000,000)\n"
 "      --set SECTION.KEY=VALUE  change one value of the scenario file, e.g.\n"
 "                       --set campaign.peak.enroll_multiplier=2.5 (repeatable)\n"
 "  -q, --quiet          no progress and no table\n"
@@ -157,6 +161,8 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
         { "set", required_argument, NULL, 'S' },
         { "quiet", no_argument, NULL, 'q' },
         { "keep-replicates", no_argument, NULL, 'k' },
+        { "precision", required_argument, NULL, 'P' },
+        { "max-replicates", required_argument, NULL, 'M' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -179,6 +185,17 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
             break;
         case 'q': o->quiet = true; break;
         case 'k': o->ov.keep_replicates = 1; break;
+        case 'P': {
+            double e;
+            if (!cov_parse_double(optarg, &e) || e <= 0 || e >= 0.5) {
+                fprintf(stderr, "covcast %s: --precision must be a probability above 0 and below 0.5 "
+                        "(e.g. 0.01 for +-1 point), got \"%s\"\n", cmd, optarg);
+                return COV_EUSAGE;
+            }
+            o->ov.precision = e;
+            break;
+        }
+        case 'M': if (!flag_int(cmd, "--max-replicates", optarg, 1, 100000000, &v)) return COV_EUSAGE; o->ov.max_replicates = v; break;
         case 'h': fputs(help, stdout); return COV_OK;
         default:
             fprintf(stderr, "Try 'covcast %s --help'.\n", cmd);
@@ -215,7 +232,7 @@ static int cmd_run(int argc, char **argv)
     progress_state ps = { 0, -1 };
     bool tty = !o.quiet && isatty(2);
     cov_results *res = NULL;
-    cov_status st = cov_simulate(s, &res, tty ? show_progress : NULL, &ps, &d);
+    cov_status st = cov_simulate_precise(s, &res, tty ? show_progress : NULL, &ps, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     if (st == COV_OK) st = cov_results_write(res, s, wall, &d);
@@ -226,7 +243,9 @@ static int cmd_run(int argc, char **argv)
         cov_diag_print(&d, stderr);
     } else if (!o.quiet) {
         cov_results_print(res, s, stdout);
-        printf("\nWritten to %s/ (trajectories.csv, targets.csv, first_reached.csv, run.json) in %.2f s with %d thread%s.\n",
+        if (o.ov.precision > 0) cov_precision_print(s, stdout);
+        printf("\nWritten to %s/ (trajectories.csv, targets.csv, first_reached.csv, exceedance.csv, run.json) "
+               "in %.2f s with %d thread%s.\n",
                cov_scenario_out(s), wall, cov_scenario_threads(s), cov_scenario_threads(s) == 1 ? "" : "s");
     }
     cov_results_free(res);

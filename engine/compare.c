@@ -157,12 +157,36 @@ cov_status cov_compare(const char **paths, int n, const cov_overrides *ov, const
     cov_status st = COV_OK;
     cov_overrides o = ov ? *ov : (cov_overrides){ .seed = -1 };
     o.out = NULL;
-    for (int i = 0; i < n && st == COV_OK; i++) {
-        st = run_one(paths[i], &o, true, &runs[i], NULL, NULL, d);
-        if (i == 0 && st == COV_OK) {   /* every scenario shares the first one's seed and count */
-            o.seed = (int64_t)runs[0].s->seed;
-            o.replicates = runs[0].s->replicates;
+    double E = o.precision;
+    o.precision = 0;
+    for (;;) {   /* rounds: with --precision, more replicates for every scenario until all are precise */
+        double widest = 0;
+        for (int i = 0; i < n && st == COV_OK; i++) {
+            st = run_one(paths[i], &o, true, &runs[i], NULL, NULL, d);
+            if (i == 0 && st == COV_OK) {   /* every scenario shares the first one's seed and count */
+                o.seed = (int64_t)runs[0].s->seed;
+                o.replicates = runs[0].s->replicates;
+            }
+            for (int t = 0; st == COV_OK && t < runs[i].s->ntargets; t++)
+                for (int u = 0; u < runs[i].r->nunits; u++) {
+                    if (runs[i].r->unit_level[u] != runs[i].s->targets[t].level) continue;
+                    double lo, hi;
+                    cov_wilson(runs[i].r->ts[t][u].reached, runs[i].r->replicates, &lo, &hi);
+                    widest = fmax(widest, (hi - lo) / 2);
+                }
         }
+        long cap = o.max_replicates > 0 ? o.max_replicates : 1000000;
+        if (st != COV_OK || E <= 0 || widest <= E || o.replicates >= cap) {
+            if (st == COV_OK && E > 0 && table_fp)
+                fprintf(table_fp, widest <= E ? "Precision: every probability within ±%.4f with %ld replicates.\n"
+                                              : "Precision NOT reached: ±%.4f with %ld replicates (the cap).\n",
+                        widest, o.replicates);
+            break;
+        }
+        double need = (double)o.replicates * pow(widest / E, 2) * 1.1;
+        long next = (long)fmax(2.0 * (double)o.replicates, ceil(need / 1000.0) * 1000.0);
+        o.replicates = next < cap ? next : cap;
+        for (int i = 0; i < n; i++) { run_free(&runs[i]); runs[i] = (run_t){ 0 }; }
     }
     if (st == COV_OK) {
         cov_outdir *od = cov_outdir_begin(out, d);

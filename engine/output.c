@@ -179,6 +179,9 @@ static void write_run_json(FILE *f, const cov_results *res, const cov_scenario *
             (unsigned long long)s->seed, res->replicates, res->threads);
     fprintf(f, "  \"start\": \"%s\",\n  \"months\": %d,\n  \"wall_seconds\": %.3f,\n  \"created\": \"%s\",\n",
             start, s->months, wall, now);
+    if (s->precision > 0)
+        fprintf(f, "  \"precision\": %.6f,\n  \"max_half_width\": %.6f,\n  \"precision_reached\": %s,\n",
+                s->precision, s->half_width, s->half_width <= s->precision ? "true" : "false");
     fputs("  \"inputs\": [\n", f);
     const char *roles[3] = { "scenario", "model", "population" };
     const char *paths[3] = { s->path, s->model_path, s->population_path };

@@ -48,6 +48,17 @@ static int by_probability(const void *a, const void *b)
     return ra < rb ? -1 : ra > rb ? 1 : *(const int *)a - *(const int *)b;
 }
 
+void cov_precision_print(const cov_scenario *s, void *fpv)
+{
+    FILE *f = fpv;
+    if (s->half_width <= s->precision)
+        fprintf(f, "\nPrecision: every probability is within ±%.4f (95%% interval) with %ld replicates.\n",
+                s->half_width, s->replicates);
+    else
+        fprintf(f, "\nPrecision NOT reached: the widest interval is ±%.4f with %ld replicates (the cap); "
+                   "you asked for ±%.4f. Raise --max-replicates.\n", s->half_width, s->replicates, s->precision);
+}
+
 void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
 {
     FILE *f = fpv;

@@ -97,6 +97,8 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
         if (ov->months > 0) s->months = ov->months;
         if (ov->out) { free(s->out); s->out = cov_strdup(ov->out); }
         s->keep_replicates = ov->keep_replicates != 0;
+        s->precision = ov->precision;
+        s->max_replicates = ov->max_replicates > 0 ? ov->max_replicates : 1000000;
     }
     if (s->threads <= 0) {
 #ifdef _OPENMP

@@ -396,3 +396,36 @@ done:
     else cov_results_free(res);
     return st;
 }
+
+/* The largest 95% Wilson half-width over every target and unit. */
+static double max_half_width(const cov_scenario *s, const cov_results *r)
+{
+    double h = 0;
+    for (int t = 0; t < s->ntargets; t++)
+        for (int u = 0; u < r->nunits; u++) {
+            if (r->unit_level[u] != s->targets[t].level) continue;
+            double lo, hi;
+            cov_wilson(r->ts[t][u].reached, r->replicates, &lo, &hi);
+            h = fmax(h, (hi - lo) / 2);
+        }
+    return h;
+}
+
+cov_status cov_simulate_precise(cov_scenario *s, cov_results **out, cov_progress_fn progress,
+                                void *arg, cov_diag *d)
+{
+    for (;;) {
+        cov_status st = cov_simulate(s, out, progress, arg, d);
+        if (st != COV_OK) return st;
+        s->half_width = max_half_width(s, *out);
+        if (s->precision <= 0 || s->half_width <= s->precision || s->replicates >= s->max_replicates)
+            return COV_OK;
+        /* The half-width shrinks as 1/sqrt(R): aim a little past the need,
+         * at least doubling, in whole thousands. */
+        double need = (double)s->replicates * pow(s->half_width / s->precision, 2) * 1.1;
+        long next = (long)fmax(2.0 * (double)s->replicates, ceil(need / 1000.0) * 1000.0);
+        s->replicates = next < s->max_replicates ? next : s->max_replicates;
+        cov_results_free(*out);
+        *out = NULL;
+    }
+}

@@ -144,6 +144,9 @@ struct cov_scenario {
     cov_school *schools;
     cov_demography demo;
     bool keep_hits;              /* keep each replicate's reached flag (compare) */
+    double precision;            /* wanted 95% half-width of every probability, 0: none */
+    long max_replicates;
+    double half_width;           /* the largest half-width of the last run */
     int nseries;                 /* series 0: all groups; then one per filtered group */
     int series_group[COV_MAX_GROUPS + 1];
 };

@@ -60,6 +60,8 @@ typedef struct {
     int months;          /* 0: unset */
     const char *out;     /* NULL: unset */
     int keep_replicates; /* 1: also write every replicate (replicates.csv) */
+    double precision;    /* > 0: add replicates until every probability's 95% half-width <= this */
+    long max_replicates; /* the cap for precision (0: 1,000,000) */
     int nset;            /* "SECTION.KEY=VALUE" assignments applied to the file */
     const char **set;
 } cov_overrides;
@@ -88,6 +90,14 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
                         cov_progress_fn progress, void *arg, cov_diag *d);
 void cov_results_free(cov_results *r); /* accepts NULL */
 
+/* Like cov_simulate, but when the scenario asks for a precision E, runs
+ * again with more replicates (same seed: the first ones are the same) until
+ * every target probability's 95% Wilson half-width is at most E or the cap
+ * is reached. The replicate count depends only on the seed, E and the
+ * scenario, never on threads. */
+cov_status cov_simulate_precise(cov_scenario *s, cov_results **out, cov_progress_fn progress,
+                                void *arg, cov_diag *d);
+
 /* Asks a running cov_simulate to stop (async-signal-safe). */
 void cov_interrupt(void);
 
@@ -115,6 +125,9 @@ cov_status cov_sweep(const char *path, const char *spec, const cov_overrides *ov
  * printed to fp; also written as CSV to out when not NULL. */
 cov_status cov_gap(const char *population, const char *threshold, const char *level, const char *out,
                    void *fp, cov_diag *d);
+
+/* After cov_simulate_precise: says whether the precision was reached. */
+void cov_precision_print(const cov_scenario *s, void *fp);
 
 /* Prints the readable targets table (stdout in the CLI). */
 void cov_results_print(const cov_results *r, const cov_scenario *s, void *fp);

@@ -242,6 +242,41 @@ static void test_first_month_distribution(void **st)
     cov_scenario_free(s);
 }
 
+/* --precision: blocks of replicates until every probability's 95% half-width
+ * is at most E; the count and the bytes do not depend on threads. */
+static void test_precision(void **st)
+{
+    (void)st;
+    write_scenario(TMP "/precise.ini", NAM_TRUC_CSV, NULL);
+    long reps[2];
+    const char *outs[2] = { TMP "/precise-1", TMP "/precise-2" };
+    for (int k = 0; k < 2; k++) {
+        cov_overrides ov = { .seed = -1, .replicates = 200, .threads = k + 1, .precision = 0.02, .out = outs[k] };
+        cov_diag d;
+        cov_diag_init(&d);
+        cov_scenario *s = cov_scenario_load(TMP "/precise.ini", &ov, &d);
+        assert_non_null(s);
+        cov_results *r = NULL;
+        assert_int_equal(cov_simulate_precise(s, &r, NULL, NULL, &d), COV_OK);
+        reps[k] = r->replicates;
+        assert_true(reps[k] > 200);   /* 200 replicates cannot give +-0.02 */
+        for (int t = 0; t < s->ntargets; t++)
+            for (int u = 0; u < r->nunits; u++) {
+                if (r->unit_level[u] != s->targets[t].level) continue;
+                double lo, hi;
+                cov_wilson(r->ts[t][u].reached, r->replicates, &lo, &hi);
+                assert_true((hi - lo) / 2 <= 0.02);
+            }
+        assert_int_equal(cov_results_write(r, s, 0, &d), COV_OK);
+        cov_results_free(r);
+        cov_scenario_free(s);
+    }
+    assert_int_equal(reps[0], reps[1]);
+    char *a = slurp(TMP "/precise-1/targets.csv"), *b = slurp(TMP "/precise-2/targets.csv");
+    assert_string_equal(a, b);
+    free(a); free(b);
+}
+
 /* covcast gap, without simulation: the source's figures, and rows whose
  * people add up to the district. */
 static void test_gap_table(void **st)
@@ -288,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_yen_the_coverage),
         cmocka_unit_test(test_first_month_distribution),
         cmocka_unit_test(test_gap_table),
+        cmocka_unit_test(test_precision),
     };
     return cmocka_run_group_tests_name("engine properties", tests, NULL, NULL);
 }
