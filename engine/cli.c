@@ -27,6 +27,8 @@ static const char *MAIN_HELP =
 "  covcast plot OUTDIR [--format png|svg|pdf] [--lang vi|en]\n"
 "                                       gnuplot charts of a results folder\n"
 "  covcast report OUTDIR [--lang vi|en] one-page HTML report for leadership\n"
+"  covcast solve SCENARIO.ini --target NAME --lever SECTION.KEY --probability 0.8\n"
+"                                       the smallest lever value that makes it likely\n"
 "  covcast gap POPULATION.csv --threshold 95.5 [--level district]\n"
 "                                       cards needed now per unit, no simulation\n"
 "  covcast --help                       this text\n"
@@ -147,6 +149,8 @@ typedef struct {
     int npos;
     char **pos;            /* the file arguments */
     const char *set[64];
+    const char *target, *lever, *range;   /* solve only */
+    double probability;
 } cli_opts;
 
 /* Parses argv; returns -1 to go on, else the exit status (help, bad flag). */
@@ -163,6 +167,10 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
         { "keep-replicates", no_argument, NULL, 'k' },
         { "precision", required_argument, NULL, 'P' },
         { "max-replicates", required_argument, NULL, 'M' },
+        { "target", required_argument, NULL, 'A' },
+        { "lever", required_argument, NULL, 'B' },
+        { "probability", required_argument, NULL, 'C' },
+        { "range", required_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -195,6 +203,19 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
             o->ov.precision = e;
             break;
         }
+        case 'A': case 'B': case 'C': case 'D':
+            if (strcmp(cmd, "solve")) {
+                fprintf(stderr, "covcast %s: --target, --lever, --probability and --range belong to covcast solve\n", cmd);
+                return COV_EUSAGE;
+            }
+            if (c == 'A') o->target = optarg;
+            else if (c == 'B') o->lever = optarg;
+            else if (c == 'D') o->range = optarg;
+            else if (!cov_parse_double(optarg, &o->probability) || o->probability <= 0 || o->probability >= 1) {
+                fprintf(stderr, "covcast solve: --probability must be above 0 and below 1 (e.g. 0.8), got \"%s\"\n", optarg);
+                return COV_EUSAGE;
+            }
+            break;
         case 'M': if (!flag_int(cmd, "--max-replicates", optarg, 1, 100000000, &v)) return COV_EUSAGE; o->ov.max_replicates = v; break;
         case 'h': fputs(help, stdout); return COV_OK;
         default:
@@ -312,6 +333,50 @@ static int cmd_sweep(int argc, char **argv)
     signal(SIGTERM, on_signal);
     cov_status st = cov_sweep(o.pos[0], spec, &o.ov, o.ov.out ? o.ov.out : out, o.quiet ? NULL : stdout, &d);
     if (st == COV_OK && !o.quiet) printf("\nWritten to %s/sweep.csv\n", o.ov.out ? o.ov.out : out);
+    return finish(st, &d);
+}
+
+static const char *SOLVE_HELP =
+"Usage: covcast solve SCENARIO.ini --target NAME --lever SECTION.KEY --probability 0.8\n"
+"                     [--range LO..HI] [options]\n"
+"\n"
+"What would it take? Finds the smallest value of one lever of the scenario\n"
+"(a campaign's enroll_multiplier, a school drive's enroll, a reclassification's\n"
+"keep, ...) for which the probability of reaching the target is at least the\n"
+"one asked, for each unit of the target's level (the district, or each commune\n"
+"for its own target). Every value is run with the same seed, so the\n"
+"probability moves with the lever and not with the noise; the search halves\n"
+"the interval until it is 1/1000 of the range wide. Says plainly when the\n"
+"range cannot reach it. Writes OUT/solve.csv:\n"
+"  target,level,unit,lever,value,probability,probability_lo,probability_hi,\n"
+"  reachable,value_below\n"
+"(value_below: the largest value tried that fell short).\n"
+"\n"
+"Example:\n"
+"  covcast solve scenarios/nam-truc-2018.ini --target year-end \\\n"
+"      --lever campaign.peak.enroll_multiplier --probability 0.8 --range 1..20\n"
+"\n"
+"--range defaults to 0..10 for multipliers and 0..1 for keep, enroll, fraction.\n"
+"Options: -r/--replicates, -s/--seed, -t/--threads, --precision, --set,\n"
+"-o/--out DIR (default results/solve-SCENARIO), -q/--quiet.\n";
+
+static int cmd_solve(int argc, char **argv)
+{
+    cli_opts o;
+    int rc = parse_opts("solve", SOLVE_HELP, argc, argv, &o);
+    if (rc >= 0) return rc;
+    if (o.npos != 1 || !o.target || !o.lever || o.probability <= 0) {
+        fputs("covcast solve: give one scenario, --target, --lever and --probability.\n"
+              "Try 'covcast solve --help'.\n", stderr);
+        return COV_EUSAGE;
+    }
+    char out[4096];
+    default_out(out, sizeof out, "solve", o.pos[0]);
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_status st = cov_solve(o.pos[0], o.target, o.lever, o.probability, o.range, &o.ov,
+                              o.ov.out ? o.ov.out : out, o.quiet ? NULL : stdout, &d);
+    if (st == COV_OK && !o.quiet) printf("\nWritten to %s/solve.csv\n", o.ov.out ? o.ov.out : out);
     return finish(st, &d);
 }
 
@@ -450,6 +515,7 @@ int cov_cli_main(int argc, char **argv)
     if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 1, argv + 1);
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1, false);
     if (!strcmp(cmd, "gap")) return cmd_gap(argc - 1, argv + 1);
+    if (!strcmp(cmd, "solve")) return cmd_solve(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cmd_plot(argc - 1, argv + 1, true);
     fprintf(stderr, "covcast: unknown command '%s'\nTry 'covcast --help'.\n", cmd);
     return COV_EUSAGE;

@@ -126,6 +126,13 @@ cov_status cov_sweep(const char *path, const char *spec, const cov_overrides *ov
 cov_status cov_gap(const char *population, const char *threshold, const char *level, const char *out,
                    void *fp, cov_diag *d);
 
+/* The smallest value of lever (SECTION.KEY) in range ("LO..HI", NULL for a
+ * default by key) for which P(target) >= p, for each unit of the target's
+ * level, by bisection over runs with the same seed. Writes OUT/solve.csv;
+ * prints the answers to fp when not NULL. */
+cov_status cov_solve(const char *path, const char *target, const char *lever, double p, const char *range,
+                     const cov_overrides *ov, const char *out, void *fp, cov_diag *d);
+
 /* After cov_simulate_precise: says whether the precision was reached. */
 void cov_precision_print(const cov_scenario *s, void *fp);
 

@@ -307,6 +307,43 @@ static void test_sweep_monotone(void **st)
     cov_csv_free(t);
 }
 
+/* solve: at the returned value the target is at least as likely as asked
+ * (the same seed: exactly the run the search made), at 90% of it less so. */
+static void test_solve(void **st)
+{
+    (void)st;
+    write_text(TMP "/solve.ini",
+               "[run]\npopulation = ../../scenarios/data/nam-truc-2018.csv\nmodel = ../../models/bhyt.ini\n"
+               "levels = district\nstart = 2018-05\nmonths = 7\nreplicates = 1000\nseed = 8\n"
+               "[target.year-end]\nlevel = district\nthreshold = 85.2\ndeadline = 2018-12\n"
+               "[campaign.peak]\nmonths = 2018-06..2018-07\ngroups = household, agri_avg\nenroll_multiplier = 1\n");
+    cov_diag d;
+    cov_diag_init(&d);
+    assert_int_equal(cov_solve(TMP "/solve.ini", "year-end", "campaign.peak.enroll_multiplier", 0.8, "1..20",
+                               NULL, TMP "/solve-out", NULL, &d), COV_OK);
+    cov_csv *t = cov_csv_read(TMP "/solve-out/solve.csv", &d);
+    assert_non_null(t);
+    assert_int_equal(t->nrows, 1);
+    assert_string_equal(cov_csv_cell(t, 0, cov_csv_column(t, "reachable"))->text, "yes");
+    double v = atof(cov_csv_cell(t, 0, cov_csv_column(t, "value"))->text);
+    assert_true(v > 1 && v < 20);
+    cov_csv_free(t);
+    double p[2];
+    for (int k = 0; k < 2; k++) {
+        char assign[128];
+        snprintf(assign, sizeof assign, "campaign.peak.enroll_multiplier=%.10g", k == 0 ? v : 0.9 * v);
+        const char *set[1] = { assign };
+        cov_overrides ov = { .seed = -1, .nset = 1, .set = set };
+        cov_scenario *s;
+        cov_results *r = run_scenario(TMP "/solve.ini", &ov, &s);
+        p[k] = (double)r->ts[0][unit_index(r, 0, "Huyện Nam Trực")].reached / (double)r->replicates;
+        cov_results_free(r);
+        cov_scenario_free(s);
+    }
+    assert_true(p[0] >= 0.8);
+    assert_true(p[1] < 0.8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_inheritance_and_set),
         cmocka_unit_test(test_paired_comparison),
         cmocka_unit_test(test_sweep_monotone),
+        cmocka_unit_test(test_solve),
     };
     return cmocka_run_group_tests_name("scenario levers", tests, NULL, NULL);
 }
