@@ -128,7 +128,9 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
     }
     solve_ctx x = { target, lever, NULL, p, r->replicates, 0, calloc((size_t)r->nunits, sizeof(bracket)) };
     int level = s->targets[t].level;
-    x.level_name = cov_level_name(s, level);
+    char level_name[256];   /* the scenario is freed between runs */
+    snprintf(level_name, sizeof level_name, "%s", cov_level_name(s, level));
+    x.level_name = level_name;
     char *names = NULL;   /* unit names outlive the runs: keep copies */
     size_t nlen = 0;
     for (int u = 0; u < r->nunits; u++) nlen += strlen(r->unit_name[u]) + 1;
