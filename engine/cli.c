@@ -29,6 +29,8 @@ static const char *MAIN_HELP =
 "  covcast report OUTDIR [--lang vi|en] one-page HTML report for leadership\n"
 "  covcast solve SCENARIO.ini --target NAME --lever SECTION.KEY --probability 0.8\n"
 "                                       the smallest lever value that makes it likely\n"
+"  covcast allocate SCENARIO.ini --target NAME --campaign SECTION --budget K\n"
+"                                       where to spend K commune-months of a campaign\n"
 "  covcast gap POPULATION.csv --threshold 95.5 [--level district]\n"
 "                                       cards needed now per unit, no simulation\n"
 "  covcast --help                       this text\n"
@@ -149,8 +151,10 @@ typedef struct {
     int npos;
     char **pos;            /* the file arguments */
     const char *set[64];
-    const char *target, *lever, *range;   /* solve only */
+    const char *target, *lever, *range;   /* solve (target also allocate) */
     double probability;
+    const char *campaign;                 /* allocate */
+    long budget;
 } cli_opts;
 
 /* Parses argv; returns -1 to go on, else the exit status (help, bad flag). */
@@ -171,6 +175,8 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
         { "lever", required_argument, NULL, 'B' },
         { "probability", required_argument, NULL, 'C' },
         { "range", required_argument, NULL, 'D' },
+        { "campaign", required_argument, NULL, 'E' },
+        { "budget", required_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -203,8 +209,17 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
             o->ov.precision = e;
             break;
         }
+        case 'E': case 'F':
+            if (strcmp(cmd, "allocate")) {
+                fprintf(stderr, "covcast %s: --campaign and --budget belong to covcast allocate\n", cmd);
+                return COV_EUSAGE;
+            }
+            if (c == 'E') o->campaign = optarg;
+            else if (!flag_int(cmd, "--budget", optarg, 0, 100000, &v)) return COV_EUSAGE;
+            else o->budget = v;
+            break;
         case 'A': case 'B': case 'C': case 'D':
-            if (strcmp(cmd, "solve")) {
+            if (strcmp(cmd, "solve") && !(c == 'A' && !strcmp(cmd, "allocate"))) {
                 fprintf(stderr, "covcast %s: --target, --lever, --probability and --range belong to covcast solve\n", cmd);
                 return COV_EUSAGE;
             }
@@ -380,6 +395,41 @@ static int cmd_solve(int argc, char **argv)
     return finish(st, &d);
 }
 
+static const char *ALLOCATE_HELP =
+"Usage: covcast allocate SCENARIO.ini --target NAME --campaign SECTION --budget K [options]\n"
+"\n"
+"Where should the effort go? One unit of effort is one commune-month of the\n"
+"campaign section (its intensity, groups and spread); its communes and months\n"
+"are the candidates. With a budget of K units, covcast adds, step by step, the\n"
+"commune-month that raises the objective most, every candidate tried on the\n"
+"same futures: the objective is the target's probability when the target has\n"
+"one unit (a district), else the expected number of units reaching it (each\n"
+"commune its own target). Writes OUT/allocation.csv (step, commune, month,\n"
+"gain, objective; last row: the budget spread evenly) and prints the result\n"
+"against the even spread and against spending nothing.\n"
+"Options: -r/--replicates, -s/--seed, -t/--threads, --set, -o/--out DIR\n"
+"(default results/allocate-SCENARIO), -q/--quiet.\n";
+
+static int cmd_allocate(int argc, char **argv)
+{
+    cli_opts o;
+    int rc = parse_opts("allocate", ALLOCATE_HELP, argc, argv, &o);
+    if (rc >= 0) return rc;
+    if (o.npos != 1 || !o.target || !o.campaign) {
+        fputs("covcast allocate: give one scenario, --target, --campaign and --budget.\n"
+              "Try 'covcast allocate --help'.\n", stderr);
+        return COV_EUSAGE;
+    }
+    char out[4096];
+    default_out(out, sizeof out, "allocate", o.pos[0]);
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_status st = cov_allocate(o.pos[0], o.target, o.campaign, o.budget, &o.ov, o.ov.out ? o.ov.out : out,
+                                 o.quiet ? NULL : stdout, &d);
+    if (st == COV_OK && !o.quiet) printf("Written to %s/allocation.csv\n", o.ov.out ? o.ov.out : out);
+    return finish(st, &d);
+}
+
 static const char *PLOT_HELP =
 "Usage: covcast plot OUTDIR [--format png|svg|pdf] [--lang vi|en] [--units all|\"A; B\"]\n"
 "\n"
@@ -516,6 +566,7 @@ int cov_cli_main(int argc, char **argv)
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1, false);
     if (!strcmp(cmd, "gap")) return cmd_gap(argc - 1, argv + 1);
     if (!strcmp(cmd, "solve")) return cmd_solve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "allocate")) return cmd_allocate(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cmd_plot(argc - 1, argv + 1, true);
     fprintf(stderr, "covcast: unknown command '%s'\nTry 'covcast --help'.\n", cmd);
     return COV_EUSAGE;

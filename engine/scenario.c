@@ -225,6 +225,7 @@ void cov_scenario_free(cov_scenario *s)
     free(s->targets);
     for (int k = 0; k < s->ncampaigns; k++) {
         free(s->campaigns[k].name); free(s->campaigns[k].communes); free(s->campaigns[k].ramp);
+        free(s->campaigns[k].mask);
     }
     free(s->campaigns);
     for (int k = 0; k < s->nreclass; k++) { free(s->reclass[k].name); free(s->reclass[k].communes); }

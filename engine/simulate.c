@@ -130,6 +130,7 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
                     const cov_campaign *kc = &s->campaigns[k];
                     if (am < kc->m0 || am > kc->m1 || !kc->groups[g]) continue;
                     if (kc->communes && !kc->communes[c]) continue;
+                    if (kc->mask && !kc->mask[(long)c * (kc->m1 - kc->m0 + 1) + (am - kc->m0)]) continue;
                     me *= ke[k];
                     ml *= kl[k];
                     if (kc->nramp) me *= kc->ramp[am - kc->m0 < kc->nramp ? am - kc->m0 : kc->nramp - 1];

@@ -85,6 +85,7 @@ typedef struct {
     double lapse_mult, lapse_sd;
     int nramp;
     double *ramp;                /* enroll multiplier by month of the campaign; the last holds */
+    bool *mask;                  /* [ncommunes][m1-m0+1] commune-months in force (allocate), NULL = all */
 } cov_campaign;
 
 /* [reclassify.NAME]: people leave one group for others (MODEL.md "Events"). */

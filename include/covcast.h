@@ -133,6 +133,13 @@ cov_status cov_gap(const char *population, const char *threshold, const char *le
 cov_status cov_solve(const char *path, const char *target, const char *lever, double p, const char *range,
                      const cov_overrides *ov, const char *out, void *fp, cov_diag *d);
 
+/* Spends budget commune-months of the campaign section greedily to raise
+ * the target's probability (one unit: its probability; several: the
+ * expected number reaching it), on the same futures; writes
+ * OUT/allocation.csv with each step's gain and the even spread's result. */
+cov_status cov_allocate(const char *path, const char *target, const char *campaign, long budget,
+                        const cov_overrides *ov, const char *out, void *fp, cov_diag *d);
+
 /* After cov_simulate_precise: says whether the precision was reached. */
 void cov_precision_print(const cov_scenario *s, void *fp);
 

@@ -344,6 +344,52 @@ static void test_solve(void **st)
     assert_true(p[1] < 0.8);
 }
 
+/* allocate: with one commune near its target and one far from it, putting
+ * the budget where it counts beats spreading it; a zero budget changes
+ * nothing (the objective equals the run without the campaign). */
+static double allocation_row(const char *path, const char *step, int col)
+{
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_csv *t = cov_csv_read(path, &d);
+    assert_non_null(t);
+    double v = NAN;
+    for (long r = 0; r < t->nrows; r++)
+        if (!strcmp(cov_csv_cell(t, r, 0)->text, step)) v = atof(cov_csv_cell(t, r, col)->text);
+    cov_csv_free(t);
+    return v;
+}
+
+static void test_allocate(void **st)
+{
+    (void)st;
+    files("allocate", "[group.h]\nenroll = 0.02\nlapse = 0.003\nenroll_sd = 0.3\n",
+          "commune,group,population,insured\nXã Gần,h,2000,1680\nXã Xa,h,2000,1000\n",
+          "[run]\npopulation = population.csv\nmodel = model.ini\nstart = 2020-12\nmonths = 3\n"
+          "replicates = 1000\nseed = 21\n"
+          "[target.own]\nlevel = commune\nthreshold = 85\ndeadline = 2021-03\n"
+          "[campaign.drive]\nmonths = 2021-01..2021-02\nenroll_multiplier = 3\n");
+    cov_diag d;
+    cov_diag_init(&d);
+    assert_int_equal(cov_allocate(TMP "/allocate/scenario.ini", "own", "drive", 2, NULL, TMP "/allocate-out",
+                                  NULL, &d), COV_OK);
+    double best = allocation_row(TMP "/allocate-out/allocation.csv", "2", 4);
+    double even = allocation_row(TMP "/allocate-out/allocation.csv", "even", 4);
+    if (!(best > even)) fail_msg("greedy %.4f does not beat the even spread %.4f", best, even);
+    assert_int_equal(cov_allocate(TMP "/allocate/scenario.ini", "own", "drive", 0, NULL, TMP "/allocate-zero",
+                                  NULL, &d), COV_OK);
+    double zero = allocation_row(TMP "/allocate-zero/allocation.csv", "even", 4);
+    const char *set[1] = { "campaign.drive.enroll_multiplier=1" };
+    cov_overrides ov = { .seed = -1, .nset = 1, .set = set };
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/allocate/scenario.ini", &ov, &s);
+    double none = 0;
+    for (int u = 0; u < r->ncommunes; u++) none += (double)r->ts[0][u].reached / (double)r->replicates;
+    assert_true(fabs(zero - none) < 1e-4);   /* both printed with 4 decimals */
+    cov_results_free(r);
+    cov_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_paired_comparison),
         cmocka_unit_test(test_sweep_monotone),
         cmocka_unit_test(test_solve),
+        cmocka_unit_test(test_allocate),
     };
     return cmocka_run_group_tests_name("scenario levers", tests, NULL, NULL);
 }
