@@ -104,6 +104,19 @@ void cov_events_apply(const cov_scenario *s, gsl_rng *rng, int c, int am, uint64
                 x->I[cell] += cov_binomial(rng, drive[k], x->N[cell] - x->I[cell]);
         }
     }
+    for (int k = 0; k < s->nextras; k++) {   /* extra cards: the easy-to-reach first */
+        const cov_extra *e = &s->extras[k];
+        if (am < e->m0 || am > e->m1 || (e->communes && !e->communes[c])) continue;
+        int64_t left = (int64_t)floor(e->cards + 0.5);
+        for (int pass = 0; pass < 2 && left > 0; pass++)
+            for (int g = 0; g < G && left > 0; g++) {
+                if (!e->groups[g]) continue;
+                int cell = 2 * g + pass;
+                int64_t take = x->N[cell] - x->I[cell] < left ? x->N[cell] - x->I[cell] : left;
+                x->I[cell] += take;
+                left -= take;
+            }
+    }
     const cov_demography *dm = &s->demo;
     if (!dm->on) return;
     if (dm->deaths > 0)

@@ -37,6 +37,7 @@ void cov_parse_target(cov_scenario *s, cov_ini *ini, const char *sec, cov_target
 void cov_parse_campaign(cov_scenario *s, cov_ini *ini, const char *sec, cov_campaign *k, cov_diag *d);
 void cov_parse_reclassify(cov_scenario *s, cov_ini *ini, const char *sec, cov_reclassify *x, cov_diag *d);
 void cov_parse_school(cov_scenario *s, cov_ini *ini, const char *sec, cov_school *k, cov_diag *d);
+void cov_parse_extra(cov_scenario *s, cov_ini *ini, const char *sec, cov_extra *x, cov_diag *d);
 void cov_parse_demography(cov_scenario *s, cov_ini *ini, cov_demography *m, cov_diag *d);
 
 #endif

@@ -20,6 +20,7 @@
 #define RECLASSIFY_KEYS "month, communes, communes_file, from, fraction, people, people_column, to, keep, " \
                         "keep_sd, description"
 #define SCHOOL_KEYS "month, communes, communes_file, groups, enroll, enroll_sd, description"
+#define EXTRA_KEYS "months, communes, communes_file, groups, cards, description"
 #define DEMOGRAPHY_KEYS "births, birth_group, insured_at_birth, deaths, description"
 
 static bool int_value(cov_ini *ini, cov_ini_entry *e, int64_t lo, int64_t hi, int64_t *out, cov_diag *d)
@@ -132,7 +133,8 @@ static void parse_sections(cov_scenario *s, cov_ini *ini, cov_diag *d)
     s->campaigns = calloc((size_t)count_sections(ini, "campaign.") + 1, sizeof *s->campaigns);
     s->reclass = calloc((size_t)count_sections(ini, "reclassify.") + 1, sizeof *s->reclass);
     s->schools = calloc((size_t)count_sections(ini, "school.") + 1, sizeof *s->schools);
-    if (!s->targets || !s->campaigns || !s->reclass || !s->schools) {
+    s->extras = calloc((size_t)count_sections(ini, "extra.") + 1, sizeof *s->extras);
+    if (!s->targets || !s->campaigns || !s->reclass || !s->schools || !s->extras) {
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory");
         return;
     }
@@ -145,6 +147,7 @@ static void parse_sections(cov_scenario *s, cov_ini *ini, cov_diag *d)
         else if (!strncmp(sec, "campaign.", 9)) cov_parse_campaign(s, ini, sec, &s->campaigns[s->ncampaigns++], d);
         else if (!strncmp(sec, "reclassify.", 11)) cov_parse_reclassify(s, ini, sec, &s->reclass[s->nreclass++], d);
         else if (!strncmp(sec, "school.", 7)) cov_parse_school(s, ini, sec, &s->schools[s->nschools++], d);
+        else if (!strncmp(sec, "extra.", 6)) cov_parse_extra(s, ini, sec, &s->extras[s->nextras++], d);
         else if (!strcmp(sec, "demography")) cov_parse_demography(s, ini, &s->demo, d);
         else {
             ini->e[i].used = true;
@@ -152,7 +155,7 @@ static void parse_sections(cov_scenario *s, cov_ini *ini, cov_diag *d)
             long line = cov_section_line(ini, sec, &file);
             cov_diag_add(d, COV_EINPUT, file, line, 0, 0,
                          "unknown section [%s]; a scenario has [run], [target.NAME], [campaign.NAME], "
-                         "[reclassify.NAME], [school.NAME] and [demography]", sec);
+                         "[reclassify.NAME], [school.NAME], [extra.NAME] and [demography]", sec);
         }
     }
     cov_ini_unused(ini, "run", RUN_KEYS, d);
@@ -160,6 +163,7 @@ static void parse_sections(cov_scenario *s, cov_ini *ini, cov_diag *d)
     cov_ini_unused(ini, "campaign.", CAMPAIGN_KEYS, d);
     cov_ini_unused(ini, "reclassify.", RECLASSIFY_KEYS, d);
     cov_ini_unused(ini, "school.", SCHOOL_KEYS, d);
+    cov_ini_unused(ini, "extra.", EXTRA_KEYS, d);
     cov_ini_unused(ini, "demography", DEMOGRAPHY_KEYS, d);
     /* Tracked series: 0 is all groups, then each group a target filters on. */
     s->nseries = 1;
@@ -232,6 +236,8 @@ void cov_scenario_free(cov_scenario *s)
     free(s->reclass);
     for (int k = 0; k < s->nschools; k++) { free(s->schools[k].name); free(s->schools[k].communes); }
     free(s->schools);
+    for (int k = 0; k < s->nextras; k++) { free(s->extras[k].name); free(s->extras[k].communes); }
+    free(s->extras);
     cov_model_free(s->model);
     cov_population_free(s->pop);
     free(s->model_path); free(s->population_path);

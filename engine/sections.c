@@ -348,6 +348,29 @@ void cov_parse_school(cov_scenario *s, cov_ini *ini, const char *sec, cov_school
     if ((e = cov_ini_find(ini, sec, "enroll_sd"))) cov_ini_nonneg(ini, e, &k->enroll_sd, d);
 }
 
+void cov_parse_extra(cov_scenario *s, cov_ini *ini, const char *sec, cov_extra *x, cov_diag *d)
+{
+    x->name = cov_strdup(sec + 6);
+    x->m0 = s->start + 1;
+    x->m1 = s->start + s->months;
+    cov_ini_find(ini, sec, "description");
+    cov_ini_entry *e;
+    if ((e = cov_ini_find(ini, sec, "months"))) {
+        char *v = cov_strdup(e->value), *dots = v ? strstr(v, "..") : NULL;
+        bool ok = v != NULL;
+        if (dots) { *dots = '\0'; ok = cov_month_parse(v, &x->m0) && cov_month_parse(dots + 2, &x->m1) && x->m0 <= x->m1; }
+        else if (v) { ok = cov_month_parse(v, &x->m0); x->m1 = x->m0; }
+        free(v);
+        if (!ok)
+            cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                         "'months' must be a month YYYY-MM or a range YYYY-MM..YYYY-MM, got \"%s\"", e->value);
+    }
+    x->communes = commune_set(s, ini, sec, d);
+    group_set(s, ini, sec, x->groups, d);
+    if ((e = cov_ini_find(ini, sec, "cards"))) cov_ini_nonneg(ini, e, &x->cards, d);
+    else missing(d, ini, sec, "'cards', the extra cards issued each month in each commune");
+}
+
 void cov_parse_demography(cov_scenario *s, cov_ini *ini, cov_demography *m, cov_diag *d)
 {
     const char *sec = "demography";

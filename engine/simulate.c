@@ -105,7 +105,7 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
     const double *ke = pl->ke + r * K, *kl = pl->kl + r * K;
     const double *keep = pl->keep + r * s->nreclass, *drive = pl->drive + r * s->nschools;
     const int *par = pl->parent_of + (long)c * (s->pop->nlevels + 1);
-    const bool events = s->nreclass || s->nschools || s->demo.on;
+    const bool events = s->nreclass || s->nschools || s->nextras || s->demo.on;
     /* p_eff cache per cell: multipliers rarely change from month to month. */
     double last_me[2 * COV_MAX_GROUPS], last_ml[2 * COV_MAX_GROUPS];
     double last_pe[2 * COV_MAX_GROUPS], last_pl[2 * COV_MAX_GROUPS];

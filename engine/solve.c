@@ -97,6 +97,8 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
 {
     FILE *fp = fpv;
     double a = 0, z = 10;
+    bool cards = !strcmp(lever, "cards");
+    if (cards) { lever = "extra.cards.cards"; z = 1000; }   /* extra cards per commune per month */
     const char *key = strrchr(lever, '.');
     if (!key || key == lever) {
         cov_diag_add(d, COV_EUSAGE, NULL, 0, 0, 0, "--lever must be SECTION.KEY (e.g. campaign.peak.enroll_multiplier), got \"%s\"", lever);
@@ -110,6 +112,8 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
         memcpy(lo, range, (size_t)(dots - range)); lo[dots - range] = '\0';
         snprintf(hi, sizeof hi, "%s", dots + 2);
         if (!cov_parse_double(lo, &a) || !cov_parse_double(hi, &z) || !(a < z)) goto bad_range;
+    } else if (cards) {
+        /* 0..1000 cards a month */
     } else if (!strcmp(key, "keep") || !strcmp(key, "enroll") || !strcmp(key, "fraction")) {
         a = 0; z = 1;
     } else if (!strstr(key, "multiplier")) {
@@ -159,7 +163,7 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
     }
     cov_results_free(r); cov_scenario_free(s);
     /* bisection: each run at the middle of the widest open bracket updates every bracket it falls in */
-    double tol = (z - a) * 1e-3;
+    double tol = cards ? 1.0 : (z - a) * 1e-3;   /* whole cards */
     for (int evals = 2; evals < MAX_EVALS; evals++) {
         int w = -1;
         for (int i = 0; i < x.n; i++)
@@ -167,6 +171,7 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
                 && (w < 0 || x.b[i].hi - x.b[i].lo > x.b[w].hi - x.b[w].lo)) w = i;
         if (w < 0) break;
         double v = (x.b[w].lo + x.b[w].hi) / 2;
+        if (cards) v = floor(v);
         r = run_at(path, &o, lever, v, &s, d);
         if (!r) { free(x.b); free(names); return d->status ? d->status : COV_EINPUT; }
         for (int i = 0, u = 0; u < r->nunits; u++) {

@@ -115,6 +115,16 @@ typedef struct {
     double enroll, enroll_sd;    /* probability, logit-normal spread per replicate */
 } cov_school;
 
+/* [extra.NAME]: a number of extra cards issued each month in each commune
+ * (a planning lever: "how many more cards a month would it take?"). */
+typedef struct {
+    char *name;
+    int m0, m1;                  /* absolute months, inclusive */
+    bool *communes;              /* NULL = all */
+    bool groups[COV_MAX_GROUPS];
+    double cards;                /* per commune per month, rounded to whole people */
+} cov_extra;
+
 /* [demography]: births and deaths per month. */
 typedef struct {
     bool on;
@@ -143,6 +153,8 @@ struct cov_scenario {
     cov_reclassify *reclass;
     int nschools;
     cov_school *schools;
+    int nextras;
+    cov_extra *extras;
     cov_demography demo;
     bool keep_hits;              /* keep each replicate's reached flag (compare) */
     double precision;            /* wanted 95% half-width of every probability, 0: none */

@@ -169,6 +169,28 @@ static void test_saturation_second_campaign_enrolls_fewer(void **st)
     cov_scenario_free(s);
 }
 
+/* Extra cards: exactly that many people a month get a card, easy-to-reach
+ * first, never more than are uninsured. */
+static void test_extra_cards(void **st)
+{
+    (void)st;
+    files("extra", "[group.h]\nenroll = 0\nlapse = 0\nhard_share = 0.5\nhard_enroll_factor = 0.1\n",
+          "commune,group,population,insured\nXã Một,h,1000,960\nXã Hai,h,500,480\n",
+          "[run]\npopulation = population.csv\nmodel = model.ini\nstart = 2020-12\nmonths = 4\n"
+          "replicates = 20\nseed = 2\n[extra.more]\nmonths = 2021-01..2021-03\ncommunes = Xã Một\ncards = 15\n");
+    cov_scenario *s;
+    cov_results *r = run_dir("extra", &s);
+    for (long k = 0; k < r->replicates; k++) {
+        assert_int_equal(r->rep_I[cov_rep_at(r, 0, 1, 0, k)], 975);
+        assert_int_equal(r->rep_I[cov_rep_at(r, 0, 2, 0, k)], 990);
+        assert_int_equal(r->rep_I[cov_rep_at(r, 0, 3, 0, k)], 1000);   /* only 10 were left */
+        assert_int_equal(r->rep_I[cov_rep_at(r, 0, 4, 0, k)], 1000);
+        assert_int_equal(r->rep_I[cov_rep_at(r, 1, 4, 0, k)], 480);    /* not in the list */
+    }
+    cov_results_free(r);
+    cov_scenario_free(s);
+}
+
 /* A recurring school drive in September: uninsured students enroll with
  * probability 0.6 each year, and nothing moves in other months. */
 static void test_school_drive_every_september(void **st)
@@ -397,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_reclassification_counts_and_keep_one),
         cmocka_unit_test(test_saturation_second_campaign_enrolls_fewer),
         cmocka_unit_test(test_school_drive_every_september),
+        cmocka_unit_test(test_extra_cards),
         cmocka_unit_test(test_demography_expected_population),
         cmocka_unit_test(test_inheritance_and_set),
         cmocka_unit_test(test_paired_comparison),
