@@ -64,7 +64,7 @@ static int64_t btrs(gsl_rng *r, double p, double log1m_p, int64_t n)
 
 int64_t cov_binomial_log(gsl_rng *r, double p, double log1m_p, int64_t n)
 {
-    if (n <= 0 || p <= 0) return 0;
+    if (n <= 0 || !(p > 0)) return 0;          /* NaN too */
     if (p >= 1) return n;
     if (p > 0.5) return n - cov_binomial_log(r, 1 - p, log(p), n);
     return (double)n * p < 10 ? inversion(r, p, log1m_p, n) : btrs(r, p, log1m_p, n);

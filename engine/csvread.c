@@ -49,6 +49,13 @@ static void on_field(void *s, size_t n, void *arg)
     if (r->failed) return;
     if (r->nrow == 0) r->rec_line = r->fline;
     size_t bad;
+    const char *nul = s ? memchr(s, 0, n) : NULL;
+    if (nul) {
+        cov_diag_add(r->d, COV_EINPUT, r->path, r->fline, r->fcol + cov_utf8_width(s, (size_t)(nul - (const char *)s)), 1,
+                     "this field holds a NUL byte: the file is not text (was it saved as UTF-16?)");
+        r->failed = true;
+        return;
+    }
     if (!cov_utf8_valid(s ? s : "", s ? n : 0, &bad)) {
         cov_diag_add(r->d, COV_EINPUT, r->path, r->fline, r->fcol + cov_utf8_width(s, bad), 1,
                      "this is not UTF-8 text (byte 0x%02X); the file was probably saved as "
@@ -119,6 +126,7 @@ cov_csv *cov_csv_read(const char *path, cov_diag *d)
     reader r = { .d = d, .path = path, .line = 1, .col = 1, .t = t };
     unsigned char buf[65536];
     size_t n, total = 0;
+    bool after_cr = false;
     while (!r.failed && (n = fread(buf, 1, sizeof buf, f)) > 0) {
         size_t i = 0;
         if (total == 0 && n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) i = 3;
@@ -139,8 +147,10 @@ cov_csv *cov_csv_read(const char *path, cov_diag *d)
                 r.failed = true;
                 break;
             }
-            if (c == '\n') { r.line++; r.col = 1; }
-            else if (c != '\r' && (c & 0xC0) != 0x80) r.col++;
+            if (c == '\n') { if (!after_cr) r.line++; r.col = 1; }
+            else if (c == '\r') { r.line++; r.col = 1; }   /* CR, CRLF (the LF then adds nothing) */
+            else if ((c & 0xC0) != 0x80) r.col++;
+            after_cr = c == '\r';
         }
     }
     if (ferror(f) && !r.failed) {

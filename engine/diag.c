@@ -68,8 +68,9 @@ void cov_diag_print(const cov_diag *d, void *fpv)
             fprintf(fp, "    %s\n", text);
             if (e->col > 0) {
                 fputs("    ", fp);
-                for (const char *p = text; *p && cov_utf8_width(text, (size_t)(p - text)) < e->col - 1; p++)
-                    if (((unsigned char)*p & 0xC0) != 0x80) fputc(*p == '\t' ? '\t' : ' ', fp);
+                long w = 0;   /* characters passed */
+                for (const char *p = text; *p && w < e->col - 1; p++)
+                    if (((unsigned char)*p & 0xC0) != 0x80) { fputc(*p == '\t' ? '\t' : ' ', fp); w++; }
                 long len = e->len > 0 ? e->len : 1;
                 for (long k = 0; k < len; k++) fputc('^', fp);
                 fputc('\n', fp);
@@ -78,5 +79,5 @@ void cov_diag_print(const cov_diag *d, void *fpv)
         free(text);
     }
     if (d->dropped)
-        fprintf(fp, "covcast: %d more error%s not shown\n", d->dropped, d->dropped == 1 ? "" : "s");
+        fprintf(fp, "covcast: stopped after %d errors; fix these and run again to see the rest\n", d->n);
 }

@@ -37,6 +37,12 @@ static char *reader(char *str, int num, void *stream)
         n -= 3;
     }
     size_t bad;
+    const char *nul = memchr(c->raw, 0, (size_t)n);
+    if (!c->failed && nul) {
+        cov_diag_add(c->d, COV_EINPUT, c->ini->path, c->line, cov_utf8_width(c->raw, (size_t)(nul - c->raw)) + 1, 1,
+                     "this line holds a NUL byte: the file is not text (was it saved as UTF-16?)");
+        c->failed = true;
+    }
     if (!c->failed && !cov_utf8_valid(c->raw, (size_t)n, &bad)) {
         cov_diag_add(c->d, COV_EINPUT, c->ini->path, c->line,
                      cov_utf8_width(c->raw, bad) + 1, 1,

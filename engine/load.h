@@ -25,6 +25,9 @@ void cov_population_free(cov_population *p);
  * and return false. */
 bool cov_ini_prob(const cov_ini *ini, cov_ini_entry *e, double *out, cov_diag *d);
 bool cov_ini_nonneg(const cov_ini *ini, cov_ini_entry *e, double *out, cov_diag *d);
+/* A spread sigma of a per-replicate factor: 0 to COV_MAX_SPREAD. */
+#define COV_MAX_SPREAD 5.0
+bool cov_ini_spread(const cov_ini *ini, cov_ini_entry *e, double *out, cov_diag *d);
 /* Complains about every entry of ini that no loader marked as used. */
 void cov_ini_unused(const cov_ini *ini, const char *section_kind,
                     const char *allowed, cov_diag *d);

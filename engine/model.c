@@ -35,6 +35,20 @@ bool cov_ini_nonneg(const cov_ini *ini, cov_ini_entry *e, double *out, cov_diag 
     return true;
 }
 
+bool cov_ini_spread(const cov_ini *ini, cov_ini_entry *e, double *out, cov_diag *d)
+{
+    e->used = true;
+    double v;
+    if (!cov_parse_double(e->value, &v) || v < 0 || v > COV_MAX_SPREAD) {
+        cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                     "'%s' must be a spread from 0 to %g (sigma of the log of the factor: 0.3 means "
+                     "factors mostly between 0.55 and 1.8), got \"%s\"", e->key, COV_MAX_SPREAD, e->value);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 void cov_ini_unused(const cov_ini *ini, const char *kind, const char *allowed, cov_diag *d)
 {
     for (int i = 0; i < ini->n; i++) {
@@ -124,16 +138,16 @@ cov_model *cov_model_load(const char *path, cov_diag *d)
             cov_group *gr = &m->g[g];
             if (!strcmp(e->key, "enroll")) { seen_enroll[g] = cov_ini_prob(ini, e, &gr->enroll, d); }
             else if (!strcmp(e->key, "lapse")) { seen_lapse[g] = cov_ini_prob(ini, e, &gr->lapse, d); }
-            else if (!strcmp(e->key, "enroll_sd")) cov_ini_nonneg(ini, e, &gr->enroll_sd, d);
-            else if (!strcmp(e->key, "lapse_sd")) cov_ini_nonneg(ini, e, &gr->lapse_sd, d);
+            else if (!strcmp(e->key, "enroll_sd")) cov_ini_spread(ini, e, &gr->enroll_sd, d);
+            else if (!strcmp(e->key, "lapse_sd")) cov_ini_spread(ini, e, &gr->lapse_sd, d);
             else if (!strcmp(e->key, "seasonal_enroll")) seasonal(ini, e, gr->seasonal_enroll, d);
             else if (!strcmp(e->key, "seasonal_lapse")) seasonal(ini, e, gr->seasonal_lapse, d);
             else if (!strcmp(e->key, "hard_share")) cov_ini_prob(ini, e, &gr->hard_share, d);
             else if (!strcmp(e->key, "hard_enroll_factor")) cov_ini_nonneg(ini, e, &gr->hard_enroll_factor, d);
             else if (!strcmp(e->key, "label")) { e->used = true; free(gr->label); gr->label = cov_strdup(e->value); }
         } else if (!strcmp(e->section, "communes")) {
-            if (!strcmp(e->key, "enroll_sd")) cov_ini_nonneg(ini, e, &m->commune_enroll_sd, d);
-            else if (!strcmp(e->key, "lapse_sd")) cov_ini_nonneg(ini, e, &m->commune_lapse_sd, d);
+            if (!strcmp(e->key, "enroll_sd")) cov_ini_spread(ini, e, &m->commune_enroll_sd, d);
+            else if (!strcmp(e->key, "lapse_sd")) cov_ini_spread(ini, e, &m->commune_lapse_sd, d);
         } else if (!strcmp(e->section, "model")) {
             if (!strcmp(e->key, "name") || !strcmp(e->key, "description")) e->used = true;
         } else {

@@ -4,6 +4,7 @@
 #include "outdir.h"
 #include "text.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -40,6 +41,25 @@ static bool mkdirs(const char *path)
     return ok;
 }
 
+#define MARKER ".covcast"
+
+/* May this existing folder be replaced? Only if covcast wrote it (its
+ * marker file is there) or it is empty. */
+static bool ours(const char *dir)
+{
+    char mark[8192];
+    snprintf(mark, sizeof mark, "%s/" MARKER, dir);
+    if (access(mark, F_OK) == 0) return true;
+    DIR *dd = opendir(dir);
+    if (!dd) return false;
+    struct dirent *e;
+    bool empty = true;
+    while (empty && (e = readdir(dd)))
+        empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+    closedir(dd);
+    return empty;
+}
+
 cov_outdir *cov_outdir_begin(const char *out, cov_diag *d)
 {
     cov_outdir *o = calloc(1, sizeof *o);
@@ -59,6 +79,13 @@ cov_outdir *cov_outdir_begin(const char *out, cov_diag *d)
         free(copy); free(o);
         return NULL;
     }
+    if (lstat(o->out, &st) == 0 && !ours(o->out)) {
+        cov_diag_add(d, COV_EIO, out, 0, 0, 0,
+                     "this folder exists and was not written by covcast; covcast replaces only its own "
+                     "results folders: choose another output folder, or empty this one first");
+        free(copy); free(o);
+        return NULL;
+    }
     snprintf(o->tmp, sizeof o->tmp, "%s/.covcast-tmp-XXXXXX", parent);
     free(copy);
     if (!mkdtemp(o->tmp)) {
@@ -67,6 +94,16 @@ cov_outdir *cov_outdir_begin(const char *out, cov_diag *d)
         return NULL;
     }
     chmod(o->tmp, 0755);
+    char mark[8192];
+    snprintf(mark, sizeof mark, "%s/" MARKER, o->tmp);
+    FILE *m = fopen(mark, "w");
+    if (!m || fputs("This folder was written by covcast; a new run may replace it whole.\n", m) < 0 || fclose(m) != 0) {
+        if (m) fclose(m);
+        cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write beside the output folder: %s", strerror(errno));
+        remove_tree(o->tmp);
+        free(o);
+        return NULL;
+    }
     return o;
 }
 

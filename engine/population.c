@@ -97,7 +97,7 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
 
     bool by_code = ccode >= 0;
     for (long r = 0; r < t->nrows; r++) {
-        if (d->n >= COV_DIAG_MAX) { d->dropped++; continue; }
+        if (d->n >= COV_DIAG_MAX) { d->dropped++; break; }   /* enough to fix first */
         const cov_field *fname = cov_csv_cell(t, r, ccom), *fgrp = cov_csv_cell(t, r, cgrp);
         const cov_field *fpop = cov_csv_cell(t, r, cpop), *fins = cov_csv_cell(t, r, cins);
         const cov_field *fcode = by_code ? cov_csv_cell(t, r, ccode) : NULL;
@@ -157,7 +157,11 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
             for (int l = 0; l < nlevels; l++) {
                 const cov_field *fl = cov_csv_cell(t, r, clev[l]);
                 char *v = cov_trim(fl->text);
-                if (!*v) { bad(d, t, fl, "the '%s' column is empty for commune %s", levels[l], name); continue; }
+                if (!*v) {
+                    bad(d, t, fl, "the '%s' column is empty for commune %s", levels[l], name);
+                    cm->parent[l] = -1;
+                    continue;
+                }
                 if ((cm->parent[l] = level_unit(&p->levels[l], v)) < 0) goto oom;
             }
         } else {
@@ -170,6 +174,7 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
             for (int l = 0; l < nlevels; l++) {
                 const cov_field *fl = cov_csv_cell(t, r, clev[l]);
                 const char *v = cov_trim(fl->text);
+                if (cm->parent[l] < 0) continue;   /* already reported */
                 if (strcmp(v, p->levels[l].units[cm->parent[l]]))
                     bad(d, t, fl, "this commune's '%s' is \"%s\" here but differs on its earlier rows",
                         levels[l], v);

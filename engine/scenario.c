@@ -108,9 +108,11 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
         s->threads = 1;
 #endif
     }
-    if (!s->out) {
-        size_t n = strlen(s->name) + 16;
-        if ((s->out = malloc(n))) snprintf(s->out, n, "results/%s", s->name);
+    if (!s->out) {   /* from the file name, never the display name: it may hold '/' or '..' */
+        char *base = scenario_name(s->path);
+        size_t n = (base ? strlen(base) : 0) + 16;
+        if (base && (s->out = malloc(n))) snprintf(s->out, n, "results/%s", base);
+        free(base);
     }
 }
 

@@ -234,9 +234,9 @@ void cov_parse_campaign(cov_scenario *s, cov_ini *ini, const char *sec, cov_camp
     k->communes = commune_set(s, ini, sec, d);
     group_set(s, ini, sec, k->groups, d);
     if ((e = cov_ini_find(ini, sec, "enroll_multiplier"))) cov_ini_nonneg(ini, e, &k->enroll_mult, d);
-    if ((e = cov_ini_find(ini, sec, "enroll_multiplier_sd"))) cov_ini_nonneg(ini, e, &k->enroll_sd, d);
+    if ((e = cov_ini_find(ini, sec, "enroll_multiplier_sd"))) cov_ini_spread(ini, e, &k->enroll_sd, d);
     if ((e = cov_ini_find(ini, sec, "lapse_multiplier"))) cov_ini_nonneg(ini, e, &k->lapse_mult, d);
-    if ((e = cov_ini_find(ini, sec, "lapse_multiplier_sd"))) cov_ini_nonneg(ini, e, &k->lapse_sd, d);
+    if ((e = cov_ini_find(ini, sec, "lapse_multiplier_sd"))) cov_ini_spread(ini, e, &k->lapse_sd, d);
     if ((e = cov_ini_find(ini, sec, "ramp"))) {
         char **items;
         int n = cov_split(e->value, &items);
@@ -317,7 +317,7 @@ void cov_parse_reclassify(cov_scenario *s, cov_ini *ini, const char *sec, cov_re
         missing(d, ini, sec, "'to', the groups people move to (e.g. to = students:0.25, household:0.75)");
     if ((e = cov_ini_find(ini, sec, "keep"))) cov_ini_prob(ini, e, &x->keep, d);
     else missing(d, ini, sec, "'keep', the probability that a moved insured person keeps a valid card");
-    if ((e = cov_ini_find(ini, sec, "keep_sd"))) cov_ini_nonneg(ini, e, &x->keep_sd, d);
+    if ((e = cov_ini_find(ini, sec, "keep_sd"))) cov_ini_spread(ini, e, &x->keep_sd, d);
 }
 
 void cov_parse_school(cov_scenario *s, cov_ini *ini, const char *sec, cov_school *k, cov_diag *d)
@@ -345,7 +345,7 @@ void cov_parse_school(cov_scenario *s, cov_ini *ini, const char *sec, cov_school
     }
     if ((e = cov_ini_find(ini, sec, "enroll"))) cov_ini_prob(ini, e, &k->enroll, d);
     else missing(d, ini, sec, "'enroll', the probability that an uninsured student enrolls in the drive");
-    if ((e = cov_ini_find(ini, sec, "enroll_sd"))) cov_ini_nonneg(ini, e, &k->enroll_sd, d);
+    if ((e = cov_ini_find(ini, sec, "enroll_sd"))) cov_ini_spread(ini, e, &k->enroll_sd, d);
 }
 
 void cov_parse_extra(cov_scenario *s, cov_ini *ini, const char *sec, cov_extra *x, cov_diag *d)

@@ -44,8 +44,8 @@ typedef struct {
 /* p_eff = 1 - (1-p)^m through the hazard, given log(1-p). */
 static inline double effective(double log1m, double m)
 {
-    if (m <= 0) return 0.0;
-    if (isinf(log1m)) return 1.0;
+    if (!(m > 0) || log1m == 0) return 0.0;    /* also NaN: no transition */
+    if (isinf(log1m) || isinf(m)) return 1.0;
     return -expm1(m * log1m);
 }
 
@@ -141,12 +141,12 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
                     if (mc != last_me[cell]) {
                         last_me[cell] = mc;
                         last_pe[cell] = effective(pl->log1m_e[g], mc);
-                        last_le[cell] = mc * pl->log1m_e[g];
+                        last_le[cell] = last_pe[cell] <= 0 ? 0 : last_pe[cell] >= 1 ? -INFINITY : mc * pl->log1m_e[g];
                     }
                     if (ml != last_ml[cell]) {
                         last_ml[cell] = ml;
                         last_pl[cell] = effective(pl->log1m_l[g], ml);
-                        last_ll[cell] = ml * pl->log1m_l[g];
+                        last_ll[cell] = last_pl[cell] <= 0 ? 0 : last_pl[cell] >= 1 ? -INFINITY : ml * pl->log1m_l[g];
                     }
                     gsl_rng_set(rng, cov_key_mix(cov_key_mix(prefix[g], (uint64_t)am),
                                                  cell & 1 ? COV_PURPOSE_TRANSITION_HARD : COV_PURPOSE_TRANSITION));

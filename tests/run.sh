@@ -2,6 +2,7 @@
 # run.sh — runs every unit test program given as arguments, then the golden
 # CLI cases; prints one closing line "N passed, N failed".
 pass=0; fail=0
+rm -rf tests/tmp && mkdir -p tests/tmp
 for t in "$@"; do
   if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
 done

@@ -277,6 +277,22 @@ static void test_precision(void **st)
     free(a); free(b);
 }
 
+/* The display name never becomes a path: `name = ../victim` must not send
+ * the results (which replace a folder) outside results/. */
+static void test_default_output_folder(void **st)
+{
+    (void)st;
+    write_text(TMP "/named.ini", "[run]\nname = ../victim\npopulation = ../../scenarios/data/nam-truc-2018.csv\n"
+               "model = ../../models/bhyt.ini\nstart = 2018-05\nmonths = 1\n");
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_scenario *s = cov_scenario_load(TMP "/named.ini", NULL, &d);
+    assert_non_null(s);
+    assert_string_equal(cov_scenario_out(s), "results/named");
+    assert_string_equal(cov_scenario_name(s), "../victim");
+    cov_scenario_free(s);
+}
+
 /* covcast gap, without simulation: the source's figures, and rows whose
  * people add up to the district. */
 static void test_gap_table(void **st)
@@ -324,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_first_month_distribution),
         cmocka_unit_test(test_gap_table),
         cmocka_unit_test(test_precision),
+        cmocka_unit_test(test_default_output_folder),
     };
     return cmocka_run_group_tests_name("engine properties", tests, NULL, NULL);
 }
