@@ -132,10 +132,19 @@ cov_status cov_allocate(const char *path, const char *target, const char *campai
         else st = cov_outdir_commit(od, d);
     }
     if (st == COV_OK && fp) {
-        fprintf(fp, "\n%s [target.%s]: %.4f with nothing spent, %.4f allocated as above, %.4f spread evenly "
-                    "(%ld replicates, the same futures for each).\n",
-                s->targets[t].level == COV_LEVEL_COMMUNE ? "Expected number of units reaching" : "Probability of",
-                target, x.base, current, x.even, s->replicates);
+        int lv = s->targets[t].level;
+        int units = lv == COV_LEVEL_COMMUNE ? C : lv == COV_LEVEL_ALL ? 1 : s->pop->levels[lv].nunits;
+        if (units == 1) {   /* a probability: with its Monte Carlo interval */
+            double R = (double)s->replicates, l[3], h[3], v[3] = { x.base, current, x.even };
+            for (int i = 0; i < 3; i++) cov_wilson(lround(v[i] * R), s->replicates, &l[i], &h[i]);
+            fprintf(fp, "\nProbability of [target.%s]: %.3f (%.3f–%.3f) with nothing spent, %.3f (%.3f–%.3f) "
+                        "allocated as above, %.3f (%.3f–%.3f) spread evenly (%ld replicates, the same futures for each).\n",
+                    target, v[0], l[0], h[0], v[1], l[1], h[1], v[2], l[2], h[2], s->replicates);
+        } else {
+            fprintf(fp, "\nExpected number of units reaching [target.%s]: %.2f with nothing spent, %.2f allocated as "
+                        "above, %.2f spread evenly (%ld replicates, the same futures for each).\n",
+                    target, x.base, current, x.even, s->replicates);
+        }
     }
 done:
     free(steps);

@@ -142,7 +142,9 @@ static void print_compare(FILE *f, const compare_ctx *x)
                 const cov_target_stats *tbs = &b->r->ts[tb][ub];
                 double diff, se;
                 paired(ta->hit, tbs->hit, R, &diff, &se);
-                fprintf(f, "  %-28s P = %.3f", b->s->name, (double)tbs->reached / (double)R);
+                double lo, hi;
+                cov_wilson(tbs->reached, R, &lo, &hi);
+                fprintf(f, "  %-28s P = %.3f (%.3f–%.3f)", b->s->name, (double)tbs->reached / (double)R, lo, hi);
                 if (j > 0) fprintf(f, "   %+.3f ± %.3f against the baseline", diff, 1.96 * se);
                 fputc('\n', f);
             }
