@@ -55,6 +55,26 @@ bool cov_month_value(cov_ini *ini, cov_ini_entry *e, int *out, cov_diag *d)
     return false;
 }
 
+/* "2018-06" or "2018-06..2018-07" (first to last) into m0, m1. */
+static bool month_range(cov_ini *ini, cov_ini_entry *e, int *m0, int *m1, cov_diag *d)
+{
+    char *v = cov_strdup(e->value), *dots = v ? strstr(v, "..") : NULL;
+    bool ok = v != NULL;
+    if (dots) {
+        *dots = '\0';
+        ok = cov_month_parse(v, m0) && cov_month_parse(dots + 2, m1) && *m0 <= *m1;
+    } else if (v) {
+        ok = cov_month_parse(v, m0);
+        *m1 = *m0;
+    }
+    free(v);
+    if (!ok)
+        cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                     "'months' must be a month YYYY-MM or a range YYYY-MM..YYYY-MM, first to last, got \"%s\"",
+                     e->value);
+    return ok;
+}
+
 static int commune_lookup(const cov_population *p, const char *k)
 {
     for (int c = 0; c < p->ncommunes; c++)
@@ -214,23 +234,8 @@ void cov_parse_campaign(cov_scenario *s, cov_ini *ini, const char *sec, cov_camp
     k->lapse_mult = 1.0;
     cov_ini_find(ini, sec, "description");
     cov_ini_entry *e;
-    if ((e = cov_ini_find(ini, sec, "months"))) {
-        char *v = cov_strdup(e->value), *dots = v ? strstr(v, "..") : NULL;
-        bool ok = v != NULL;
-        if (dots) {
-            *dots = '\0';
-            ok = cov_month_parse(v, &k->m0) && cov_month_parse(dots + 2, &k->m1) && k->m0 <= k->m1;
-        } else if (v) {
-            ok = cov_month_parse(v, &k->m0);
-            k->m1 = k->m0;
-        }
-        free(v);
-        if (!ok)
-            cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
-                         "'months' must be a month YYYY-MM or a range YYYY-MM..YYYY-MM, first to last, got \"%s\"",
-                         e->value);
-    } else
-        missing(d, ini, sec, "'months' (e.g. months = 2018-06..2018-07)");
+    if ((e = cov_ini_find(ini, sec, "months"))) month_range(ini, e, &k->m0, &k->m1, d);
+    else missing(d, ini, sec, "'months' (e.g. months = 2018-06..2018-07)");
     k->communes = commune_set(s, ini, sec, d);
     group_set(s, ini, sec, k->groups, d);
     if ((e = cov_ini_find(ini, sec, "enroll_multiplier"))) cov_ini_nonneg(ini, e, &k->enroll_mult, d);
@@ -355,16 +360,7 @@ void cov_parse_extra(cov_scenario *s, cov_ini *ini, const char *sec, cov_extra *
     x->m1 = s->start + s->months;
     cov_ini_find(ini, sec, "description");
     cov_ini_entry *e;
-    if ((e = cov_ini_find(ini, sec, "months"))) {
-        char *v = cov_strdup(e->value), *dots = v ? strstr(v, "..") : NULL;
-        bool ok = v != NULL;
-        if (dots) { *dots = '\0'; ok = cov_month_parse(v, &x->m0) && cov_month_parse(dots + 2, &x->m1) && x->m0 <= x->m1; }
-        else if (v) { ok = cov_month_parse(v, &x->m0); x->m1 = x->m0; }
-        free(v);
-        if (!ok)
-            cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
-                         "'months' must be a month YYYY-MM or a range YYYY-MM..YYYY-MM, got \"%s\"", e->value);
-    }
+    if ((e = cov_ini_find(ini, sec, "months"))) month_range(ini, e, &x->m0, &x->m1, d);
     x->communes = commune_set(s, ini, sec, d);
     group_set(s, ini, sec, x->groups, d);
     if ((e = cov_ini_find(ini, sec, "cards"))) cov_ini_nonneg(ini, e, &x->cards, d);
