@@ -30,14 +30,15 @@ Sources and assumptions (see scenarios/data/README.md for the full text):
 
 import csv
 import hashlib
-import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA_DIR = os.path.normpath(os.path.join(HERE, ".."))
-DEFAULT_IN = os.path.join(DATA_DIR, "raw", "census2019_population_by_commune_urban_rural.csv")
-DEFAULT_DISTRICTS = os.path.join(DATA_DIR, "raw", "an_giang_districts_census2019.csv")
-DEFAULT_OUT = os.path.join(DATA_DIR, "an-giang-2017.csv")
+sys.dont_write_bytecode = True   # keep __pycache__ out of the source tree
+import census  # noqa: E402  (scenarios/data/tools/census.py)
+from census import cov_h, ceil_div, round_half_up, largest_remainder, fmt_cov  # noqa: E402
+
+DEFAULT_IN = census.data_path("raw", "census2019_population_by_commune_urban_rural.csv")
+DEFAULT_DISTRICTS = census.data_path("raw", "an_giang_districts_census2019.csv")
+DEFAULT_OUT = census.data_path("an-giang-2017.csv")
 
 PROVINCE = "Tỉnh An Giang"
 N_DISTRICTS = 11
@@ -105,49 +106,6 @@ GROUPS = [
 # on the order of the file or on other communes.
 SPREAD = 10
 
-HEADER = ["commune", "district", "province", "group", "population", "insured"]
-
-
-def round_half_up(num, den):
-    """Nearest integer to num/den (num, den >= 0, den > 0), halves up."""
-    return (2 * num + den) // (2 * den)
-
-
-def cov_h(insured, pop):
-    """Coverage in hundredths of a percent, rounded half up (93.80% -> 9380)."""
-    return round_half_up(10000 * insured, pop)
-
-
-def ceil_div(num, den):
-    return -((-num) // den)
-
-
-def largest_remainder(weights, total):
-    """Integers proportional to weights summing to total. Ties in the
-    remainder go to the earlier item."""
-    wsum = sum(weights)
-    floors = [w * total // wsum for w in weights]
-    rems = [w * total % wsum for w in weights]
-    k = total - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-rems[i], i))
-    up = set(order[:k])
-    return [f + (1 if i in up else 0) for i, f in enumerate(floors)]
-
-
-def feasible_insured(pop, target_h):
-    """Integers I in [0, pop] with cov_h(I, pop) == target_h."""
-    lo = max(0, (target_h * pop) // 10000 - 2)
-    hi = min(pop, (target_h * pop) // 10000 + 2)
-    return [i for i in range(lo, hi + 1) if cov_h(i, pop) == target_h]
-
-
-def nearest_insured(pop, target_h):
-    cands = feasible_insured(pop, target_h)
-    assert cands, ("no integer insured gives", pop, target_h)
-    exact = target_h * pop                 # 10000 * exact target count
-    return min(cands, key=lambda c: (abs(10000 * c - exact), c))
-
-
 def spread(name):
     h = hashlib.sha256(name.encode("utf-8")).hexdigest()
     return int(h[:8], 16) % (2 * SPREAD + 1) - SPREAD
@@ -156,7 +114,7 @@ def spread(name):
 def short_name(census_name):
     n = NAME_FIXES.get(census_name, census_name)
     if n.startswith("Xã "):
-        return n[len("Xã "):]
+        return census.short_name(n)
     assert n.startswith("Thị trấn ") or n.startswith("Phường "), n
     return n
 
@@ -222,9 +180,7 @@ def read_districts(path):
 
 
 def main(argv):
-    src = argv[1] if len(argv) > 1 else DEFAULT_IN
-    dsrc = argv[2] if len(argv) > 2 else DEFAULT_DISTRICTS
-    dst = argv[3] if len(argv) > 3 else DEFAULT_OUT
+    src, dsrc, dst = census.args(argv, DEFAULT_IN, DEFAULT_DISTRICTS, DEFAULT_OUT)
 
     # ---- census: parse and cross-check ----------------------------------------
     prov_total, dist_totals, communes = read_census(src)
@@ -263,14 +219,10 @@ def main(argv):
     assert sum(cpop) == PROVINCE_POP
 
     # ---- district insured ------------------------------------------------------------
-    dins = {}
-    for d in dnames:
-        if d in LAGGING:
-            dins[d] = nearest_insured(dpop[d], LAGGING[d])
-    others = [d for d in dnames if d not in LAGGING]
-    remaining = PROVINCE_INSURED - sum(dins.values())
-    for d, v in zip(others, largest_remainder([dpop[d] for d in others], remaining)):
-        dins[d] = v
+    dins = [census.nearest_insured(dpop[d], LAGGING[d]) if d in LAGGING else None
+            for d in dnames]
+    dins = dict(zip(dnames, census.share_rest(dins, [dpop[d] for d in dnames],
+                                              PROVINCE_INSURED)))
     assert sum(dins.values()) == PROVINCE_INSURED
     for d in dnames:
         if d in LAGGING:
@@ -322,42 +274,31 @@ def main(argv):
                 assert hh[5] * r[4] < r[5] * hh[4], (r, hh)
     need76 = ceil_div(76 * PROVINCE_POP - 100 * PROVINCE_INSURED, 100)
 
-    with open(dst, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(HEADER)
-        w.writerows(rows)
+    census.write_csv(dst, rows)
 
     # ---- report ----------------------------------------------------------------
-    print("wrote %s (%d rows)" % (os.path.relpath(dst), len(rows)))
     print("census 2019: %d communes in %d districts, total %d (matches the district "
           "table and the province row)" % (N_COMMUNES, N_DISTRICTS, CENSUS_PROVINCE_TOTAL))
     print("%-22s %-22s %7s %7s %7s %8s %4s" % ("district", "commune", "census", "pop",
                                              "insured", "coverage", "s"))
     for i, x in enumerate(communes):
         I = sum(gins[i])
-        h = cov_h(I, cpop[i])
-        print("%-22s %-22s %7d %7d %7d %5d.%02d%% %4d" % (x[0], names[i], x[2], cpop[i], I,
-                                                        h // 100, h % 100, spread(names[i])))
+        print("%-22s %-22s %7d %7d %7d %s %4d" % (x[0], names[i], x[2], cpop[i], I,
+                                                fmt_cov(cov_h(I, cpop[i])), spread(names[i])))
     print()
     print("%-22s %8s %8s %8s %8s  %s" % ("district", "census", "pop", "insured", "coverage",
                                          "communes min-max / note"))
     for d, t, _, _ in dist_totals:
-        h = cov_h(dins[d], dpop[d])
         idx = [i for i, x in enumerate(communes) if x[0] == d]
         cs = [cov_h(sum(gins[i]), cpop[i]) for i in idx]
         note = "document" if d in LAGGING else "assumed"
-        print("%-22s %8d %8d %8d %5d.%02d%%  %d.%02d-%d.%02d%%  %s" % (
-            d, t, dpop[d], dins[d], h // 100, h % 100, min(cs) // 100, min(cs) % 100,
-            max(cs) // 100, max(cs) % 100, note))
-    h = cov_h(PROVINCE_INSURED, PROVINCE_POP)
-    print("%-22s %8d %8d %8d %5d.%02d%%" % ("province", CENSUS_PROVINCE_TOTAL, PROVINCE_POP,
-                                            PROVINCE_INSURED, h // 100, h % 100))
-    print("%-12s %8s %8s %8s" % ("group", "pop", "insured", "coverage"))
-    for k, g in enumerate(gnames):
-        gn = sum(gp[k] for gp in gpop)
-        gi = sum(x[k] for x in gins)
-        h = cov_h(gi, gn)
-        print("%-12s %8d %8d %5d.%02d%%" % (g, gn, gi, h // 100, h % 100))
+        print("%-22s %8d %8d %8d %s  %d.%02d-%d.%02d%%  %s" % (
+            d, t, dpop[d], dins[d], fmt_cov(cov_h(dins[d], dpop[d])),
+            min(cs) // 100, min(cs) % 100, max(cs) // 100, max(cs) % 100, note))
+    print("%-22s %8d %8d %8d %s" % ("province", CENSUS_PROVINCE_TOTAL, PROVINCE_POP,
+                                    PROVINCE_INSURED, fmt_cov(cov_h(PROVINCE_INSURED,
+                                                                    PROVINCE_POP))))
+    census.print_group_table(census.group_totals(rows, gnames), width=8)
     print("cards needed for 76%%: %d (document: %d - %d = %d; its 76%% = %d people "
           "implies a base of %d)" % (need76, TARGET_76_DOC, PROVINCE_INSURED,
                                      TARGET_76_DOC - PROVINCE_INSURED, TARGET_76_DOC,

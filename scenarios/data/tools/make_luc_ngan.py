@@ -28,14 +28,14 @@ Sources and assumptions (see scenarios/data/README.md for the full text):
     shares and group coverages. All stated in the constants below.
 """
 
-import csv
-import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA_DIR = os.path.normpath(os.path.join(HERE, ".."))
-DEFAULT_IN = os.path.join(DATA_DIR, "raw", "target_districts_census2019_communes.csv")
-DEFAULT_OUT = os.path.join(DATA_DIR, "luc-ngan-2021.csv")
+sys.dont_write_bytecode = True   # keep __pycache__ out of the source tree
+import census  # noqa: E402  (scenarios/data/tools/census.py)
+from census import cov_h, round_half_up, largest_remainder, fmt_cov  # noqa: E402
+
+DEFAULT_IN = census.TARGET_DISTRICTS_CSV
+DEFAULT_OUT = census.data_path("luc-ngan-2021.csv")
 
 PROVINCE = "Tỉnh Bắc Giang"
 DISTRICT = "Huyện Lục Ngạn"
@@ -86,96 +86,23 @@ GROUPS = [
     ("household",  4000, None),   # coverage absorbs the district remainder
 ]
 
-HEADER = ["commune", "district", "province", "group", "population", "insured", "qd861"]
-
-
-def round_half_up(num, den):
-    """Nearest integer to num/den (num, den >= 0, den > 0), halves up."""
-    return (2 * num + den) // (2 * den)
-
-
-def cov_h(insured, pop):
-    """Coverage in hundredths of a percent, rounded half up (93.80% -> 9380)."""
-    return round_half_up(10000 * insured, pop)
-
-
-def iroot(y, q):
-    """floor(y ** (1/q)) for integers y >= 0, q >= 1."""
-    lo, hi = 0, 1
-    while hi ** q <= y:
-        hi *= 2
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if mid ** q <= y:
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
-def grow(c, num, den, p, q):
-    """round(c * (num/den) ** (p/q)), halves up, exactly in integers.
-    With x the exact value, X = 2x satisfies X**q = 2**q c**q num**p / den**p,
-    and round(x) = floor((X + 1) / 2) = (floor(X) + 1) // 2."""
-    y = (2 ** q) * (c ** q) * (num ** p) // (den ** p)
-    return (iroot(y, q) + 1) // 2
-
-
-def largest_remainder(weights, total):
-    """Integers proportional to weights summing to total. Ties in the
-    remainder go to the earlier item."""
-    wsum = sum(weights)
-    floors = [w * total // wsum for w in weights]
-    rems = [w * total % wsum for w in weights]
-    k = total - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-rems[i], i))
-    up = set(order[:k])
-    return [f + (1 if i in up else 0) for i, f in enumerate(floors)]
-
-
-def feasible_insured(pop, target_h):
-    """Integers I in [0, pop] with cov_h(I, pop) == target_h."""
-    lo = max(0, (target_h * pop) // 10000 - 2)
-    hi = min(pop, (target_h * pop) // 10000 + 2)
-    return [i for i in range(lo, hi + 1) if cov_h(i, pop) == target_h]
-
-
-def nearest_insured(pop, target_h):
-    cands = feasible_insured(pop, target_h)
-    assert cands, ("no integer insured gives", pop, target_h)
-    exact = target_h * pop                 # 10000 * exact target count
-    return min(cands, key=lambda c: (abs(10000 * c - exact), c))
-
-
-def short_name(census_name):
-    if census_name.startswith("Xã "):
-        return census_name[len("Xã "):]
-    return census_name
+HEADER = census.HEADER + ["qd861"]
 
 
 def read_communes(path):
-    with open(path, encoding="utf-8", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["district"] == DISTRICT]
-    assert len(rows) == N_COMMUNES, "expected %d communes of %s, got %d" % (
-        N_COMMUNES, DISTRICT, len(rows))
-    for r in rows:
-        assert r["province"] == PROVINCE, r
-    names = [short_name(r["commune"]) for r in rows]
-    census = [int(r["pop_total"]) for r in rows]
-    assert len(set(names)) == len(names)
-    assert sum(census) == CENSUS_TOTAL
+    names, census_pop = census.read_district_communes(path, PROVINCE, DISTRICT, N_COMMUNES,
+                                                      CENSUS_TOTAL)
     assert len(set(QD861_COMMUNES)) == 14
     missing = [n for n in QD861_COMMUNES if n not in names]
     assert not missing, "Decision 861 communes not in the census: %s" % missing
     for doc, cen in SPELLING.items():
         assert doc not in names and cen in names
-    return names, census
+    return names, census_pop
 
 
 def main(argv):
-    src = argv[1] if len(argv) > 1 else DEFAULT_IN
-    dst = argv[2] if len(argv) > 2 else DEFAULT_OUT
-    names, census = read_communes(src)
+    src, dst = census.args(argv, DEFAULT_IN, DEFAULT_OUT)
+    names, census_pop = read_communes(src)
     shares = [g[1] for g in GROUPS]
     assert sum(shares) == 10000
     gnames = [g[0] for g in GROUPS]
@@ -183,9 +110,9 @@ def main(argv):
     HH = gnames.index("household")
 
     # ---- populations -----------------------------------------------------------
-    total = grow(CENSUS_TOTAL, GROWTH[0], GROWTH[1], YEARS[0], YEARS[1])
+    total = census.grow(CENSUS_TOTAL, GROWTH[0], GROWTH[1], YEARS[0], YEARS[1])
     assert total == DISTRICT_POP, total
-    pops = largest_remainder(census, DISTRICT_POP)
+    pops = largest_remainder(census_pop, DISTRICT_POP)
 
     # ---- the 46,106 movers, in proportion to commune population ---------------
     idx861 = [names.index(n) for n in QD861_COMMUNES]
@@ -207,7 +134,7 @@ def main(argv):
         gins.append(gi)
 
     # ---- household insured: the district remainder ------------------------------
-    ins_before = nearest_insured(DISTRICT_POP, DISTRICT_COV_H)
+    ins_before = census.nearest_insured(DISTRICT_POP, DISTRICT_COV_H)
     fixed = sum(x for gi in gins for x in gi if x is not None)
     hh_total = ins_before - fixed
     hh_pops = [gp[HH] for gp in gpop]
@@ -234,9 +161,8 @@ def main(argv):
     nz = [(r[0], r[3]) for r in rows if r[6] != 0]
     assert sorted(nz) == sorted((n, "state_full") for n in QD861_COMMUNES), nz
     # every group is near full (>= 98%) over the district
-    for k, g in enumerate(gnames):
-        gn = sum(gp[k] for gp in gpop)
-        gi = sum(x[k] for x in gins)
+    gtot = census.group_totals(rows, gnames)
+    for g, gn, gi in gtot:
         assert 100 * gi >= 98 * gn, (g, gn, gi)
 
     # ---- the card-keeping probability ----------------------------------------------
@@ -257,13 +183,9 @@ def main(argv):
     after_h = cov_h(after, DISTRICT_POP)
     assert abs(after_h - AFTER_COV_H) <= 10, after_h
 
-    with open(dst, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(HEADER)
-        w.writerows(rows)
+    census.write_csv(dst, rows, HEADER)
 
     # ---- report ----------------------------------------------------------------
-    print("wrote %s (%d rows)" % (os.path.relpath(dst), len(rows)))
     print("census 2019 total %d -> 30/6/2021 total %d (1.0%%/year over 2.25 years)"
           % (CENSUS_TOTAL, DISTRICT_POP))
     print("%-18s %7s %7s %7s %8s %7s %7s" % ("commune", "census", "pop", "insured",
@@ -271,19 +193,12 @@ def main(argv):
     for c, n in enumerate(names):
         N = pops[c]
         I = sum(gins[c])
-        h = cov_h(I, N)
-        print("%-18s %7d %7d %7d %5d.%02d%% %7d %7d" % (n, census[c], N, I, h // 100,
-                                                      h % 100, gpop[c][SF], movers[c]))
-    h = cov_h(ins_before, DISTRICT_POP)
-    print("%-18s %7d %7d %7d %5d.%02d%% %7d %7d" % (
-        "district", CENSUS_TOTAL, DISTRICT_POP, ins_before, h // 100, h % 100,
-        sum(gp[SF] for gp in gpop), QD861_TOTAL))
-    print("%-12s %7s %7s %8s" % ("group", "pop", "insured", "coverage"))
-    for k, g in enumerate(gnames):
-        gn = sum(gp[k] for gp in gpop)
-        gi = sum(x[k] for x in gins)
-        h = cov_h(gi, gn)
-        print("%-12s %7d %7d %5d.%02d%%" % (g, gn, gi, h // 100, h % 100))
+        print("%-18s %7d %7d %7d %s %7d %7d" % (n, census_pop[c], N, I, fmt_cov(cov_h(I, N)),
+                                              gpop[c][SF], movers[c]))
+    print("%-18s %7d %7d %7d %s %7d %7d" % (
+        "district", CENSUS_TOTAL, DISTRICT_POP, ins_before,
+        fmt_cov(cov_h(ins_before, DISTRICT_POP)), sum(gp[SF] for gp in gpop), QD861_TOTAL))
+    census.print_group_table(gtot)
     print("I_before = %d, N = %d, 0.8721 N = %d.%04d, lost = I_before - 0.8721 N = %d.%04d"
           % (ins_before, DISTRICT_POP, AFTER_COV_H * DISTRICT_POP // 10000,
              AFTER_COV_H * DISTRICT_POP % 10000, lost_x10000 // 10000, lost_x10000 % 10000))

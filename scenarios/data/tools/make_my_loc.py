@@ -22,14 +22,14 @@ Sources and assumptions (see scenarios/data/README.md for the full text):
     ASSUMPTIONS, stated in the constants below.
 """
 
-import csv
-import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA_DIR = os.path.normpath(os.path.join(HERE, ".."))
-DEFAULT_IN = os.path.join(DATA_DIR, "raw", "target_districts_census2019_communes.csv")
-DEFAULT_OUT = os.path.join(DATA_DIR, "my-loc-2023.csv")
+sys.dont_write_bytecode = True   # keep __pycache__ out of the source tree
+import census  # noqa: E402  (scenarios/data/tools/census.py)
+from census import cov_h, ceil_div, round_half_up, largest_remainder, fmt_cov  # noqa: E402
+
+DEFAULT_IN = census.TARGET_DISTRICTS_CSV
+DEFAULT_OUT = census.data_path("my-loc-2023.csv")
 
 PROVINCE = "Tỉnh Nam Định"
 DISTRICT = "Huyện Mỹ Lộc"
@@ -81,134 +81,29 @@ GROUPS = [
     ("household",  4100, None),   # coverage absorbs the remainder
 ]
 
-HEADER = ["commune", "district", "province", "group", "population", "insured"]
-
-
-def round_half_up(num, den):
-    """Nearest integer to num/den (num, den >= 0, den > 0), halves up."""
-    return (2 * num + den) // (2 * den)
-
-
-def cov_h(insured, pop):
-    """Coverage in hundredths of a percent, rounded half up (93.80% -> 9380)."""
-    return round_half_up(10000 * insured, pop)
-
-
-def ceil_div(num, den):
-    return -((-num) // den)
-
-
-def iroot(y, q):
-    """floor(y ** (1/q)) for integers y >= 0, q >= 1."""
-    lo, hi = 0, 1
-    while hi ** q <= y:
-        hi *= 2
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if mid ** q <= y:
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
-def grow(c, num, den, p, q):
-    """round(c * (num/den) ** (p/q)), halves up, exactly in integers.
-    With x the exact value, X = 2x satisfies X**q = 2**q c**q num**p / den**p,
-    and round(x) = floor((X + 1) / 2) = (floor(X) + 1) // 2."""
-    y = (2 ** q) * (c ** q) * (num ** p) // (den ** p)
-    return (iroot(y, q) + 1) // 2
-
-
-def largest_remainder(weights, total):
-    """Integers proportional to weights summing to total. Ties in the
-    remainder go to the earlier item."""
-    wsum = sum(weights)
-    floors = [w * total // wsum for w in weights]
-    rems = [w * total % wsum for w in weights]
-    k = total - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-rems[i], i))
-    up = set(order[:k])
-    return [f + (1 if i in up else 0) for i, f in enumerate(floors)]
-
-
-def feasible_insured(pop, target_h):
-    """Integers I in [0, pop] with cov_h(I, pop) == target_h."""
-    lo = max(0, (target_h * pop) // 10000 - 2)
-    hi = min(pop, (target_h * pop) // 10000 + 2)
-    return [i for i in range(lo, hi + 1) if cov_h(i, pop) == target_h]
-
-
-def nearest_insured(pop, target_h):
-    cands = feasible_insured(pop, target_h)
-    assert cands, ("no integer insured gives", pop, target_h)
-    exact = target_h * pop                 # 10000 * exact target count
-    return min(cands, key=lambda c: (abs(10000 * c - exact), c))
-
-
-def short_name(census_name):
-    if census_name.startswith("Xã "):
-        return census_name[len("Xã "):]
-    return census_name
-
-
 def read_communes(path):
-    with open(path, encoding="utf-8", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["district"] == DISTRICT]
-    assert len(rows) == N_COMMUNES, "expected %d communes of %s, got %d" % (
-        N_COMMUNES, DISTRICT, len(rows))
-    for r in rows:
-        assert r["province"] == PROVINCE, r
-    names = [short_name(r["commune"]) for r in rows]
-    census = [int(r["pop_total"]) for r in rows]
-    assert len(set(names)) == len(names)
-    assert sum(census) == CENSUS_TOTAL
+    names, census_pop = census.read_district_communes(path, PROVINCE, DISTRICT, N_COMMUNES,
+                                                      CENSUS_TOTAL)
     for n in SINGLED_OUT:
         assert n in names, "singled-out unit not in the census: " + n
-    return names, census
-
-
-def split_groups(pop, insured):
-    """Split one commune into the GROUPS; returns [(group, N, I), ...]."""
-    shares = [g[1] for g in GROUPS]
-    assert sum(shares) == 10000
-    gpops = largest_remainder(shares, pop)
-    out = []
-    used = 0
-    for (g, _, cov), n in zip(GROUPS, gpops):
-        if cov is None:
-            continue
-        i = round_half_up(cov * n, 10000)
-        out.append((g, n, i))
-        used += i
-    hh = [k for k, g in enumerate(GROUPS) if g[2] is None]
-    assert len(hh) == 1
-    k = hh[0]
-    out.insert(k, (GROUPS[k][0], gpops[k], insured - used))
-    return out
+    return names, census_pop
 
 
 def main(argv):
-    src = argv[1] if len(argv) > 1 else DEFAULT_IN
-    dst = argv[2] if len(argv) > 2 else DEFAULT_OUT
-    names, census = read_communes(src)
+    src, dst = census.args(argv, DEFAULT_IN, DEFAULT_OUT)
+    names, census_pop = read_communes(src)
 
     # ---- populations ---------------------------------------------------------
-    total = grow(CENSUS_TOTAL, GROWTH[0], GROWTH[1], YEARS[0], YEARS[1])
+    total = census.grow(CENSUS_TOTAL, GROWTH[0], GROWTH[1], YEARS[0], YEARS[1])
     assert total == DISTRICT_POP, total
-    pops = largest_remainder(census, DISTRICT_POP)
+    pops = largest_remainder(census_pop, DISTRICT_POP)
     assert sum(pops) == DISTRICT_POP
 
     # ---- insured ---------------------------------------------------------------
-    district_ins = nearest_insured(DISTRICT_POP, DISTRICT_COV_H)
-    ins = [None] * len(names)
-    for i, n in enumerate(names):
-        if n in SINGLED_OUT:
-            ins[i] = round_half_up(SINGLED_OUT[n] * pops[i], 10000)
-    rest = [i for i in range(len(names)) if ins[i] is None]
-    remaining = district_ins - sum(x for x in ins if x is not None)
-    for i, v in zip(rest, largest_remainder([pops[i] for i in rest], remaining)):
-        ins[i] = v
+    district_ins = census.nearest_insured(DISTRICT_POP, DISTRICT_COV_H)
+    ins = [round_half_up(SINGLED_OUT[n] * N, 10000) if n in SINGLED_OUT else None
+           for n, N in zip(names, pops)]
+    ins = census.share_rest(ins, pops, district_ins)
 
     # ---- commune-level checks --------------------------------------------------
     assert sum(ins) == district_ins
@@ -227,18 +122,7 @@ def main(argv):
         assert 10000 * I < TARGET_H * N, (n, N, I)
 
     # ---- group split -------------------------------------------------------------
-    rows = []
-    gtot = {g[0]: [0, 0] for g in GROUPS}
-    for n, N, I in zip(names, pops, ins):
-        groups = split_groups(N, I)
-        assert [g for g, _, _ in groups] == [g[0] for g in GROUPS]
-        assert sum(gn for _, gn, _ in groups) == N
-        assert sum(gi for _, _, gi in groups) == I
-        for g, gn, gi in groups:
-            assert gn > 0 and 0 <= gi <= gn, (n, g, gn, gi)
-            rows.append([n, DISTRICT, PROVINCE, g, gn, gi])
-            gtot[g][0] += gn
-            gtot[g][1] += gi
+    rows = census.group_rows(GROUPS, names, pops, ins, DISTRICT, PROVINCE)
     assert len(rows) == N_COMMUNES * len(GROUPS)
     assert sum(r[4] for r in rows) == DISTRICT_POP
     assert sum(r[5] for r in rows) == district_ins
@@ -252,28 +136,18 @@ def main(argv):
         assert hh[5] * cn < ci * hh[4], hh
         assert 2 * (hh[4] - hh[5]) > cn - ci, hh
 
-    with open(dst, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(HEADER)
-        w.writerows(rows)
+    census.write_csv(dst, rows)
 
     # ---- report ----------------------------------------------------------------
-    print("wrote %s (%d rows)" % (os.path.relpath(dst), len(rows)))
     print("census 2019 total %d -> 30/9/2023 total %d (0.5%%/year over 4.5 years)"
           % (CENSUS_TOTAL, DISTRICT_POP))
     print("%-20s %7s %7s %7s %8s  %s" % ("commune", "census", "pop", "insured", "coverage", "note"))
-    for n, c, N, I in zip(names, census, pops, ins):
-        h = cov_h(I, N)
+    for n, c, N, I in zip(names, census_pop, pops, ins):
         note = "singled out in the document" if n in SINGLED_OUT else ""
-        print("%-20s %7d %7d %7d %5d.%02d%%  %s" % (n, c, N, I, h // 100, h % 100, note))
-    h = cov_h(district_ins, DISTRICT_POP)
-    print("%-20s %7d %7d %7d %5d.%02d%%" % ("district", CENSUS_TOTAL, DISTRICT_POP,
-                                            district_ins, h // 100, h % 100))
-    print("%-12s %7s %7s %8s" % ("group", "pop", "insured", "coverage"))
-    for g, _, _ in GROUPS:
-        gn, gi = gtot[g]
-        h = cov_h(gi, gn)
-        print("%-12s %7d %7d %5d.%02d%%" % (g, gn, gi, h // 100, h % 100))
+        print("%-20s %7d %7d %7d %s  %s" % (n, c, N, I, fmt_cov(cov_h(I, N)), note))
+    print("%-20s %7d %7d %7d %s" % ("district", CENSUS_TOTAL, DISTRICT_POP, district_ins,
+                                    fmt_cov(cov_h(district_ins, DISTRICT_POP))))
+    census.print_group_table(census.group_totals(rows, [g[0] for g in GROUPS]))
     need = max(0, ceil_div(TARGET_H * DISTRICT_POP - 10000 * district_ins, 10000))
     print("cards needed for 95.5%%: %d" % need)
     return 0

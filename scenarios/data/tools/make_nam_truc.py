@@ -20,14 +20,15 @@ Sources and assumptions (see scenarios/data/README.md for the full text):
     assumption, stated in the constants below.
 """
 
-import csv
-import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA_DIR = os.path.normpath(os.path.join(HERE, ".."))
-DEFAULT_IN = os.path.join(DATA_DIR, "raw", "target_districts_census2019_communes.csv")
-DEFAULT_OUT = os.path.join(DATA_DIR, "nam-truc-2018.csv")
+sys.dont_write_bytecode = True   # keep __pycache__ out of the source tree
+import census  # noqa: E402  (scenarios/data/tools/census.py)
+from census import (cov_h, ceil_div, largest_remainder,  # noqa: E402
+                    largest_remainder_detail, feasible_insured, fmt_cov)
+
+DEFAULT_IN = census.TARGET_DISTRICTS_CSV
+DEFAULT_OUT = census.data_path("nam-truc-2018.csv")
 
 PROVINCE = "Tỉnh Nam Định"
 DISTRICT = "Huyện Nam Trực"
@@ -80,66 +81,16 @@ GROUPS = [
     ("household",  4000, None),   # coverage absorbs the remainder
 ]
 
-HEADER = ["commune", "district", "province", "group", "population", "insured"]
-
-
-def round_half_up(num, den):
-    """Nearest integer to num/den (num, den >= 0, den > 0), halves up."""
-    return (2 * num + den) // (2 * den)
-
-
-def cov_h(insured, pop):
-    """Coverage in hundredths of a percent, rounded half up (82.89% -> 8289)."""
-    return round_half_up(10000 * insured, pop)
-
-
-def ceil_div(num, den):
-    return -((-num) // den)
-
-
-def largest_remainder(weights, total):
-    """Integers proportional to weights summing to total. Ties in the
-    remainder go to the earlier item. Returns (values, remainders, rounded_up)."""
-    wsum = sum(weights)
-    floors = [w * total // wsum for w in weights]
-    rems = [w * total % wsum for w in weights]
-    k = total - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-rems[i], i))
-    up = set(order[:k])
-    vals = [f + (1 if i in up else 0) for i, f in enumerate(floors)]
-    return vals, rems, up
-
-
-def feasible_insured(pop, target_h):
-    """Integers I in [0, pop] with cov_h(I, pop) == target_h."""
-    lo = max(0, (target_h * pop) // 10000 - 2)
-    hi = min(pop, (target_h * pop) // 10000 + 2)
-    return [i for i in range(lo, hi + 1) if cov_h(i, pop) == target_h]
-
-
-def short_name(census_name):
-    if census_name.startswith("Xã "):
-        return census_name[len("Xã "):]
-    return census_name
-
-
 def read_communes(path):
-    with open(path, encoding="utf-8", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["district"] == DISTRICT]
-    assert len(rows) == 20, "expected 20 communes of %s, got %d" % (DISTRICT, len(rows))
-    for r in rows:
-        assert r["province"] == PROVINCE, r
-    names = [short_name(r["commune"]) for r in rows]
-    census = [int(r["pop_total"]) for r in rows]
-    assert len(set(names)) == len(names)
+    names, census_pop = census.read_district_communes(path, PROVINCE, DISTRICT, 20)
     assert "Thị trấn Nam Giang" in names
     for n in list(NAMED) + list(EXTRA_BELOW):
         assert n in names, n
     assert not set(NAMED) & set(EXTRA_BELOW)
-    return names, census
+    return names, census_pop
 
 
-def commune_populations(names, census):
+def commune_populations(names, census_pop):
     """Census populations scaled to DISTRICT_POP by largest remainder.
 
     A named commune whose scaled population admits no integer insured count
@@ -148,8 +99,8 @@ def commune_populations(names, census):
     communes not named in the document, following the largest-remainder
     order. Returns (pops, adjustments) where adjustments lists
     (commune, from, to) for every changed commune."""
-    pops, rems, up = largest_remainder(census, DISTRICT_POP)
-    wsum = sum(census)
+    pops, rems, up = largest_remainder_detail(census_pop, DISTRICT_POP)
+    wsum = sum(census_pop)
     adjustments = []
     unnamed = [i for i, n in enumerate(names) if n not in NAMED]
     for i, n in enumerate(names):
@@ -161,7 +112,7 @@ def commune_populations(names, census):
         for d in range(1, 50):
             for cand in (pops[i] - d, pops[i] + d):
                 if cand > 0 and feasible_insured(cand, NAMED[n]):
-                    dist = abs(cand * wsum - census[i] * DISTRICT_POP)
+                    dist = abs(cand * wsum - census_pop[i] * DISTRICT_POP)
                     if best is None or (dist, cand) < best:
                         best = (dist, cand)
             if best is not None:
@@ -192,51 +143,23 @@ def commune_populations(names, census):
 
 
 def commune_insured(names, pops):
-    total = DISTRICT_INSURED
+    """The named and the EXTRA_BELOW communes: the insured count nearest their
+    coverage that rounds to it; the others share the rest of the district's
+    insured in proportion to population (largest remainder)."""
     ins = [None] * len(names)
     for i, n in enumerate(names):
         if n in NAMED:
-            cands = feasible_insured(pops[i], NAMED[n])
-            exact2 = NAMED[n] * pops[i]            # 10000 * exact target count
-            ins[i] = min(cands, key=lambda c: (abs(10000 * c - exact2), c))
+            ins[i] = census.nearest_insured(pops[i], NAMED[n])
         elif n in EXTRA_BELOW:
-            cands = feasible_insured(pops[i], EXTRA_BELOW[n])
-            assert cands, "pick another coverage for " + n
-            exact2 = EXTRA_BELOW[n] * pops[i]
-            ins[i] = min(cands, key=lambda c: (abs(10000 * c - exact2), c))
-    rest = [i for i in range(len(names)) if ins[i] is None]
-    remaining = total - sum(ins[i] for i in range(len(names)) if ins[i] is not None)
-    vals, _, _ = largest_remainder([pops[i] for i in rest], remaining)
-    for i, v in zip(rest, vals):
-        ins[i] = v
-    return ins
-
-
-def split_groups(pop, insured):
-    """Split one commune into the GROUPS; returns [(group, N, I), ...]."""
-    shares = [g[1] for g in GROUPS]
-    assert sum(shares) == 10000
-    gpops, _, _ = largest_remainder(shares, pop)
-    out = []
-    used = 0
-    for (g, _, cov), n in zip(GROUPS, gpops):
-        if cov is None:
-            continue
-        i = round_half_up(cov * n, 10000)
-        out.append((g, n, i))
-        used += i
-    hh = [k for k, g in enumerate(GROUPS) if g[2] is None]
-    assert len(hh) == 1
-    k = hh[0]
-    out.insert(k, (GROUPS[k][0], gpops[k], insured - used))
-    return out
+            assert feasible_insured(pops[i], EXTRA_BELOW[n]), "pick another coverage for " + n
+            ins[i] = census.nearest_insured(pops[i], EXTRA_BELOW[n])
+    return census.share_rest(ins, pops, DISTRICT_INSURED)
 
 
 def main(argv):
-    src = argv[1] if len(argv) > 1 else DEFAULT_IN
-    dst = argv[2] if len(argv) > 2 else DEFAULT_OUT
-    names, census = read_communes(src)
-    pops, adjustments = commune_populations(names, census)
+    src, dst = census.args(argv, DEFAULT_IN, DEFAULT_OUT)
+    names, census_pop = read_communes(src)
+    pops, adjustments = commune_populations(names, census_pop)
     ins = commune_insured(names, pops)
 
     # ---- commune-level checks --------------------------------------------
@@ -263,40 +186,27 @@ def main(argv):
     assert len(below) == 10, below
     # only the documented one-person adjustment may differ from plain
     # largest-remainder scaling
-    lr, _, _ = largest_remainder(census, DISTRICT_POP)
+    lr = largest_remainder(census_pop, DISTRICT_POP)
     assert sum(abs(a - b) for a, b in zip(lr, pops)) <= 2 * len(NAMED)
 
     # ---- group split -------------------------------------------------------
-    rows = []
-    for n, N, I in zip(names, pops, ins):
-        groups = split_groups(N, I)
-        assert [g for g, _, _ in groups] == [g[0] for g in GROUPS]
-        assert sum(gn for _, gn, _ in groups) == N
-        assert sum(gi for _, _, gi in groups) == I
-        for g, gn, gi in groups:
-            assert gn > 0 and 0 <= gi <= gn, (n, g, gn, gi)
-            rows.append([n, DISTRICT, PROVINCE, g, gn, gi])
+    rows = census.group_rows(GROUPS, names, pops, ins, DISTRICT, PROVINCE)
     assert len(rows) == 20 * len(GROUPS)
     assert sum(r[4] for r in rows) == DISTRICT_POP
     assert sum(r[5] for r in rows) == DISTRICT_INSURED
 
-    with open(dst, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(HEADER)
-        w.writerows(rows)
+    census.write_csv(dst, rows)
 
     # ---- report --------------------------------------------------------------
-    print("wrote %s (%d rows)" % (os.path.relpath(dst), len(rows)))
     for n, a, b in adjustments:
         print("population adjusted: %s %d -> %d" % (n, a, b))
     print("%-20s %7s %7s %8s  %s" % ("commune", "pop", "insured", "coverage", "note"))
     for n, N, I in zip(names, pops, ins):
-        h = cov_h(I, N)
         note = "named in 674-CV/HU" if n in NAMED else (
             "assumed below average" if n in EXTRA_BELOW else "")
-        print("%-20s %7d %7d %5d.%02d%%  %s" % (n, N, I, h // 100, h % 100, note))
-    h = cov_h(DISTRICT_INSURED, DISTRICT_POP)
-    print("%-20s %7d %7d %5d.%02d%%" % ("district", DISTRICT_POP, DISTRICT_INSURED, h // 100, h % 100))
+        print("%-20s %7d %7d %s  %s" % (n, N, I, fmt_cov(cov_h(I, N)), note))
+    print("%-20s %7d %7d %s" % ("district", DISTRICT_POP, DISTRICT_INSURED,
+                                fmt_cov(cov_h(DISTRICT_INSURED, DISTRICT_POP))))
     for t in (852, 910):
         need = max(0, ceil_div(t * DISTRICT_POP - 1000 * DISTRICT_INSURED, 1000))
         print("cards needed for %d.%d%%: %d" % (t // 10, t % 10, need))

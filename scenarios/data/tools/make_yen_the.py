@@ -23,14 +23,14 @@ Sources and assumptions (see scenarios/data/README.md for the full text):
     coverages are ASSUMPTIONS, stated in the constants below.
 """
 
-import csv
-import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA_DIR = os.path.normpath(os.path.join(HERE, ".."))
-DEFAULT_IN = os.path.join(DATA_DIR, "raw", "target_districts_census2019_communes.csv")
-DEFAULT_OUT = os.path.join(DATA_DIR, "yen-the-2017.csv")
+sys.dont_write_bytecode = True   # keep __pycache__ out of the source tree
+import census  # noqa: E402  (scenarios/data/tools/census.py)
+from census import cov_h, ceil_div, round_half_up, largest_remainder, fmt_cov  # noqa: E402
+
+DEFAULT_IN = census.TARGET_DISTRICTS_CSV
+DEFAULT_OUT = census.data_path("yen-the-2017.csv")
 
 PROVINCE = "Tỉnh Bắc Giang"
 DISTRICT = "Huyện Yên Thế"
@@ -73,97 +73,28 @@ GROUPS = [
     ("household",  3100, None),   # coverage absorbs the remainder
 ]
 
-HEADER = ["commune", "district", "province", "group", "population", "insured"]
-
-
-def round_half_up(num, den):
-    """Nearest integer to num/den (num, den >= 0, den > 0), halves up."""
-    return (2 * num + den) // (2 * den)
-
-
-def cov_h(insured, pop):
-    """Coverage in hundredths of a percent, rounded half up (93.80% -> 9380)."""
-    return round_half_up(10000 * insured, pop)
-
-
-def ceil_div(num, den):
-    return -((-num) // den)
-
-
-def largest_remainder(weights, total):
-    """Integers proportional to weights summing to total. Ties in the
-    remainder go to the earlier item."""
-    wsum = sum(weights)
-    floors = [w * total // wsum for w in weights]
-    rems = [w * total % wsum for w in weights]
-    k = total - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-rems[i], i))
-    up = set(order[:k])
-    return [f + (1 if i in up else 0) for i, f in enumerate(floors)]
-
-
-def split_groups(pop, insured):
-    """Split one commune into the GROUPS; returns [(group, N, I), ...]."""
-    shares = [g[1] for g in GROUPS]
-    assert sum(shares) == 10000
-    gpops = largest_remainder(shares, pop)
-    out = []
-    used = 0
-    for (g, _, cov), n in zip(GROUPS, gpops):
-        if cov is None:
-            continue
-        i = round_half_up(cov * n, 10000)
-        out.append((g, n, i))
-        used += i
-    hh = [k for k, g in enumerate(GROUPS) if g[2] is None]
-    assert len(hh) == 1
-    k = hh[0]
-    out.insert(k, (GROUPS[k][0], gpops[k], insured - used))
-    return out
-
-
-def short_name(census_name):
-    if census_name.startswith("Xã "):
-        return census_name[len("Xã "):]
-    return census_name
-
-
 def read_communes(path):
-    with open(path, encoding="utf-8", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["district"] == DISTRICT]
-    assert len(rows) == N_COMMUNES, "expected %d communes of %s, got %d" % (
-        N_COMMUNES, DISTRICT, len(rows))
-    for r in rows:
-        assert r["province"] == PROVINCE, r
-    names = [short_name(r["commune"]) for r in rows]
-    census = [int(r["pop_total"]) for r in rows]
+    names, census_pop = census.read_district_communes(path, PROVINCE, DISTRICT, N_COMMUNES,
+                                                      CENSUS_TOTAL)
     # "Xã Bố Hạ" and "Thị trấn Bố Hạ" are two units; without the "Xã "
     # prefix they are "Bố Hạ" and "Thị trấn Bố Hạ", still distinct
-    assert len(set(names)) == len(names)
     assert "Bố Hạ" in names and "Thị trấn Bố Hạ" in names
-    assert sum(census) == CENSUS_TOTAL
     for n in DOC_NAMED:
         assert n in names, "named commune not in the census: " + n
     for doc, cen in SPELLING.items():
         assert doc not in names and cen in names
-    return names, census
+    return names, census_pop
 
 
 def main(argv):
-    src = argv[1] if len(argv) > 1 else DEFAULT_IN
-    dst = argv[2] if len(argv) > 2 else DEFAULT_OUT
-    names, census = read_communes(src)
+    src, dst = census.args(argv, DEFAULT_IN, DEFAULT_OUT)
+    names, census_pop = read_communes(src)
 
     # ---- populations and insured by commune ----------------------------------
-    pops = largest_remainder(census, DISTRICT_POP)
-    ins = [None] * len(names)
-    for i, n in enumerate(names):
-        if n in DOC_NAMED:
-            ins[i] = round_half_up(NAMED_COV_H * pops[i], 10000)
-    rest = [i for i in range(len(names)) if ins[i] is None]
-    remaining = DISTRICT_INSURED - sum(x for x in ins if x is not None)
-    for i, v in zip(rest, largest_remainder([pops[i] for i in rest], remaining)):
-        ins[i] = v
+    pops = largest_remainder(census_pop, DISTRICT_POP)
+    ins = [round_half_up(NAMED_COV_H * N, 10000) if n in DOC_NAMED else None
+           for n, N in zip(names, pops)]
+    ins = census.share_rest(ins, pops, DISTRICT_INSURED)
 
     # ---- commune-level checks --------------------------------------------------
     assert sum(pops) == DISTRICT_POP
@@ -179,54 +110,36 @@ def main(argv):
             assert not above, (n, N, I)
 
     # ---- group split -------------------------------------------------------------
-    rows = []
-    gtot = {g[0]: [0, 0] for g in GROUPS}
-    for n, N, I in zip(names, pops, ins):
-        groups = split_groups(N, I)
-        assert [g for g, _, _ in groups] == [g[0] for g in GROUPS]
-        assert sum(gn for _, gn, _ in groups) == N
-        assert sum(gi for _, _, gi in groups) == I
-        for g, gn, gi in groups:
-            assert gn > 0 and 0 <= gi <= gn, (n, g, gn, gi)
-            rows.append([n, DISTRICT, PROVINCE, g, gn, gi])
-            gtot[g][0] += gn
-            gtot[g][1] += gi
-        # students below 100% in every commune
-        st = [x for x in groups if x[0] == "students"][0]
-        assert st[2] < st[1], (n, st)
+    rows = census.group_rows(GROUPS, names, pops, ins, DISTRICT, PROVINCE)
+    # students below 100% in every commune
+    for r in rows:
+        if r[3] == "students":
+            assert r[5] < r[4], (r[0], (r[3], r[4], r[5]))
     assert len(rows) == N_COMMUNES * len(GROUPS)
     assert sum(r[4] for r in rows) == DISTRICT_POP
     assert sum(r[5] for r in rows) == DISTRICT_INSURED
+    gtot = census.group_totals(rows, [g[0] for g in GROUPS])
+    gdict = {g: (gn, gi) for g, gn, gi in gtot}
     # district: students below 100% (about 97%); household + agri_avg hold
     # most (over two thirds) of the uninsured
-    sn, si = gtot["students"]
+    sn, si = gdict["students"]
     assert si < sn and abs(cov_h(si, sn) - 9700) <= 5, (sn, si)
     unins = DISTRICT_POP - DISTRICT_INSURED
-    hh_agri = sum(gtot[g][0] - gtot[g][1] for g in ("household", "agri_avg"))
+    hh_agri = sum(gdict[g][0] - gdict[g][1] for g in ("household", "agri_avg"))
     assert 3 * hh_agri > 2 * unins, (hh_agri, unins)
 
-    with open(dst, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(HEADER)
-        w.writerows(rows)
+    census.write_csv(dst, rows)
 
     # ---- report ----------------------------------------------------------------
-    print("wrote %s (%d rows)" % (os.path.relpath(dst), len(rows)))
     print("census 2019 total %d scaled to the document's 30/9/2017 total %d"
           % (CENSUS_TOTAL, DISTRICT_POP))
     print("%-20s %7s %7s %7s %8s  %s" % ("commune", "census", "pop", "insured", "coverage", "note"))
-    for n, c, N, I in zip(names, census, pops, ins):
-        h = cov_h(I, N)
+    for n, c, N, I in zip(names, census_pop, pops, ins):
         note = "named in the document (peak month)" if n in DOC_NAMED else ""
-        print("%-20s %7d %7d %7d %5d.%02d%%  %s" % (n, c, N, I, h // 100, h % 100, note))
-    h = cov_h(DISTRICT_INSURED, DISTRICT_POP)
-    print("%-20s %7d %7d %7d %5d.%02d%%" % ("district", CENSUS_TOTAL, DISTRICT_POP,
-                                            DISTRICT_INSURED, h // 100, h % 100))
-    print("%-12s %7s %7s %8s %9s" % ("group", "pop", "insured", "coverage", "uninsured"))
-    for g, _, _ in GROUPS:
-        gn, gi = gtot[g]
-        h = cov_h(gi, gn)
-        print("%-12s %7d %7d %5d.%02d%% %9d" % (g, gn, gi, h // 100, h % 100, gn - gi))
+        print("%-20s %7d %7d %7d %s  %s" % (n, c, N, I, fmt_cov(cov_h(I, N)), note))
+    print("%-20s %7d %7d %7d %s" % ("district", CENSUS_TOTAL, DISTRICT_POP, DISTRICT_INSURED,
+                                    fmt_cov(cov_h(DISTRICT_INSURED, DISTRICT_POP))))
+    census.print_group_table(gtot, uninsured=True)
     print("uninsured %d, of which household + agri_avg %d" % (unins, hh_agri))
     for t in (9800,):
         need = max(0, ceil_div(t * DISTRICT_POP - 10000 * DISTRICT_INSURED, 10000))
