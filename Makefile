@@ -6,11 +6,11 @@ OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS  += $(OPT) $(SAN) -std=gnu11 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-sign-conversion -fopenmp -MMD -MP -Iinclude -Iengine
-LDLIBS  += -lgsl -lgslcblas -lcsv -linih -lnettle -lm
+LDLIBS  += -lgsl -lgslcblas -lcsv -linih -lnettle -lunistring -lm
 LDFLAGS += -fopenmp $(SAN)
 
 PACKAGES = libgsl-dev libcsv-dev libinih-dev nettle-dev libcmocka-dev pkg-config \
-           gnuplot-nox fonts-dejavu-core libxml2-utils chromium
+           libunistring-dev gnuplot-nox fonts-dejavu-core libxml2-utils chromium
 
 BUILD   = build
 BIN     = covcast

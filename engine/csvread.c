@@ -1,6 +1,8 @@
 /* csvread.c — CSV input through libcsv (strict mode). libcsv does not count
  * lines or columns, so bytes are fed one at a time and positions tracked
- * here; quoted fields may span lines. Owns no other format knowledge. */
+ * here; quoted fields may span lines. The bytes are checked as UTF-8 as they
+ * arrive, so a bad byte is reported exactly where it stands. Owns no other
+ * format knowledge. */
 #include "csvread.h"
 #include "text.h"
 
@@ -9,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uninorm.h>
 
 typedef struct {
     cov_diag *d;
     const char *path;
+    unsigned char delim;
     long line, col;            /* position of the byte being fed */
     long fline, fcol;          /* start of the field being read */
     bool field_open;           /* a byte of the current field was seen */
@@ -24,7 +28,7 @@ typedef struct {
     bool failed;
 } reader;
 
-static int add_row_field(reader *r, void *s, size_t n)
+static int add_row_field(reader *r, const char *s, size_t n)
 {
     if (r->nrow == r->caprow) {
         int cap = r->caprow ? 2 * r->caprow : 16;
@@ -32,10 +36,14 @@ static int add_row_field(reader *r, void *s, size_t n)
         if (!nf) return -1;
         r->row = nf; r->caprow = cap;
     }
-    char *text = malloc(n + 1);
-    if (!text) return -1;
-    if (n) memcpy(text, s, n);
-    text[n] = '\0';
+    size_t len = 0;   /* NFC: "Đồng Sơn" typed with combining marks becomes the precomposed form */
+    uint8_t *nfc = n ? u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &len) : NULL;
+    char *text = malloc((nfc ? len : n) + 1);
+    if (!text) { free(nfc); return -1; }
+    if (nfc) memcpy(text, nfc, len);
+    else if (n) memcpy(text, s, n);
+    text[nfc ? len : n] = '\0';
+    free(nfc);
     cov_field *f = &r->row[r->nrow++];
     f->text = text;
     f->line = r->fline;
@@ -48,23 +56,7 @@ static void on_field(void *s, size_t n, void *arg)
     reader *r = arg;
     if (r->failed) return;
     if (r->nrow == 0) r->rec_line = r->fline;
-    size_t bad;
-    const char *nul = s ? memchr(s, 0, n) : NULL;
-    if (nul) {
-        cov_diag_add(r->d, COV_EINPUT, r->path, r->fline, r->fcol + cov_utf8_width(s, (size_t)(nul - (const char *)s)), 1,
-                     "this field holds a NUL byte: the file is not text (was it saved as UTF-16?)");
-        r->failed = true;
-        return;
-    }
-    if (!cov_utf8_valid(s ? s : "", s ? n : 0, &bad)) {
-        cov_diag_add(r->d, COV_EINPUT, r->path, r->fline, r->fcol + cov_utf8_width(s, bad), 1,
-                     "this is not UTF-8 text (byte 0x%02X); the file was probably saved as "
-                     "Windows-1258 or another code page: save it as UTF-8 (in Excel: \"CSV UTF-8\")",
-                     ((const unsigned char *)s)[bad]);
-        r->failed = true;
-        return;
-    }
-    if (add_row_field(r, s ? s : (void *)"", s ? n : 0) < 0) {
+    if (add_row_field(r, s ? s : "", s ? n : 0) < 0) {
         cov_diag_add(r->d, COV_ELIMIT, r->path, 0, 0, 0, "out of memory reading the file");
         r->failed = true;
     }
@@ -86,11 +78,20 @@ static void on_record(int c, void *arg)
     if (r->nrow != t->ncols) {
         long col = r->nrow > 0 ? r->row[r->nrow - 1].col : 1;
         cov_diag_add(r->d, COV_EINPUT, r->path, r->rec_line, col, 1,
-                     "this row has %d field%s, the header has %d",
-                     r->nrow, r->nrow == 1 ? "" : "s", t->ncols);
+                     "this row has %d field%s, the header has %d%s", r->nrow, r->nrow == 1 ? "" : "s", t->ncols,
+                     r->nrow == 1 && t->ncols > 1 ? " (is the separator right? see --delimiter)" : "");
         for (int i = 0; i < r->nrow; i++) free(r->row[i].text);
         r->nrow = 0;
         if (r->d->n >= COV_DIAG_MAX) r->failed = true;
+        return;
+    }
+    if (t->nrows >= COV_MAX_ROWS) {
+        cov_diag_add(r->d, COV_ELIMIT, r->path, r->rec_line, 0, 0,
+                     "more than %ld rows: beyond covcast's limit for one file (Vietnam has about 10,600 "
+                     "communes, 64,000 rows with six groups)", COV_MAX_ROWS);
+        for (int i = 0; i < r->nrow; i++) free(r->row[i].text);
+        r->nrow = 0;
+        r->failed = true;
         return;
     }
     if (t->nrows * t->ncols + t->ncols > r->capcells) {
@@ -108,13 +109,43 @@ static void on_record(int c, void *arg)
     r->nrow = 0;
 }
 
-cov_csv *cov_csv_read(const char *path, cov_diag *d)
+/* The separator of the header line: the most frequent of , ; and tab
+ * outside quotes. 0 (with an error) when two are equally frequent. */
+static char detect(FILE *f, const char *path, cov_diag *d)
+{
+    long count[3] = { 0, 0, 0 };
+    static const char seps[3] = { ',', ';', '\t' };
+    bool quoted = false;
+    int c;
+    while ((c = fgetc(f)) != EOF && (quoted || (c != '\n' && c != '\r'))) {
+        if (c == '"') quoted = !quoted;
+        else if (!quoted) for (int k = 0; k < 3; k++) count[k] += c == seps[k];
+    }
+    rewind(f);
+    int best = 0;
+    for (int k = 1; k < 3; k++) if (count[k] > count[best]) best = k;
+    for (int k = 0; k < 3; k++)
+        if (k != best && count[k] == count[best] && count[best] > 0) {
+            cov_diag_add(d, COV_EINPUT, path, 1, 0, 0,
+                         "cannot tell the separator: the header has as many '%s' as '%s'; say which with "
+                         "--delimiter (or delimiter = in [run])", seps[best] == '\t' ? "tab" : (char[]){ seps[best], 0 },
+                         seps[k] == '\t' ? "tab" : (char[]){ seps[k], 0 });
+            return 0;
+        }
+    return seps[best];
+}
+
+static int is_space(unsigned char c) { return c == ' ' || c == '\t'; }
+static int is_space_no_tab(unsigned char c) { return c == ' '; }
+
+cov_csv *cov_csv_read_delim(const char *path, char delim, cov_diag *d)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         cov_diag_add(d, COV_EIO, path, 0, 0, 0, "cannot open the file: %s", strerror(errno));
         return NULL;
     }
+    if (!delim && !(delim = detect(f, path, d))) { fclose(f); return NULL; }
     cov_csv *t = calloc(1, sizeof *t);
     struct csv_parser p;
     if (!t || csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
@@ -122,22 +153,52 @@ cov_csv *cov_csv_read(const char *path, cov_diag *d)
         cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory");
         return NULL;
     }
+    csv_set_delim(&p, (unsigned char)delim);
+    if (delim == '\t') csv_set_space_func(&p, is_space_no_tab);
+    else csv_set_space_func(&p, is_space);
     t->path = cov_strdup(path);
-    reader r = { .d = d, .path = path, .line = 1, .col = 1, .t = t };
+    t->delim = delim;
+    reader r = { .d = d, .path = path, .delim = (unsigned char)delim, .line = 1, .col = 1, .t = t };
     unsigned char buf[65536];
     size_t n, total = 0;
     bool after_cr = false;
+    unsigned need = 0, cp = 0, min = 0;        /* UTF-8 state: continuation bytes still due */
+    long lead_line = 0, lead_col = 0;          /* where the character being read starts */
+    unsigned char lead = 0;
     while (!r.failed && (n = fread(buf, 1, sizeof buf, f)) > 0) {
         size_t i = 0;
         if (total == 0 && n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) i = 3;
         total += n;
         for (; i < n && !r.failed; i++) {
             unsigned char c = buf[i];
-            if (!r.field_open && c != ',' && c != '\n' && c != '\r') {
+            bool bad = false;
+            if (need) {
+                if ((c & 0xC0) != 0x80) bad = true;
+                else { cp = (cp << 6) | (c & 0x3F); if (--need == 0 && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) bad = true; }
+            } else if (c >= 0x80) {
+                lead = c; lead_line = r.line; lead_col = r.col;
+                if ((c & 0xE0) == 0xC0) { need = 1; cp = c & 0x1F; min = 0x80; }
+                else if ((c & 0xF0) == 0xE0) { need = 2; cp = c & 0x0F; min = 0x800; }
+                else if ((c & 0xF8) == 0xF0) { need = 3; cp = c & 0x07; min = 0x10000; }
+                else bad = true;
+            } else if (c == 0) {
+                cov_diag_add(d, COV_EINPUT, path, r.line, r.col, 1,
+                             "a NUL byte: this is not a text file (was it saved as UTF-16?)");
+                r.failed = true;
+                break;
+            }
+            if (bad) {   /* point at the character's first byte */
+                cov_diag_add(d, COV_EINPUT, path, lead_line, lead_col, 1,
+                             "this is not UTF-8 text (byte 0x%02X); the file was probably saved as "
+                             "Windows-1258 or another code page: save it as UTF-8 (in Excel: \"CSV UTF-8\")", lead);
+                r.failed = true;
+                break;
+            }
+            bool sep = c == r.delim || c == '\n' || c == '\r';
+            if (!r.field_open && !sep) {
                 r.fline = r.line; r.fcol = r.col; r.field_open = true;
             }
-            if (!r.field_open && (c == ',' || c == '\n' || c == '\r')) {
-                /* An empty field ends here: it starts where it ends. */
+            if (!r.field_open && sep) {            /* an empty field ends here: it starts where it ends */
                 r.fline = r.line; r.fcol = r.col;
             }
             if (csv_parse(&p, &c, 1, on_field, on_record, &r) != 1) {
@@ -148,7 +209,7 @@ cov_csv *cov_csv_read(const char *path, cov_diag *d)
                 break;
             }
             if (c == '\n') { if (!after_cr) r.line++; r.col = 1; }
-            else if (c == '\r') { r.line++; r.col = 1; }   /* CR, CRLF (the LF then adds nothing) */
+            else if (c == '\r') { r.line++; r.col = 1; }   /* CR or CRLF: the LF then adds nothing */
             else if ((c & 0xC0) != 0x80) r.col++;
             after_cr = c == '\r';
         }
@@ -158,8 +219,12 @@ cov_csv *cov_csv_read(const char *path, cov_diag *d)
         r.failed = true;
     }
     fclose(f);
+    if (!r.failed && need) {
+        cov_diag_add(d, COV_EINPUT, path, r.line, r.col, 1, "the file ends inside a UTF-8 character");
+        r.failed = true;
+    }
     if (!r.failed) {
-        r.fline = r.line; r.fcol = r.col;
+        if (!r.field_open) { r.fline = r.line; r.fcol = r.col; }
         if (csv_fini(&p, on_field, on_record, &r) != 0 && !r.failed) {
             cov_diag_add(d, COV_EINPUT, path, r.line, r.col, 1,
                          "malformed CSV at the end of the file: a quoted field is not closed");

@@ -1,29 +1,37 @@
 /* csvread.h — reads a whole CSV file through libcsv into a table of fields,
- * each with its line and column, so later checks can point at a value. */
+ * each with its line and column, so later checks can point at a value.
+ * Fields come out valid UTF-8 in Unicode normalisation form C (NFC), so
+ * names typed on different keyboards compare equal. */
 #ifndef COV_CSVREAD_H
 #define COV_CSVREAD_H
 
 #include "covcast.h"
 
+#define COV_MAX_ROWS 2000000L    /* rows in one CSV file */
+
 typedef struct {
-    char *text;        /* NUL-terminated, valid UTF-8 */
+    char *text;        /* NUL-terminated, valid UTF-8, NFC */
     long line, col;    /* where the field starts: 1-based, col in characters */
 } cov_field;
 
 typedef struct {
     char *path;
+    char delim;        /* the separator used */
     int ncols;         /* columns of the header */
     cov_field *header; /* [ncols] */
     long nrows;        /* data rows */
     cov_field *cells;  /* [nrows * ncols] */
 } cov_csv;
 
-/* Reads path: UTF-8 with or without BOM, LF or CRLF, quoted fields, a header
- * row; every data row must have as many fields as the header. Returns NULL
- * with errors in d (file, line, column) when the file cannot be read as CSV;
- * a row with the wrong number of fields is reported in d and left out, and
- * the table is still returned so the caller can report its other errors. */
-cov_csv *cov_csv_read(const char *path, cov_diag *d);
+/* Reads path: UTF-8 with or without BOM, LF, CRLF or CR line ends, quoted
+ * fields, a header row. delim is ',', ';' or '\t', or 0 to detect it from
+ * the header line (an error when it cannot be told). Every data row must
+ * have as many fields as the header: a row that does not is reported in d
+ * and left out, and the table is still returned so the caller can report
+ * its other errors. Returns NULL with d filled when the file cannot be read
+ * as CSV (bad quoting, bytes that are not UTF-8, more than COV_MAX_ROWS). */
+cov_csv *cov_csv_read_delim(const char *path, char delim, cov_diag *d);
+#define cov_csv_read(path, d) cov_csv_read_delim((path), ',', (d))
 void cov_csv_free(cov_csv *t);
 
 /* Index of the header column named name, or -1. */

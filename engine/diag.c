@@ -46,6 +46,53 @@ static char *read_line(const char *path, long line)
     return buf;
 }
 
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t seq_len(const unsigned char *s, size_t n)
+{
+    size_t bad;
+    for (size_t k = 1; k <= 4 && k <= n; k++)
+        if (cov_utf8_valid((const char *)s, k, &bad)) return k;
+    return 0;
+}
+
+/* Is the code point at s a combining mark (U+0300..U+036F)? They take no
+ * column of their own on screen (NFD text). */
+static bool combining(const unsigned char *s)
+{
+    return (s[0] == 0xCC && s[1] >= 0x80) || (s[0] == 0xCD && s[1] <= 0xAF);
+}
+
+/* Prints the line (bytes that are not UTF-8 shown as '?', at most about
+ * 200 characters around col) and a caret under col..col+len-1. */
+static void echo(FILE *fp, const char *line, long col, long len)
+{
+    const unsigned char *u = (const unsigned char *)line;
+    size_t n = strlen(line);
+    long from = col > 120 ? col - 100 : 1, to = from + 200;   /* characters shown */
+    long ch = 1, caret_pad = 0;
+    fputs("    ", fp);
+    if (from > 1) { fputs("…", fp); caret_pad = 1; }
+    for (size_t i = 0; i < n;) {
+        size_t k = seq_len(u + i, n - i);
+        bool mark = k == 2 && combining(u + i);
+        if (ch >= from && ch < to) {
+            if (k) fwrite(u + i, 1, k, fp); else fputc('?', fp);
+            if (ch < col && !mark) caret_pad++;
+        }
+        if (!mark) ch++;
+        i += k ? k : 1;
+    }
+    if (ch > to) fputs("…", fp);
+    fputc('\n', fp);
+    if (col <= 0) return;
+    fputs("    ", fp);
+    for (long k = 0; k < caret_pad; k++) fputc(' ', fp);
+    long w = len > 0 ? len : 1;
+    if (w > 200) w = 200;
+    for (long k = 0; k < w; k++) fputc('^', fp);
+    fputc('\n', fp);
+}
+
 void cov_diag_print(const cov_diag *d, void *fpv)
 {
     FILE *fp = fpv;
@@ -62,20 +109,7 @@ void cov_diag_print(const cov_diag *d, void *fpv)
         if (!e->file[0] || e->line <= 0) continue;
         char *text = read_line(e->file, e->line);
         if (!text) continue;
-        size_t bad;
-        while (!cov_utf8_valid(text, strlen(text), &bad)) text[bad] = '?';  /* show, do not garble */
-        {
-            fprintf(fp, "    %s\n", text);
-            if (e->col > 0) {
-                fputs("    ", fp);
-                long w = 0;   /* characters passed */
-                for (const char *p = text; *p && w < e->col - 1; p++)
-                    if (((unsigned char)*p & 0xC0) != 0x80) { fputc(*p == '\t' ? '\t' : ' ', fp); w++; }
-                long len = e->len > 0 ? e->len : 1;
-                for (long k = 0; k < len; k++) fputc('^', fp);
-                fputc('\n', fp);
-            }
-        }
+        echo(fp, text, e->col, e->len);
         free(text);
     }
     if (d->dropped)
