@@ -76,6 +76,11 @@ static const char *RUN_HELP =
 "                       (95%% interval), e.g. 0.01; the same seed and E give the\n"
 "                       same replicate count and bytes at any thread count\n"
 "      --max-replicates N  the cap for --precision (default 1,000,000)\n"
+"      --delimiter D    the population file's separator: comma, semicolon or tab\n"
+"                       (default: read off its header line)\n"
+"      --decimal-comma  the population file writes 4.476 for four thousand\n"
+"                       (Vietnamese style; default: read off the file, and an\n"
+"                       error when it is ambiguous)\n"
 "      --set SECTION.KEY=VALUE  change one value of the scenario file, e.g.\n"
 "                       --set campaign.peak.enroll_multiplier=2.5 (repeatable)\n"
 "  -q, --quiet          no progress and no table\n"
@@ -171,6 +176,8 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
         { "keep-replicates", no_argument, NULL, 'k' },
         { "precision", required_argument, NULL, 'P' },
         { "max-replicates", required_argument, NULL, 'M' },
+        { "delimiter", required_argument, NULL, 'G' },
+        { "decimal-comma", no_argument, NULL, 'H' },
         { "target", required_argument, NULL, 'A' },
         { "lever", required_argument, NULL, 'B' },
         { "probability", required_argument, NULL, 'C' },
@@ -209,6 +216,16 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
             o->ov.precision = e;
             break;
         }
+        case 'G':
+            if (!strcmp(optarg, ",") || !strcmp(optarg, "comma")) o->ov.delimiter = ',';
+            else if (!strcmp(optarg, ";") || !strcmp(optarg, "semicolon")) o->ov.delimiter = ';';
+            else if (!strcmp(optarg, "tab") || !strcmp(optarg, "\t")) o->ov.delimiter = '\t';
+            else {
+                fprintf(stderr, "covcast %s: --delimiter must be comma, semicolon or tab, got \"%s\"\n", cmd, optarg);
+                return COV_EUSAGE;
+            }
+            break;
+        case 'H': o->ov.decimal_comma = 1; break;
         case 'E': case 'F':
             if (strcmp(cmd, "allocate")) {
                 fprintf(stderr, "covcast %s: --campaign and --budget belong to covcast allocate\n", cmd);

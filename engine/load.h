@@ -16,9 +16,13 @@ int cov_model_group(const cov_model *m, const char *name); /* index or -1 */
  * named by the scenario, and the extra numeric columns it asks for (summed
  * over each commune's rows; empty cells count 0). Errors are collected (up
  * to COV_DIAG_MAX). */
+typedef struct {
+    char delim;        /* ',', ';', '\t', or 0: detect */
+    int numbers;       /* COV_NUM_PLAIN/VN/EN, or -1: detect (an error when both appear) */
+} cov_read_opts;
 cov_population *cov_population_load(const char *path, const cov_model *m,
                                     char **levels, int nlevels,
-                                    char **extra, int nextra, cov_diag *d);
+                                    char **extra, int nextra, const cov_read_opts *ro, cov_diag *d);
 void cov_population_free(cov_population *p);
 
 /* Entry value checks: on failure they add an error pointing at the value

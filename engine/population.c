@@ -42,10 +42,10 @@ static void bad(cov_diag *d, const cov_csv *t, const cov_field *f, const char *f
 
 cov_population *cov_population_load(const char *path, const cov_model *m,
                                     char **levels, int nlevels,
-                                    char **extra, int nextra, cov_diag *d)
+                                    char **extra, int nextra, const cov_read_opts *ro, cov_diag *d)
 {
     int before = d->n;
-    cov_csv *t = cov_csv_read(path, d);
+    cov_csv *t = cov_csv_read_delim(path, ro ? ro->delim : 0, d);
     if (!t) return NULL;
     int shape_errors = d->n;
     int ccom = cov_csv_column(t, "commune"), cgrp = cov_csv_column(t, "group");
@@ -80,6 +80,31 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
                              cov_utf8_width(t->header[j].text, strlen(t->header[j].text)),
                              "column '%s' appears twice in the header", t->header[j].text);
     if (d->n > shape_errors) { cov_csv_free(t); return NULL; }
+
+    /* Number convention: declared, or read off the file when it is plain
+     * which one it uses; both at once is an error, never a guess. */
+    int conv = ro ? ro->numbers : -1;
+    if (conv < 0) {
+        const cov_field *vn = NULL, *en = NULL;
+        int cols[2 + COV_MAX_EXTRA] = { cpop, cins }, nc = 2;
+        for (int x = 0; x < nextra; x++) cols[nc++] = cext[x];
+        for (long r = 0; r < t->nrows && (!vn || !en); r++)
+            for (int k = 0; k < nc; k++) {
+                const cov_field *f = cov_csv_cell(t, r, cols[k]);
+                int style = cov_count_style(f->text);
+                if (style == COV_NUM_VN && !vn) vn = f;
+                if (style == COV_NUM_EN && !en) en = f;
+            }
+        if (vn && en) {
+            cov_diag_add(d, COV_EINPUT, path, en->line, en->col, cov_utf8_width(en->text, strlen(en->text)),
+                         "the numbers mix two conventions: \"%s\" here, \"%s\" on line %ld; say which the file "
+                         "uses: --decimal-comma (4.476 means four thousand) or decimal_comma = no in [run]",
+                         en->text, vn->text, vn->line);
+            cov_csv_free(t);
+            return NULL;
+        }
+        conv = vn ? COV_NUM_VN : en ? COV_NUM_EN : COV_NUM_PLAIN;
+    }
 
     cov_population *p = calloc(1, sizeof *p);
     index_t ix = { .cap = 2 * t->nrows + 17 };
@@ -116,7 +141,7 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
             bad(d, t, fgrp, "unknown group \"%s\"; the model's groups are: %s", fgrp->text, known);
         }
         int64_t N = 0, I = 0;
-        bool okN = cov_parse_int64(fpop->text, &N), okI = cov_parse_int64(fins->text, &I);
+        bool okN = cov_parse_count(fpop->text, conv, &N), okI = cov_parse_count(fins->text, conv, &I);
         if (!okN && !*cov_trim(fpop->text))
             bad(d, t, fpop, "population is empty: give the number of people%s%s", "", "");
         else if (!okN)
@@ -138,7 +163,7 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
         for (int x = 0; x < nextra; x++) {
             const cov_field *fx = cov_csv_cell(t, r, cext[x]);
             if (!*cov_trim(fx->text)) continue;
-            if (!cov_parse_int64(fx->text, &xv[x]) || xv[x] > COV_MAX_CELL_POPULATION)
+            if (!cov_parse_count(fx->text, conv, &xv[x]) || xv[x] > COV_MAX_CELL_POPULATION)
                 bad(d, t, fx, "'%s' must be a whole number of people, 0 or more, got \"%s\"", extra[x], fx->text);
         }
         if (d->n > errs) continue;

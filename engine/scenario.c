@@ -13,7 +13,8 @@
 #include <omp.h>
 #endif
 
-#define RUN_KEYS "base, population, model, levels, start, months, replicates, seed, threads, out, name, description"
+#define RUN_KEYS "base, population, model, levels, start, months, replicates, seed, threads, out, name, description, " \
+                 "delimiter, decimal_comma"
 #define TARGET_KEYS "level, threshold, deadline, group, description"
 #define CAMPAIGN_KEYS "months, communes, communes_file, groups, enroll_multiplier, enroll_multiplier_sd, " \
                       "lapse_multiplier, lapse_multiplier_sd, ramp, description"
@@ -91,6 +92,23 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
     if ((e = cov_ini_find(ini, "run", "seed")) && int_value(ini, e, 0, INT64_MAX, &v, d)) s->seed = (uint64_t)v;
     if ((e = cov_ini_find(ini, "run", "threads")) && int_value(ini, e, 1, 1024, &v, d)) s->threads = (int)v;
     if ((e = cov_ini_find(ini, "run", "out"))) s->out = cov_resolve(e->file, e->value);
+    s->delim = 0;
+    s->numbers = -1;
+    if ((e = cov_ini_find(ini, "run", "delimiter"))) {
+        const char *dv = e->value;
+        if (!strcmp(dv, ",") || !strcmp(dv, "comma")) s->delim = ',';
+        else if (!strcmp(dv, ";") || !strcmp(dv, "semicolon")) s->delim = ';';
+        else if (!strcmp(dv, "tab")) s->delim = '\t';
+        else if (strcmp(dv, "auto"))
+            cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                         "'delimiter' must be comma, semicolon, tab or auto, got \"%s\"", dv);
+    }
+    if ((e = cov_ini_find(ini, "run", "decimal_comma"))) {
+        if (!strcmp(e->value, "yes")) s->numbers = COV_NUM_VN;
+        else if (!strcmp(e->value, "no")) s->numbers = COV_NUM_EN;
+        else if (strcmp(e->value, "auto"))
+            cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e), "'decimal_comma' must be yes, no or auto, got \"%s\"", e->value);
+    }
     if (ov) {
         if (ov->replicates > 0) s->replicates = ov->replicates;
         if (ov->seed >= 0) s->seed = (uint64_t)ov->seed;
@@ -98,6 +116,8 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
         if (ov->months > 0) s->months = ov->months;
         if (ov->out) { free(s->out); s->out = cov_strdup(ov->out); }
         s->keep_replicates = ov->keep_replicates != 0;
+        if (ov->delimiter) s->delim = ov->delimiter;
+        if (ov->decimal_comma) s->numbers = ov->decimal_comma > 0 ? COV_NUM_VN : COV_NUM_EN;
         s->precision = ov->precision;
         s->max_replicates = ov->max_replicates > 0 ? ov->max_replicates : 1000000;
     }
@@ -213,7 +233,8 @@ cov_scenario *cov_scenario_load(const char *path, const cov_overrides *ov, cov_d
         }
 
     if (d->n == before && (s->model = cov_model_load(s->model_path, d)))
-        s->pop = cov_population_load(s->population_path, s->model, levels, nlevels, extra, nextra, d);
+        s->pop = cov_population_load(s->population_path, s->model, levels, nlevels, extra, nextra,
+                                     &(cov_read_opts){ s->delim, s->numbers }, d);
     cov_split_free(levels, nlevels);
     if (s->model && s->pop) parse_sections(s, ini, d);
     cov_ini_free(ini);

@@ -132,6 +132,31 @@ bool cov_parse_int64(const char *s, int64_t *out)
     return true;
 }
 
+int cov_count_style(const char *s)
+{
+    while (*s == ' ') s++;
+    size_t lead = strspn(s, "0123456789");
+    if (lead < 1 || lead > 3 || (s[lead] != '.' && s[lead] != ',')) return COV_NUM_PLAIN;
+    char sep = s[lead];
+    const char *p = s + lead;
+    while (*p == sep && strspn(p + 1, "0123456789") == 3) p += 4;
+    while (*p == ' ') p++;
+    return *p ? COV_NUM_PLAIN : sep == '.' ? COV_NUM_VN : COV_NUM_EN;
+}
+
+bool cov_parse_count(const char *s, int convention, int64_t *out)
+{
+    if (convention != COV_NUM_PLAIN && cov_count_style(s) == convention) {
+        char digits[64];
+        size_t j = 0;
+        for (const char *p = s; *p && j + 1 < sizeof digits; p++)
+            if (*p >= '0' && *p <= '9') digits[j++] = *p;
+        digits[j] = '\0';
+        return cov_parse_int64(digits, out);
+    }
+    return cov_parse_int64(s, out);
+}
+
 bool cov_parse_double(const char *s, double *out)
 {
     while (*s == ' ' || *s == '\t') s++;

@@ -20,6 +20,12 @@ void cov_split_free(char **items, int n);
 
 /* Strict parsers: the whole string must be the number (after trimming). */
 bool cov_parse_int64(const char *s, int64_t *out);   /* digits only, >= 0 */
+/* A count of people: digits, or with thousands separators in the given
+ * convention: COV_NUM_PLAIN (none), COV_NUM_VN ("4.476"), COV_NUM_EN ("4,476"). */
+enum { COV_NUM_PLAIN = 0, COV_NUM_VN = 1, COV_NUM_EN = 2 };
+bool cov_parse_count(const char *s, int convention, int64_t *out);
+/* Does s look like a count written with '.' (VN) or ',' (EN) thousands separators? */
+int cov_count_style(const char *s);
 bool cov_parse_double(const char *s, double *out);   /* finite, '.' decimal */
 /* "85.2" -> 8520 hundredths of a percent; at most 2 decimals, 0..100. */
 bool cov_parse_percent100(const char *s, int32_t *out);

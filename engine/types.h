@@ -157,6 +157,8 @@ struct cov_scenario {
     cov_extra *extras;
     cov_demography demo;
     bool keep_hits;              /* keep each replicate's reached flag (compare) */
+    char delim;                  /* population file separator, 0: detect */
+    int numbers;                 /* population number convention, -1: detect */
     double precision;            /* wanted 95% half-width of every probability, 0: none */
     long max_replicates;
     double half_width;           /* the largest half-width of the last run */

@@ -90,7 +90,9 @@ SPREAD = 20
 
 HEADER = ["commune_code", "commune", "district", "province", "group", "population", "insured"]
 TOTAL_SUFFIX = " (Tổng số)"
-PREFIXES = ["Xã ", "Phường ", "Thị trấn ", "Huyện "]
+PREFIXES = ["Xã ", "Phường ", "Thị trấn ", "Huyện "]      # commune-level units
+# every unit type of the file, for clean_name
+TYPES = PREFIXES + ["Quận ", "Thị xã ", "Thành phố ", "Tỉnh "]
 
 
 # ---- integer helpers ------------------------------------------------------------
@@ -131,18 +133,18 @@ def spread(code):
 def clean_name(raw):
     """The census name with its whitespace and capitalisation made regular,
     nothing else: surrounding spaces removed, runs of spaces collapsed, the
-    prefix written "Xã ", "Phường ", "Thị trấn " or "Huyện " (the file also
-    has "Thị Trấn ", "thị trấn ", "xã "), and the first letter of every
-    word after the prefix upper case (the export lower-cases syllables that
+    unit type written as in TYPES ("Thị trấn ", "Xã "; the file also has
+    "Thị Trấn ", "thị trấn ", "xã "), and the first letter of every word
+    after the type upper case (the export lower-cases syllables that
     begin with an accented vowel: "Xã Đại áng", "Huyện ứng Hòa", "Phường ỷ
     La"). Letters after the first of a word are left alone ("Đạ M'ri")."""
     s = " ".join(raw.split())
-    for p in PREFIXES:
+    for p in TYPES:
         if s.lower().startswith(p.lower()):
             head, rest = p, s[len(p):]
             break
     else:
-        head, rest = "", s
+        assert False, raw
     rest = " ".join(w[:1].upper() + w[1:] for w in rest.split(" "))
     out = head + rest
     assert out.lower() == s.lower(), (raw, out)   # case and spaces only
@@ -320,7 +322,7 @@ def main(argv):
 
     # ---- rows and checks -----------------------------------------------------------
     rows = []
-    empty_groups = {g: 0 for g in gnames}
+    empty_groups = []
     for x, gp, gi in zip(units, gpop, gins):
         assert sum(gp) == x[4]
         assert 0 <= sum(gi) <= x[4]
@@ -329,7 +331,7 @@ def main(argv):
             assert 0 <= I <= N, (x, g, N, I)
             if N == 0:          # no one in the group: no row (README: no row = no one)
                 assert I == 0
-                empty_groups[g] += 1
+                empty_groups.append((x[0], x[1], g))
                 continue
             rows.append([x[0], x[1], x[2], x[3], g, N, I])
     assert sum(r[5] for r in rows) == pop_total
@@ -338,10 +340,11 @@ def main(argv):
         assert r[5] > 0 and 0 <= r[6] <= r[5], r
     gtot = [(g, sum(gp[k] for gp in gpop), sum(gi[k] for gi in gins))
             for k, g in enumerate(gnames)]
-    # the fixed coverages hold nationally (rounding: within 0.01 point)
+    # the fixed coverages hold nationally, up to the rounding of many small
+    # cells (near_poor has a few dozen people per commune): within 0.05 point
     for (g, n, i), grp in zip(gtot, GROUPS):
         if grp[3] is not None:
-            assert abs(cov_h(i, n) - grp[3]) <= 1, (g, n, i)
+            assert abs(cov_h(i, n) - grp[3]) <= 5, (g, n, i)
     hh_h = cov_h(gtot[HH][2], gtot[HH][1])
     assert 7000 <= hh_h <= 8500, hh_h       # the household group is the main gap
     ptot = {}
@@ -370,9 +373,8 @@ def main(argv):
                                 national[2]))
     print("communes with 0 people (dropped): %d%s" % (
         len(zero), "".join("\n  %s %s, %s, %s" % z for z in zero)))
-    print("group rows with 0 people (left out): %d (%s)" % (
-        sum(empty_groups.values()),
-        ", ".join("%s %d" % kv for kv in empty_groups.items() if kv[1])))
+    print("group rows with 0 people (left out): %d%s" % (
+        len(empty_groups), "".join("\n  %s %s: %s" % e for e in empty_groups)))
     print("names with whitespace/capitalisation made regular: %d" % len(renamed))
     for a, b in renamed:
         print("  %r -> %s" % (a, b))
