@@ -10,7 +10,7 @@ LDLIBS  += -lgsl -lgslcblas -lcsv -linih -lnettle -lunistring -lm
 LDFLAGS += -fopenmp $(SAN)
 
 PACKAGES = libgsl-dev libcsv-dev libinih-dev nettle-dev libcmocka-dev pkg-config \
-           libunistring-dev gnuplot-nox fonts-dejavu-core libxml2-utils chromium
+           libunistring-dev gnuplot-nox fonts-dejavu-core libxml2-utils chromium valgrind
 
 BUILD   = build
 BIN     = covcast

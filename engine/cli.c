@@ -564,6 +564,7 @@ static int cmd_gap(int argc, char **argv)
 int cov_cli_main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
+    signal(SIGXFSZ, SIG_IGN);   /* over a file-size limit: a write error we report, not a kill */
     if (argc < 2) {
         fputs(MAIN_HELP, stderr);
         return COV_EUSAGE;

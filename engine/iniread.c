@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uninorm.h>
 
 #ifndef INI_MAX_LINE
 #define INI_MAX_LINE 200
@@ -49,10 +50,12 @@ static char *reader(char *str, int num, void *stream)
                      "this line is not valid UTF-8; save the file as UTF-8");
         c->failed = true;
     }
-    if (!c->failed && n >= num - 1) {
-        cov_diag_add(c->d, COV_EINPUT, c->ini->path, c->line, num - 1, 1,
-                     "line longer than %d characters; split a long list with a "
-                     "continuation line (indented) or use a list file", num - 2);
+    ssize_t body = n;
+    while (body > 0 && (c->raw[body - 1] == '\n' || c->raw[body - 1] == '\r')) body--;
+    if (!c->failed && body > num - 3) {
+        cov_diag_add(c->d, COV_EINPUT, c->ini->path, c->line, cov_utf8_width(c->raw, (size_t)(num - 3)) + 1, 1,
+                     "this line is longer than %d bytes (Vietnamese letters take 2 or 3 bytes each); split a "
+                     "long list over indented continuation lines, or use communes_file", num - 3);
         c->failed = true;
     }
     if (c->failed) { str[0] = '\0'; return str; }
@@ -75,6 +78,19 @@ static char *reader(char *str, int num, void *stream)
     }
     memcpy(str, c->raw, (size_t)n + 1);
     return str;
+}
+
+/* A copy of s in Unicode normalisation form C: names typed with combining
+ * marks match the population file's. */
+static char *nfc(const char *s)
+{
+    size_t len = 0, n = strlen(s);
+    uint8_t *u = n ? u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &len) : NULL;
+    if (!u) return cov_strdup(s);
+    char *out = malloc(len + 1);
+    if (out) { memcpy(out, u, len); out[len] = '\0'; }
+    free(u);
+    return out;
 }
 
 /* Finds key and value columns in the raw line. */
@@ -103,6 +119,13 @@ static int handler(void *user, const char *section, const char *name, const char
         && !strcmp(ini->e[ini->n - 1].section, section)
         && !strcmp(ini->e[ini->n - 1].key, name) && ini->e[ini->n - 1].line < c->line;
     if (continuation) {                     /* indented line continues the value */
+        const char *t = raw + strspn(raw, " \t");
+        if (strchr(t, '=') || t[0] == '[') {
+            cov_diag_add(c->d, COV_EINPUT, ini->path, c->line, cov_utf8_width(raw, (size_t)(t - raw)) + 1, 1,
+                         "this line is indented, so it would continue the value of '%s' on the line above; "
+                         "remove the spaces before it", name);
+            return 1;
+        }
         cov_ini_entry *e = &ini->e[ini->n - 1];
         size_t a = strlen(e->value), b = strlen(value);
         char *nv = realloc(e->value, a + b + 2);
@@ -130,7 +153,7 @@ static int handler(void *user, const char *section, const char *name, const char
     memset(e, 0, sizeof *e);
     e->section = cov_strdup(section);
     e->key = cov_strdup(name);
-    e->value = cov_strdup(value);
+    e->value = nfc(value);
     if (!e->section || !e->key || !e->value) {
         free(e->section); free(e->key); free(e->value);
         return 0;

@@ -121,6 +121,8 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
         s->precision = ov->precision;
         s->max_replicates = ov->max_replicates > 0 ? ov->max_replicates : 1000000;
     }
+    if (s->start + s->months > 9999 * 12 + 11)
+        cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "the projection would run past December 9999");
     if (s->threads <= 0) {
 #ifdef _OPENMP
         s->threads = omp_get_num_procs();
@@ -219,6 +221,10 @@ cov_scenario *cov_scenario_load(const char *path, const cov_overrides *ov, cov_d
     int nlevels = 0;
     cov_ini_entry *e = cov_ini_find(ini, "run", "levels");
     if (e && (nlevels = cov_split(e->value, &levels)) < 0) nlevels = 0;
+    for (int l = 0; l < nlevels; l++)
+        for (int k = 0; k < l; k++)
+            if (!strcmp(levels[l], levels[k]))
+                cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e), "level '%s' is named twice", levels[l]);
     for (int l = 0; l < nlevels; l++)
         if (!strcmp(levels[l], "commune") || !strcmp(levels[l], "all"))
             cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),

@@ -269,12 +269,16 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     const long per_unit = (long)(H + 1) * S * R;       /* values per unit */
     const double parent_bytes = 2.0 * 8.0 * (double)P * (double)per_unit;
     const double commune_bytes = 2.0 * 8.0 * (double)per_unit;
+    const double rep_bytes = 8.0 * (double)R * (2.0 * pl.G + 2.0 * pl.K + s->nreclass + s->nschools + 4)
+                           + 8.0 * (double)R * (s->threads > 0 ? s->threads : 1)           /* scratch */
+                           + (s->keep_hits ? (double)R * (double)(C + P) * s->ntargets : 0);
+    const double need = parent_bytes + commune_bytes + rep_bytes;
     long phys = physical_memory();
-    if (phys > 0 && parent_bytes + commune_bytes > 0.7 * (double)phys) {
+    if (phys > 0 && need > 0.7 * (double)phys) {
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0,
                      "this run needs about %.1f GiB of memory (%d parent units x %d months x %ld replicates) "
                      "and this machine has %.1f GiB; use fewer replicates or months",
-                     (parent_bytes + commune_bytes) / 1073741824.0, P, H + 1, R, (double)phys / 1073741824.0);
+                     need / 1073741824.0, P, H + 1, R, (double)phys / 1073741824.0);
         return COV_ELIMIT;
     }
     int B = (int)fmin((double)C, fmax(1.0, (double)BLOCK_BYTES / commune_bytes));
@@ -330,13 +334,10 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     }
 
     int threads = s->threads > 0 ? s->threads : 1;
-#ifdef _OPENMP
-    omp_set_num_threads(threads);
-#endif
     long done_reps = 0;
     long total_work = (long)((C + B - 1) / B) * R;
     bool fail = false;
-#pragma omp parallel default(none) shared(pl, s, res, PI, PN, BI, BN, B, done_reps, total_work, progress, arg, fail, interrupted, cov_rng_xoshiro)
+#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, BI, BN, B, done_reps, total_work, progress, arg, fail, interrupted, cov_rng_xoshiro)
     {
         gsl_rng *rng = gsl_rng_alloc(cov_rng_xoshiro);
         double *scratch = malloc((size_t)pl.R * sizeof *scratch);

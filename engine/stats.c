@@ -58,7 +58,7 @@ void cov_stats_months(const cov_series *u, cov_month_stats *ms, double *x)
     long R = u->replicates;
     for (int m = 0; m <= u->months; m++) {
         const int64_t *I = u->I + cov_series_at(u, m, 0), *N = u->N + cov_series_at(u, m, 0);
-        int64_t sumI = 0, sumN = 0;
+        __int128 sumI = 0, sumN = 0;   /* up to 1e8 replicates of 64 groups of 2e9 people */
         double sumc = 0;
         bool fixed = true;
         for (long r = 0; r < R; r++) {

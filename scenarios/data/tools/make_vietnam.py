@@ -33,11 +33,14 @@ import csv
 import hashlib
 import os
 import sys
+import unicodedata
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA_DIR = os.path.normpath(os.path.join(HERE, ".."))
-DEFAULT_IN = os.path.join(DATA_DIR, "raw", "census2019_population_by_commune_urban_rural.csv")
-DEFAULT_OUT = os.path.join(DATA_DIR, "vietnam-census-2019.csv")
+sys.dont_write_bytecode = True   # keep __pycache__ out of the source tree
+import census  # noqa: E402  (scenarios/data/tools/census.py)
+from census import cov_h, round_half_up, largest_remainder, fmt_cov  # noqa: E402
+
+DEFAULT_IN = census.data_path("raw", "census2019_population_by_commune_urban_rural.csv")
+DEFAULT_OUT = census.data_path("vietnam-census-2019.csv")
 
 # What the census file holds (asserted). The national row and the province
 # and district "(Tổng số)" rows are the file's own totals; every commune row
@@ -95,40 +98,12 @@ PREFIXES = ["Xã ", "Phường ", "Thị trấn ", "Huyện "]      # commune-le
 TYPES = PREFIXES + ["Quận ", "Thị xã ", "Thành phố ", "Tỉnh "]
 
 
-# ---- integer helpers ------------------------------------------------------------
-
-def round_half_up(num, den):
-    """Nearest integer to num/den (num, den >= 0, den > 0), halves up."""
-    return (2 * num + den) // (2 * den)
-
-
-def cov_h(insured, pop):
-    """Coverage in hundredths of a percent, rounded half up (93.80% -> 9380)."""
-    return round_half_up(10000 * insured, pop)
-
-
-def fmt_cov(h):
-    return "%5d.%02d%%" % (h // 100, h % 100)
-
-
-def largest_remainder(weights, total):
-    """Integers proportional to weights summing to total. Ties in the
-    remainder go to the earlier item."""
-    wsum = sum(weights)
-    floors = [w * total // wsum for w in weights]
-    rems = [w * total % wsum for w in weights]
-    k = total - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-rems[i], i))
-    up = set(order[:k])
-    return [f + (1 if i in up else 0) for i, f in enumerate(floors)]
-
+# ---- the commune spread and the names ------------------------------------------
 
 def spread(code):
     h = hashlib.sha256(code.encode("utf-8")).hexdigest()
     return int(h[:8], 16) % (2 * SPREAD + 1) - SPREAD
 
-
-# ---- names ----------------------------------------------------------------------
 
 def clean_name(raw):
     """The census name with its whitespace and capitalisation made regular,
@@ -244,8 +219,7 @@ def check_census(national, provinces):
 
 
 def main(argv):
-    src = argv[1] if len(argv) > 1 else DEFAULT_IN
-    dst = argv[2] if len(argv) > 2 else DEFAULT_OUT
+    src, dst = census.args(argv, DEFAULT_IN, DEFAULT_OUT)
 
     # ---- census: parse and cross-check ------------------------------------------
     national, provinces = read_census(src)
@@ -292,6 +266,7 @@ def main(argv):
     for x in units:
         for s in x[:4]:
             assert s and "," not in s and '"' not in s and s == s.strip(), x
+            assert unicodedata.is_normalized("NFC", s), x
     assert len(set(x[0] for x in units)) == len(units)
     # district names unique nationally after the brackets
     dkeys = set((x[3], x[2]) for x in units)
