@@ -19,7 +19,7 @@ OBJS    = $(ENGINE:engine/%.c=$(BUILD)/%.o)
 TESTS   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 STAMP   = $(BUILD)/.deps-ok
 
-.PHONY: all deps demo test bench asan clean echo
+.PHONY: all deps demo test bench asan fuzz fuzz-deps clean echo
 
 all: $(BIN)
 
@@ -72,10 +72,48 @@ asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/covcast OPT="-O1 -g -fno-omit-frame-pointer" \
 	        SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 
+# libFuzzer targets (clang) for the CSV reader, the population loader and the
+# scenario/INI loaders, each run for FUZZ_SECONDS from the seed corpus in
+# tests/fuzz/corpus (new inputs go to build-fuzz/corpus, not into the tree).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = csv population scenario
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+              -Wno-unknown-pragmas -Iinclude -Iengine
+FUZZ_OBJS = $(ENGINE:engine/%.c=build-fuzz/%.o)
+
+.SECONDARY: $(FUZZ_OBJS)
+
+fuzz-deps:
+	@missing=""; for p in clang libclang-rt-14-dev; do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else echo "Missing packages. Run:  sudo apt-get install$$missing"; exit 1; fi; \
+	fi
+
+build-fuzz/%.o: engine/%.c | fuzz-deps $(STAMP)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+
+fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	  case $$t in csv|population) c=csv ;; *) c=ini ;; esac; \
+	  mkdir -p build-fuzz/corpus/$$t build-fuzz/crashes; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  ./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	    -artifact_prefix=build-fuzz/crashes/$$t- build-fuzz/corpus/$$t tests/fuzz/corpus/$$c \
+	    > build-fuzz/fuzz_$$t.log 2>&1 || { tail -40 build-fuzz/fuzz_$$t.log; exit 1; }; \
+	  grep -E '^Done|stat::number_of_executed_units' build-fuzz/fuzz_$$t.log | tail -1; \
+	done; echo "fuzz: no crash, leak or timeout"
+
 echo:
 	@echo "CC=$(CC)"; echo "CFLAGS=$(CFLAGS)"; echo "LDLIBS=$(LDLIBS)"
 
 clean:
-	rm -rf build build-asan covcast tests/tmp
+	rm -rf build build-asan build-fuzz covcast tests/tmp
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
