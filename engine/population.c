@@ -144,6 +144,9 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
         bool okN = cov_parse_count(fpop->text, conv, &N), okI = cov_parse_count(fins->text, conv, &I);
         if (!okN && !*cov_trim(fpop->text))
             bad(d, t, fpop, "population is empty: give the number of people%s%s", "", "");
+        else if (!okN && strspn(cov_trim(fpop->text), "0123456789") == strlen(cov_trim(fpop->text)))
+            bad(d, t, fpop, "population %s is too large: at most %s people in one commune and group", fpop->text,
+                "2,000,000,000");
         else if (!okN)
             bad(d, t, fpop, "population must be a whole number of people, 0 or more, got \"%s\"%s", fpop->text, "");
         else if (N > COV_MAX_CELL_POPULATION) {
@@ -225,6 +228,14 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
     }
     if (t->nrows == 0)
         cov_diag_add(d, COV_EINPUT, path, 0, 0, 0, "the file has a header but no rows");
+    for (int c = 0; c < p->ncommunes && d->n < COV_DIAG_MAX; c++) {   /* keeps every count within the samplers' range */
+        int64_t total = 0;
+        for (int g = 0; g < m->ngroups; g++) total += p->c[c].N[g];
+        if (total > COV_MAX_CELL_POPULATION)
+            cov_diag_add(d, COV_ELIMIT, path, p->c[c].line, 0, 0,
+                         "commune %s has %lld people in all, beyond the limit of 2,000,000,000 for one commune",
+                         p->c[c].name, (long long)total);
+    }
     free(seen_row);
     free(ix.slot);
     cov_csv_free(t);
