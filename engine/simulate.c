@@ -7,7 +7,9 @@
  * the block's buffers are reused. Parent levels keep their per-replicate
  * integer sums for the whole run. Memory is therefore
  * (block communes + parent units) x months x series x replicates, never
- * communes x months x replicates. */
+ * communes x months x replicates. The parent sums are kept replicate by
+ * replicate (each replicate's few kilobytes stay in cache while its
+ * communes add into them) and gathered unit by unit for the statistics. */
 #include "binomial.h"
 #include "events.h"
 #include "rng.h"
@@ -164,8 +166,8 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
             long at = ((long)m * S + si) * R + r;
             I_out[at] = si_I;
             N_out[at] = si_N;
-            for (int l = 0; l <= s->pop->nlevels; l++) {
-                long pat = (((long)par[l] * (H + 1) + m) * S + si) * R + r;
+            for (int l = 0; l <= s->pop->nlevels; l++) {   /* replicate-major: r's sums stay in cache */
+                long pat = (long)r * pl->P * (H + 1) * S + ((long)par[l] * (H + 1) + m) * S + si;
                 PI[pat] += si_I;
                 PN[pat] += si_N;
             }
@@ -270,7 +272,7 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     const double parent_bytes = 2.0 * 8.0 * (double)P * (double)per_unit;
     const double commune_bytes = 2.0 * 8.0 * (double)per_unit;
     const double rep_bytes = 8.0 * (double)R * (2.0 * pl.G + 2.0 * pl.K + s->nreclass + s->nschools + 4)
-                           + 8.0 * (double)R * (s->threads > 0 ? s->threads : 1)           /* scratch */
+                           + (8.0 * (double)R + 16.0 * (double)per_unit) * (s->threads > 0 ? s->threads : 1)
                            + (s->keep_hits ? (double)R * (double)(C + P) * s->ntargets : 0);
     const double need = parent_bytes + commune_bytes + rep_bytes;
     long phys = physical_memory();
@@ -373,12 +375,24 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
                     unit_stats(s, res, c0 + k, &ser, scratch);
                 }
             }
-            long per = (long)(pl.H + 1) * pl.S * pl.R;
+            long per = (long)(pl.H + 1) * pl.S * pl.R, pu = (long)(pl.H + 1) * pl.S;
+            int64_t *uI = malloc((size_t)per * sizeof *uI), *uN = malloc((size_t)per * sizeof *uN);
+            if (!uI || !uN) {
+#pragma omp atomic write
+                fail = true;
+            }
 #pragma omp for schedule(dynamic, 1)
             for (int p = 0; p < pl.P; p++) {
-                cov_series ser = { PI + p * per, PN + p * per, pl.H, pl.S, pl.R };
+                if (!uI || !uN) continue;
+                for (long k = 0; k < pu; k++)          /* gather unit p: [m][s][r] */
+                    for (long r = 0; r < pl.R; r++) {
+                        uI[k * pl.R + r] = PI[r * pl.P * pu + p * pu + k];
+                        uN[k * pl.R + r] = PN[r * pl.P * pu + p * pu + k];
+                    }
+                cov_series ser = { uI, uN, pl.H, pl.S, pl.R };
                 unit_stats(s, res, pl.C + p, &ser, scratch);
             }
+            free(uI); free(uN);
         }
         free(scratch);
         gsl_rng_free(rng);
