@@ -31,6 +31,10 @@ static const char *MAIN_HELP =
 "                                       the smallest lever value that makes it likely\n"
 "  covcast allocate SCENARIO.ini --target NAME --campaign SECTION --budget K\n"
 "                                       where to spend K commune-months of a campaign\n"
+"  covcast calibrate HISTORY.csv --model BASE.ini [--out FITTED.ini]\n"
+"                                       rates and their uncertainty from monthly reports\n"
+"  covcast backtest HISTORY.csv --model BASE.ini --holdout K\n"
+"                                       were past forecasts right as often as they said?\n"
 "  covcast gap POPULATION.csv --threshold 95.5 [--level district]\n"
 "                                       cards needed now per unit, no simulation\n"
 "  covcast --help                       this text\n"
@@ -447,6 +451,113 @@ static int cmd_allocate(int argc, char **argv)
     return finish(st, &d);
 }
 
+static const char *CALIBRATE_HELP =
+"Usage: covcast calibrate HISTORY.csv --model BASE.ini [--out FITTED.ini]\n"
+"\n"
+"Estimates each group's monthly enrollment and lapse probabilities from what\n"
+"happened, with their uncertainty, and writes a model file in the same format:\n"
+"the estimates, their standard errors as per-replicate spreads (*_sd, and\n"
+"rate_corr for their correlation), the commune spread of enrollment, and a\n"
+"comment block on the data used and the fit. Without --out the model goes to\n"
+"standard output and the summary to standard error.\n"
+"\n"
+"HISTORY.csv: one row per commune (and group) and month:\n"
+"  commune,month,population,insured   plus optional group, commune_code,\n"
+"  and new_cards,lost_cards (the card flows of the month, which identify each\n"
+"  rate directly). Months may be missing; a population change between two\n"
+"  months (re-registration) is not used as a step.\n"
+"From coverage levels alone, enrollment and lapse are told apart only by the\n"
+"shape of the trajectory (the expected step is I' - I = enroll U - lapse I):\n"
+"near equilibrium they are not, and the summary says so.\n";
+
+static int cmd_calibrate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "model", required_argument, NULL, 'M' },
+        { "out", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *model = NULL, *out = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "M:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'M': model = optarg; break;
+        case 'o': out = optarg; break;
+        case 'h': fputs(CALIBRATE_HELP, stdout); return COV_OK;
+        default: fputs("Try 'covcast calibrate --help'.\n", stderr); return COV_EUSAGE;
+        }
+    }
+    if (optind != argc - 1 || !model) {
+        fputs("covcast calibrate: give one history file and --model BASE.ini.\nTry 'covcast calibrate --help'.\n", stderr);
+        return COV_EUSAGE;
+    }
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_status st = cov_calibrate(argv[optind], model, out, out ? stdout : stderr, &d);
+    if (st != COV_OK) cov_diag_print(&d, stderr);
+    return (int)st;
+}
+
+static const char *BACKTEST_HELP =
+"Usage: covcast backtest HISTORY.csv --model BASE.ini --holdout K [--replicates N] [--out DIR]\n"
+"\n"
+"Would forecasts made this way have been right about as often as they said?\n"
+"For every cut-off month that leaves K months after it (and 6 before it),\n"
+"covcast calibrates on the months up to the cut-off, projects each commune K\n"
+"months from its state then, and compares with what happened:\n"
+"  backtest.csv     interval,nominal,observed,n: the share of held-out\n"
+"                   commune-months inside the 50/80/90/95%% intervals\n"
+"  reliability.csv  forecast_bin,forecast_mean,observed_rate,n for the\n"
+"                   probability of gaining half a point and a point by the\n"
+"                   K-th month; its last row is the Brier score\n"
+"Honest forecasts put about 80%% of points inside their 80%% intervals.\n"
+"Default: --replicates 400, output results/backtest-HISTORY.\n";
+
+static int cmd_backtest(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "model", required_argument, NULL, 'M' },
+        { "holdout", required_argument, NULL, 'K' },
+        { "replicates", required_argument, NULL, 'r' },
+        { "seed", required_argument, NULL, 's' },
+        { "out", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *model = NULL, *out = NULL;
+    int64_t K = 0, R = 400, seed = 1;
+    bool quiet = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "M:K:r:s:o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'M': model = optarg; break;
+        case 'K': if (!flag_int("backtest", "--holdout", optarg, 1, 120, &K)) return COV_EUSAGE; break;
+        case 'r': if (!flag_int("backtest", "--replicates", optarg, 10, 100000, &R)) return COV_EUSAGE; break;
+        case 's': if (!flag_int("backtest", "--seed", optarg, 0, INT64_MAX, &seed)) return COV_EUSAGE; break;
+        case 'o': out = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(BACKTEST_HELP, stdout); return COV_OK;
+        default: fputs("Try 'covcast backtest --help'.\n", stderr); return COV_EUSAGE;
+        }
+    }
+    if (optind != argc - 1 || !model || K <= 0) {
+        fputs("covcast backtest: give one history file, --model BASE.ini and --holdout K.\n"
+              "Try 'covcast backtest --help'.\n", stderr);
+        return COV_EUSAGE;
+    }
+    char def[4096];
+    default_out(def, sizeof def, "backtest", argv[optind]);
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_status st = cov_backtest(argv[optind], model, (int)K, R, (uint64_t)seed, out ? out : def, quiet ? NULL : stdout, &d);
+    if (st != COV_OK) cov_diag_print(&d, stderr);
+    return (int)st;
+}
+
 static const char *PLOT_HELP =
 "Usage: covcast plot OUTDIR [--format png|svg|pdf] [--lang vi|en] [--units all|\"A; B\"]\n"
 "\n"
@@ -585,6 +696,8 @@ int cov_cli_main(int argc, char **argv)
     if (!strcmp(cmd, "gap")) return cmd_gap(argc - 1, argv + 1);
     if (!strcmp(cmd, "solve")) return cmd_solve(argc - 1, argv + 1);
     if (!strcmp(cmd, "allocate")) return cmd_allocate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "backtest")) return cmd_backtest(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cmd_plot(argc - 1, argv + 1, true);
     fprintf(stderr, "covcast: unknown command '%s'\nTry 'covcast --help'.\n", cmd);
     return COV_EUSAGE;

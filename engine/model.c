@@ -95,7 +95,8 @@ static bool seasonal(const cov_ini *ini, cov_ini_entry *e, double out[12], cov_d
     return ok;
 }
 
-#define GROUP_KEYS "label, enroll, lapse, enroll_sd, lapse_sd, seasonal_enroll, seasonal_lapse, hard_share, hard_enroll_factor"
+#define GROUP_KEYS "label, enroll, lapse, enroll_sd, lapse_sd, rate_corr, seasonal_enroll, seasonal_lapse, hard_share, " \
+                   "hard_enroll_factor"
 
 cov_model *cov_model_load(const char *path, cov_diag *d)
 {
@@ -142,6 +143,12 @@ cov_model *cov_model_load(const char *path, cov_diag *d)
             else if (!strcmp(e->key, "lapse_sd")) cov_ini_spread(ini, e, &gr->lapse_sd, d);
             else if (!strcmp(e->key, "seasonal_enroll")) seasonal(ini, e, gr->seasonal_enroll, d);
             else if (!strcmp(e->key, "seasonal_lapse")) seasonal(ini, e, gr->seasonal_lapse, d);
+            else if (!strcmp(e->key, "rate_corr")) {
+                e->used = true;
+                if (!cov_parse_double(e->value, &gr->rate_corr) || gr->rate_corr < -1 || gr->rate_corr > 1)
+                    cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                                 "'rate_corr' must be a correlation from -1 to 1, got \"%s\"", e->value);
+            }
             else if (!strcmp(e->key, "hard_share")) cov_ini_prob(ini, e, &gr->hard_share, d);
             else if (!strcmp(e->key, "hard_enroll_factor")) cov_ini_nonneg(ini, e, &gr->hard_enroll_factor, d);
             else if (!strcmp(e->key, "label")) { e->used = true; free(gr->label); gr->label = cov_strdup(e->value); }

@@ -63,6 +63,7 @@ static void draw_replicate_params(plan *pl, gsl_rng *rng, long r)
         const cov_group *gr = &s->model->g[g];
         gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, 0, gr->key, 0, COV_PURPOSE_GROUP_RATE));
         double z1 = gsl_ran_ugaussian(rng), z2 = gsl_ran_ugaussian(rng);
+        if (gr->rate_corr != 0) z2 = gr->rate_corr * z1 + sqrt(1 - gr->rate_corr * gr->rate_corr) * z2;
         pl->fe[r * pl->G + g] = exp(gr->enroll_sd * z1);
         pl->fl[r * pl->G + g] = exp(gr->lapse_sd * z2);
     }

@@ -22,6 +22,7 @@ typedef struct {
     double enroll_sd, lapse_sd;  /* log-normal spread, one draw per replicate */
     double seasonal_enroll[12];  /* multipliers, January..December */
     double seasonal_lapse[12];
+    double rate_corr;            /* correlation of the enroll and lapse factors' normals (calibration) */
     double hard_share;           /* share of the snapshot's uninsured who are hard to reach */
     double hard_enroll_factor;   /* multiplier on their enrollment hazard (< 1) */
     uint64_t key;                /* stream key: hash of the name */

@@ -1,0 +1,221 @@
+/* history.c — reads a monthly coverage history into series per commune and
+ * group: missing months are allowed, duplicates and bad numbers are errors
+ * with their line and column. */
+#include "history.h"
+#include "csvread.h"
+#include "load.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int find_series(cov_history *h, const char *key, bool by_code, int group)
+{
+    for (int i = 0; i < h->nseries; i++) {
+        const char *k = by_code ? h->s[i].code : h->s[i].commune;
+        if (h->s[i].group == group && !strcmp(k, key)) return i;
+    }
+    return -1;
+}
+
+static bool push(cov_hseries *s, int month, int64_t N, int64_t I, int64_t E, int64_t L, bool flows)
+{
+    int n = s->n + 1;
+    int *mo = realloc(s->month, (size_t)n * sizeof *mo);
+    int64_t *nn = realloc(s->N, (size_t)n * sizeof *nn), *ii = realloc(s->I, (size_t)n * sizeof *ii);
+    if (mo) s->month = mo;
+    if (nn) s->N = nn;
+    if (ii) s->I = ii;
+    if (!mo || !nn || !ii) return false;
+    if (flows) {
+        int64_t *ee = realloc(s->E, (size_t)n * sizeof *ee), *ll = realloc(s->L, (size_t)n * sizeof *ll);
+        if (ee) s->E = ee;
+        if (ll) s->L = ll;
+        if (!ee || !ll) return false;
+    }
+    int k = s->n;   /* insertion in month order */
+    while (k > 0 && s->month[k - 1] > month) {
+        s->month[k] = s->month[k - 1]; s->N[k] = s->N[k - 1]; s->I[k] = s->I[k - 1];
+        if (flows) { s->E[k] = s->E[k - 1]; s->L[k] = s->L[k - 1]; }
+        k--;
+    }
+    s->month[k] = month; s->N[k] = N; s->I[k] = I;
+    if (flows) { s->E[k] = E; s->L[k] = L; }
+    s->n = n;
+    return true;
+}
+
+cov_history *cov_history_read(const char *path, const cov_model *m, char **levels, int nlevels, cov_diag *d)
+{
+    int before = d->n;
+    cov_csv *t = cov_csv_read_delim(path, 0, d);
+    if (!t) return NULL;
+    int cc = cov_csv_column(t, "commune"), cm = cov_csv_column(t, "month"), cn = cov_csv_column(t, "population");
+    int ci = cov_csv_column(t, "insured"), cg = cov_csv_column(t, "group"), ck = cov_csv_column(t, "commune_code");
+    int ce = cov_csv_column(t, "new_cards"), cl = cov_csv_column(t, "lost_cards");
+    if (cc < 0 || cm < 0 || cn < 0 || ci < 0) {
+        cov_diag_add(d, COV_EINPUT, path, 1, 1, 1,
+                     "a history needs the columns commune, month, population and insured "
+                     "(and may have group, commune_code, new_cards, lost_cards)");
+        cov_csv_free(t);
+        return NULL;
+    }
+    if ((ce < 0) != (cl < 0)) {
+        cov_diag_add(d, COV_EINPUT, path, 1, 1, 1, "give both new_cards and lost_cards, or neither");
+        cov_csv_free(t);
+        return NULL;
+    }
+    int clev[COV_MAX_LEVELS];
+    for (int l = 0; l < nlevels && l < COV_MAX_LEVELS; l++)
+        if ((clev[l] = cov_csv_column(t, levels[l])) < 0)
+            cov_diag_add(d, COV_EINPUT, path, 1, 1, 1, "the header has no '%s' column", levels[l]);
+    cov_history *h = calloc(1, sizeof *h);
+    if (!h || d->n > before) { free(h); cov_csv_free(t); return NULL; }
+    h->path = cov_strdup(path);
+    h->has_group = cg >= 0;
+    h->has_flows = ce >= 0;
+    h->first = 1 << 30; h->last = -1;
+    h->nlevels = nlevels;
+    h->levels = levels;
+    h->s = calloc((size_t)t->nrows + 1, sizeof *h->s);
+    h->level_value = calloc((size_t)t->nrows + 1, sizeof *h->level_value);
+    bool by_code = ck >= 0;
+    for (long r = 0; h->s && r < t->nrows && d->n < COV_DIAG_MAX; r++) {
+        const cov_field *fc = cov_csv_cell(t, r, cc), *fm = cov_csv_cell(t, r, cm);
+        const cov_field *fn = cov_csv_cell(t, r, cn), *fi = cov_csv_cell(t, r, ci);
+        int month, g = -1;
+        int64_t N, I, E = 0, L = 0;
+        int errs = d->n;
+        if (!cov_month_parse(fm->text, &month))
+            cov_diag_add(d, COV_EINPUT, path, fm->line, fm->col, cov_utf8_width(fm->text, strlen(fm->text)),
+                         "month must be written YYYY-MM, got \"%s\"", fm->text);
+        if (!cov_parse_count(fn->text, cov_count_style(fn->text), &N))
+            cov_diag_add(d, COV_EINPUT, path, fn->line, fn->col, cov_utf8_width(fn->text, strlen(fn->text)),
+                         "population must be a whole number of people, got \"%s\"", fn->text);
+        if (!cov_parse_count(fi->text, cov_count_style(fi->text), &I))
+            cov_diag_add(d, COV_EINPUT, path, fi->line, fi->col, cov_utf8_width(fi->text, strlen(fi->text)),
+                         "insured must be a whole number of people, got \"%s\"", fi->text);
+        else if (d->n == errs && I > N)
+            cov_diag_add(d, COV_EINPUT, path, fi->line, fi->col, cov_utf8_width(fi->text, strlen(fi->text)),
+                         "insured (%lld) is more than the population (%lld)", (long long)I, (long long)N);
+        if (ce >= 0) {
+            const cov_field *fe = cov_csv_cell(t, r, ce), *fl = cov_csv_cell(t, r, cl);
+            if (!cov_parse_int64(fe->text, &E))
+                cov_diag_add(d, COV_EINPUT, path, fe->line, fe->col, 1, "new_cards must be a whole number, got \"%s\"", fe->text);
+            if (!cov_parse_int64(fl->text, &L))
+                cov_diag_add(d, COV_EINPUT, path, fl->line, fl->col, 1, "lost_cards must be a whole number, got \"%s\"", fl->text);
+        }
+        if (cg >= 0) {
+            const cov_field *fg = cov_csv_cell(t, r, cg);
+            if ((g = cov_model_group(m, cov_trim(fg->text))) < 0)
+                cov_diag_add(d, COV_EINPUT, path, fg->line, fg->col, cov_utf8_width(fg->text, strlen(fg->text)),
+                             "unknown group \"%s\" (the model file defines the groups)", fg->text);
+        }
+        if (d->n > errs) continue;
+        const char *name = cov_trim(fc->text), *code = by_code ? cov_trim(cov_csv_cell(t, r, ck)->text) : NULL;
+        int k = find_series(h, by_code ? code : name, by_code, g);
+        if (k < 0) {
+            k = h->nseries++;
+            h->s[k].commune = cov_strdup(name);
+            h->s[k].code = code ? cov_strdup(code) : NULL;
+            h->s[k].group = g;
+            h->s[k].line = fc->line;
+            h->level_value[k] = calloc((size_t)nlevels + 1, sizeof(char *));
+            for (int l = 0; l < nlevels && h->level_value[k]; l++)
+                h->level_value[k][l] = cov_strdup(cov_trim(cov_csv_cell(t, r, clev[l])->text));
+        }
+        for (int j = 0; j < h->s[k].n; j++)
+            if (h->s[k].month[j] == month) {
+                cov_diag_add(d, COV_EINPUT, path, fm->line, fm->col, 7,
+                             "%s has two rows for %s%s%s", name, fm->text, g >= 0 ? " in group " : "",
+                             g >= 0 ? m->g[g].name : "");
+                break;
+            }
+        if (d->n > errs) continue;
+        if (!push(&h->s[k], month, N, I, E, L, h->has_flows)) {
+            cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory");
+            break;
+        }
+        if (month < h->first) h->first = month;
+        if (month > h->last) h->last = month;
+    }
+    cov_csv_free(t);
+    if (!h->s || d->n > before) { cov_history_free(h); return NULL; }
+    if (h->nseries == 0) {
+        cov_diag_add(d, COV_EINPUT, path, 0, 0, 0, "the history has no rows");
+        cov_history_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void cov_history_free(cov_history *h)
+{
+    if (!h) return;
+    for (int i = 0; h->s && i < h->nseries; i++) {
+        cov_hseries *s = &h->s[i];
+        free(s->commune); free(s->code); free(s->month); free(s->N); free(s->I); free(s->E); free(s->L);
+        if (h->level_value && h->level_value[i]) {
+            for (int l = 0; l < h->nlevels; l++) free(h->level_value[i][l]);
+            free(h->level_value[i]);
+        }
+    }
+    free(h->level_value);
+    free(h->s);
+    free(h->path);
+    free(h);
+}
+
+cov_status cov_calibrate(const char *history, const char *model_path, const char *out, void *fpv, cov_diag *d)
+{
+    FILE *fp = fpv;
+    cov_model *m = cov_model_load(model_path, d);
+    if (!m) return d->status;
+    cov_history *h = cov_history_read(history, m, NULL, 0, d);
+    if (!h) { cov_model_free(m); return d->status; }
+    cov_fit fit;
+    cov_fit_rates(h, m, 1 << 30, &fit);
+    cov_status st = COV_OK;
+    char tmp[4200];
+    FILE *f = stdout;
+    if (out) {
+        snprintf(tmp, sizeof tmp, "%s.tmp", out);
+        if (!(f = fopen(tmp, "w"))) {
+            cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write the model file");
+            st = COV_EIO;
+        }
+    }
+    if (st == COV_OK) {
+        bool ok = cov_fit_write_model(f, h, m, &fit, 1 << 30);
+        if (out) {
+            ok = fclose(f) == 0 && ok;
+            if (!ok || rename(tmp, out) != 0) {
+                remove(tmp);
+                cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write the model file");
+                st = COV_EIO;
+            }
+        }
+    }
+    if (st == COV_OK && fp) {
+        int ng = h->has_group ? m->ngroups : 1;
+        fprintf(fp, "%-14s %22s %22s %8s %8s %7s\n", "group", "enroll / month", "lapse / month", "corr", "disp.", "steps");
+        for (int g = 0; g < ng; g++) {
+            const cov_rate_fit *r = &fit.g[g];
+            const char *name = h->has_group ? m->g[g].name : "all";
+            if (!r->fitted) { fprintf(fp, "%-14s not fitted: %ld steps\n", name, r->transitions); continue; }
+            fprintf(fp, "%-14s %10.5f ± %-9.5f %10.5f ± %-9.5f %8.2f %8.2f %7ld%s\n", name, r->p, 1.96 * r->se_p,
+                    r->q, 1.96 * r->se_q, r->corr, r->phi, r->transitions,
+                    r->separated ? "" : "  (cannot tell enroll from lapse)");
+        }
+        fprintf(fp, "(± is a 95%% interval; commune spread of enrollment %.3f from %d series)\n",
+                fit.commune_sd, fit.communes_used);
+        if (fit.skipped_jumps || fit.skipped_gaps || fit.single_month)
+            fprintf(fp, "Skipped: %ld steps across a population change, %ld across missing months; %d series "
+                        "with a single month.\n", fit.skipped_jumps, fit.skipped_gaps, fit.single_month);
+        if (out) fprintf(fp, "Written to %s\n", out);
+    }
+    cov_history_free(h);
+    cov_model_free(m);
+    return st;
+}
