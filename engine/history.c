@@ -77,7 +77,7 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
     h->has_flows = ce >= 0;
     h->first = 1 << 30; h->last = -1;
     h->nlevels = nlevels;
-    h->levels = levels;
+    h->levels = NULL;   /* the names are the caller's */
     h->s = calloc((size_t)t->nrows + 1, sizeof *h->s);
     h->level_value = calloc((size_t)t->nrows + 1, sizeof *h->level_value);
     bool by_code = ck >= 0;

@@ -17,7 +17,7 @@ typedef struct {
     long line;                   /* first row */
 } cov_hseries;
 
-typedef struct {
+typedef struct cov_history_s {
     char *path;
     int nseries;
     cov_hseries *s;

@@ -6,6 +6,7 @@
 #include "text.h"
 #include "types.h"
 #include "outdir.h"
+#include "history.h"
 #include "csvwrite.h"
 
 #include <nettle/sha2.h>
@@ -118,6 +119,57 @@ static void write_exceedance(FILE *f, const cov_results *res, const cov_scenario
         }
 }
 
+/* What happened before the snapshot, from [run] history, summed per unit
+ * like the projections: level,unit,month,population,insured,coverage,
+ * communes (those reporting that month). */
+static void write_history(FILE *f, const cov_results *res, const cov_scenario *s)
+{
+    const cov_history *h = s->history;
+    int M = s->start - h->first + 1, U = res->nunits, nl = s->pop->nlevels;
+    if (M <= 0) return;
+    int64_t *N = calloc((size_t)U * (size_t)M, sizeof *N), *I = calloc((size_t)U * (size_t)M, sizeof *I);
+    int *n = calloc((size_t)U * (size_t)M, sizeof *n);
+    int *last = calloc((size_t)U * (size_t)M, sizeof *last);   /* avoids counting a commune twice (its groups) */
+    fputs("level,unit,month,population,insured,coverage,communes,unit_code\n", f);
+    for (int k = 0; N && I && n && last && k < h->nseries; k++) {
+        const cov_hseries *hs = &h->s[k];
+        int c = -1;
+        for (int q = 0; q < s->pop->ncommunes && c < 0; q++) {
+            const cov_commune *cm = &s->pop->c[q];
+            if (hs->code && cm->code ? !strcmp(hs->code, cm->code) : !strcmp(hs->commune, cm->name)) c = q;
+        }
+        if (c < 0) continue;   /* not in the population: nothing to compare with */
+        int units[COV_MAX_LEVELS + 2], nu = 0, off = res->ncommunes;
+        units[nu++] = c;
+        for (int l = 0; l < nl; l++) { units[nu++] = off + s->pop->c[c].parent[l]; off += s->pop->levels[l].nunits; }
+        units[nu++] = U - 1;
+        for (int j = 0; j < hs->n; j++) {
+            int m = hs->month[j] - h->first;
+            if (m < 0 || m >= M) continue;
+            for (int v = 0; v < nu; v++) {
+                long at = (long)units[v] * M + m;
+                N[at] += hs->N[j];
+                I[at] += hs->I[j];
+                if (last[at] != c + 1) { n[at]++; last[at] = c + 1; }
+            }
+        }
+    }
+    for (int u = 0; N && I && n && u < U; u++)
+        for (int m = 0; m < M; m++) {
+            long at = (long)u * M + m;
+            if (!n[at]) continue;
+            char mon[8];
+            cov_month_format(h->first + m, mon);
+            put_text(f, level_name(s, res->unit_level[u]), true);
+            put_text(f, res->unit_name[u], false);
+            fprintf(f, ",%s,%lld,%lld,%.4f,%d", mon, (long long)N[at], (long long)I[at],
+                    N[at] ? 100.0 * (double)I[at] / (double)N[at] : 0.0, n[at]);
+            put_text(f, res->unit_code[u], false);
+            fputc('\n', f);
+        }
+    free(N); free(I); free(n); free(last);
+}
+
 /* Every replicate's trajectory (only with --keep-replicates). */
 static void write_replicates(FILE *f, const cov_results *res, const cov_scenario *s)
 {
@@ -206,6 +258,7 @@ WRAP(write_targets)
 WRAP(write_first_reached)
 WRAP(write_replicates)
 WRAP(write_exceedance)
+WRAP(write_history)
 static void write_run_json_w(FILE *f, const void *c)
 {
     const run_ctx *x = c;
@@ -234,7 +287,8 @@ cov_status cov_results_write(const cov_results *res, const cov_scenario *s, doub
            && cov_outdir_file(o, "first_reached.csv", write_first_reached_w, &x, d)
            && cov_outdir_file(o, "exceedance.csv", write_exceedance_w, &x, d)
            && cov_outdir_file(o, "run.json", write_run_json_w, &x, d)
-           && (!res->rep_I || cov_outdir_file(o, "replicates.csv", write_replicates_w, &x, d));
+           && (!res->rep_I || cov_outdir_file(o, "replicates.csv", write_replicates_w, &x, d))
+           && (!s->history || cov_outdir_file(o, "history.csv", write_history_w, &x, d));
     if (!ok) { cov_outdir_abort(o); return COV_EIO; }
     return cov_outdir_commit(o, d);
 }

@@ -34,6 +34,7 @@ typedef struct {
     const char *tpl_dir;         /* where the templates are */
     FILE *log;
     double scale;                /* chart size factor (the report draws smaller, larger-print charts) */
+    cov_csv *hist;               /* history.csv of a run folder, or NULL */
     cov_diag *d;
     int charts;
     char names[256][96];         /* file stems used, to keep them unique */
@@ -339,7 +340,38 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
         setv(v, &n, "BAND90", "%s", c->L->band90);
         setv(v, &n, "BAND50", "%s", c->L->band50);
         setv(v, &n, "MEDIAN", "%s", c->L->median);
-        setv(v, &n, "MORE", "%s", "");
+        /* what happened before the snapshot, when the run has a history */
+        char more[512] = "", hmin[16] = "";
+        if (c->hist) {
+            char *hd = NULL;
+            size_t hcap = 0;
+            FILE *hm = open_memstream(&hd, &hcap);
+            int rows = 0;
+            fputs("# month,coverage (observed)\n", hm);
+            for (long r = 0; r < c->hist->nrows; r++)
+                if (!strcmp(cell(c->hist, r, "level"), level) && !strcmp(cell(c->hist, r, "unit"), unit)) {
+                    if (!rows) snprintf(hmin, sizeof hmin, "%s", cell(c->hist, r, "month"));
+                    fprintf(hm, "%s,%s\n", cell(c->hist, r, "month"), cell(c->hist, r, "coverage"));
+                    ymin = fmin(ymin, num(c->hist, r, "coverage"));
+                    ymax = fmax(ymax, num(c->hist, r, "coverage"));
+                    rows++;
+                }
+            fclose(hm);
+            char hname[340];
+            snprintf(hname, sizeof hname, "%s-observed.dat", st);
+            if (rows && !write_file(c, hname, hd)) { free(hd); return false; }
+            free(hd);
+            if (rows)
+                snprintf(more, sizeof more, ", \\\n     '%s' using 1:2 with linespoints lw 1.5 pt 5 ps 0.6 lc rgb '#222222' title \"%s\"",
+                         hname, c->L->observed);
+            lo = fmax(0, floor(ymin - 1));
+            hi = fmin(100, ceil(ymax + 1));
+            for (int k = 0; k < n; k++)
+                if (!strcmp(v[k].key, "YMIN")) snprintf(v[k].val, sizeof v[k].val, "%g", lo);
+                else if (!strcmp(v[k].key, "YMAX")) snprintf(v[k].val, sizeof v[k].val, "%g", hi);
+                else if (!strcmp(v[k].key, "XMIN") && *hmin) snprintf(v[k].val, sizeof v[k].val, "%s", hmin);
+        }
+        setv(v, &n, "MORE", "%s", more);
         if (!render(c, "fan", st, v, n)) return false;
         r0 = r1;
     }
@@ -474,8 +506,10 @@ static bool plot_run(ctx *c)
     cov_csv *tr = read_table(c, "trajectories.csv", true);
     cov_csv *tg = tr ? read_table(c, "targets.csv", false) : NULL;
     cov_csv *ex = tr ? read_table(c, "exceedance.csv", false) : NULL;
+    c->hist = tr ? read_table(c, "history.csv", false) : NULL;
     bool ok = tr && fan_charts(c, tr, tg) && cards_charts(c, tg) && exceedance_charts(c, ex, tg);
-    cov_csv_free(tr); cov_csv_free(tg); cov_csv_free(ex);
+    cov_csv_free(tr); cov_csv_free(tg); cov_csv_free(ex); cov_csv_free(c->hist);
+    c->hist = NULL;
     return ok;
 }
 

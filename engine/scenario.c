@@ -4,6 +4,9 @@
  * is checked before any simulation starts. */
 #define _GNU_SOURCE
 #include "load.h"
+#include "history.h"
+#include "csvwrite.h"
+#include <unistd.h>
 #include "text.h"
 
 #include <stdio.h>
@@ -14,7 +17,7 @@
 #endif
 
 #define RUN_KEYS "base, population, model, levels, start, months, replicates, seed, threads, out, name, description, " \
-                 "delimiter, decimal_comma"
+                 "delimiter, decimal_comma, history"
 #define TARGET_KEYS "level, threshold, deadline, group, description"
 #define CAMPAIGN_KEYS "months, communes, communes_file, groups, enroll_multiplier, enroll_multiplier_sd, " \
                       "lapse_multiplier, lapse_multiplier_sd, ramp, description"
@@ -83,10 +86,15 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
     if ((e = cov_ini_find(ini, "run", "name"))) { free(s->name); s->name = cov_strdup(e->value); }
     if ((e = cov_ini_find(ini, "run", "model"))) s->model_path = cov_resolve(e->file, e->value);
     else cov_diag_add(d, COV_EINPUT, s->path, 0, 0, 0, "[run] needs 'model', the model file (e.g. model = ../models/bhyt.ini)");
+    if ((e = cov_ini_find(ini, "run", "history"))) s->history_path = cov_resolve(e->file, e->value);
     if ((e = cov_ini_find(ini, "run", "population"))) s->population_path = cov_resolve(e->file, e->value);
-    else cov_diag_add(d, COV_EINPUT, s->path, 0, 0, 0, "[run] needs 'population', the population CSV file");
+    else if (!s->history_path)
+        cov_diag_add(d, COV_EINPUT, s->path, 0, 0, 0,
+                     "[run] needs 'population', the population CSV file (or 'history', to start from its last month)");
+    s->start = -1;
     if ((e = cov_ini_find(ini, "run", "start"))) cov_month_value(ini, e, &s->start, d);
-    else cov_diag_add(d, COV_EINPUT, s->path, 0, 0, 0, "[run] needs 'start', the snapshot month YYYY-MM");
+    else if (!s->history_path)
+        cov_diag_add(d, COV_EINPUT, s->path, 0, 0, 0, "[run] needs 'start', the snapshot month YYYY-MM");
     if ((e = cov_ini_find(ini, "run", "months")) && int_value(ini, e, 1, COV_MAX_MONTHS, &v, d)) s->months = (int)v;
     if ((e = cov_ini_find(ini, "run", "replicates")) && int_value(ini, e, 1, 100000000, &v, d)) s->replicates = v;
     if ((e = cov_ini_find(ini, "run", "seed")) && int_value(ini, e, 0, INT64_MAX, &v, d)) s->seed = (uint64_t)v;
@@ -136,6 +144,44 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
         if (base && (s->out = malloc(n))) snprintf(s->out, n, "results/%s", base);
         free(base);
     }
+}
+
+/* Writes the history's state at the snapshot month as a population file
+ * (in /tmp; the caller removes it); NULL with d filled when it cannot. */
+static char *snapshot_from_history(cov_scenario *s, char **levels, int nlevels, cov_diag *d)
+{
+    const cov_history *h = s->history;
+    if (!h->has_group) {
+        cov_diag_add(d, COV_EINPUT, h->path, 0, 0, 0,
+                     "this history has no group column, so it cannot give the snapshot: name a population file");
+        return NULL;
+    }
+    char path[] = "/tmp/covcast-snapshot-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) { cov_diag_add(d, COV_EIO, NULL, 0, 0, 0, "cannot write a temporary file"); return NULL; }
+    fputs(h->s[0].code ? "commune_code,commune" : "commune", f);
+    for (int l = 0; l < nlevels; l++) fprintf(f, ",%s", levels[l]);
+    fputs(",group,population,insured\n", f);
+    int rows = 0;
+    for (int k = 0; k < h->nseries; k++)
+        for (int j = 0; j < h->s[k].n; j++) {
+            if (h->s[k].month[j] != s->start) continue;
+            if (h->s[k].code) { cov_csv_text(f, h->s[k].code, true); cov_csv_text(f, h->s[k].commune, false); }
+            else cov_csv_text(f, h->s[k].commune, true);
+            for (int l = 0; l < nlevels; l++) cov_csv_text(f, h->level_value[k][l], false);
+            fprintf(f, ",%s,%lld,%lld\n", s->model->g[h->s[k].group].name, (long long)h->s[k].N[j], (long long)h->s[k].I[j]);
+            rows++;
+        }
+    fclose(f);
+    if (!rows) {
+        char m[8];
+        cov_month_format(s->start, m);
+        cov_diag_add(d, COV_EINPUT, h->path, 0, 0, 0, "the history has no rows for the snapshot month %s", m);
+        remove(path);
+        return NULL;
+    }
+    return cov_strdup(path);
 }
 
 /* Counts the distinct sections that start with prefix. */
@@ -238,9 +284,20 @@ cov_scenario *cov_scenario_load(const char *path, const cov_overrides *ov, cov_d
             if (!dup && nextra < COV_MAX_EXTRA) extra[nextra++] = ini->e[i].value;
         }
 
-    if (d->n == before && (s->model = cov_model_load(s->model_path, d)))
-        s->pop = cov_population_load(s->population_path, s->model, levels, nlevels, extra, nextra,
-                                     &(cov_read_opts){ s->delim, s->numbers }, d);
+    if (d->n == before && (s->model = cov_model_load(s->model_path, d))) {
+        if (s->history_path && (s->history = cov_history_read(s->history_path, s->model, levels, nlevels, d))) {
+            if (s->start < 0) s->start = s->history->last;   /* the snapshot: the history's last month */
+            if (!s->population_path) s->population_path = snapshot_from_history(s, levels, nlevels, d);
+        }
+        if (s->population_path && d->n == before)
+            s->pop = cov_population_load(s->population_path, s->model, levels, nlevels, extra, nextra,
+                                         &(cov_read_opts){ s->delim, s->numbers }, d);
+        if (s->pop && s->history && !strncmp(s->population_path, "/tmp/covcast-snapshot-", 22)) {
+            remove(s->population_path);
+            free(s->population_path);
+            s->population_path = cov_strdup(s->history_path);   /* run.json names the history */
+        }
+    }
     cov_split_free(levels, nlevels);
     if (s->model && s->pop) parse_sections(s, ini, d);
     cov_ini_free(ini);
@@ -267,6 +324,8 @@ void cov_scenario_free(cov_scenario *s)
     free(s->schools);
     for (int k = 0; k < s->nextras; k++) { free(s->extras[k].name); free(s->extras[k].communes); }
     free(s->extras);
+    cov_history_free(s->history);
+    free(s->history_path);
     cov_model_free(s->model);
     cov_population_free(s->pop);
     free(s->model_path); free(s->population_path);

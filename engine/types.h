@@ -156,6 +156,8 @@ struct cov_scenario {
     cov_school *schools;
     int nextras;
     cov_extra *extras;
+    struct cov_history_s *history;   /* [run] history: what happened before the snapshot, or NULL */
+    char *history_path;
     cov_demography demo;
     bool keep_hits;              /* keep each replicate's reached flag (compare) */
     char delim;                  /* population file separator, 0: detect */

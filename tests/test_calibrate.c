@@ -191,6 +191,39 @@ static void test_messy_history(void **st)
     cov_model_free(m);
 }
 
+/* [run] history: the snapshot is the history's last month, and the run
+ * folder carries what happened before it, summed like the projections. */
+static void test_run_from_history(void **st)
+{
+    (void)st;
+    write_text(TMP "/hist-g.csv", "commune,group,district,month,population,insured\n"
+               "Xã Một,h,Huyện A,2020-01,1000,700\nXã Một,h,Huyện A,2020-02,1000,712\nXã Một,h,Huyện A,2020-03,1000,725\n"
+               "Xã Hai,h,Huyện A,2020-02,500,300\nXã Hai,h,Huyện A,2020-03,500,310\n");
+    write_text(TMP "/hist-run.ini", "[run]\nhistory = hist-g.csv\nmodel = cal-base.ini\nlevels = district\n"
+               "months = 3\nreplicates = 50\n");
+    cov_overrides ov = { .seed = -1, .out = TMP "/hist-out" };
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/hist-run.ini", &ov, &s);
+    assert_int_equal(s->start, 2020 * 12 + 2);
+    assert_true(r->ms[0].pop_mean == 1000 && r->ms[0].ins_mean == 725);
+    cov_diag d;
+    cov_diag_init(&d);
+    assert_int_equal(cov_results_write(r, s, 0, &d), COV_OK);
+    cov_csv *t = cov_csv_read(TMP "/hist-out/history.csv", &d);
+    assert_non_null(t);
+    bool feb = false;
+    for (long i = 0; i < t->nrows; i++)
+        if (!strcmp(cov_csv_cell(t, i, 0)->text, "district") && !strcmp(cov_csv_cell(t, i, 2)->text, "2020-02")) {
+            assert_string_equal(cov_csv_cell(t, i, 3)->text, "1500");   /* both communes reported */
+            assert_string_equal(cov_csv_cell(t, i, 4)->text, "1012");
+            feb = true;
+        }
+    assert_true(feb);
+    cov_csv_free(t);
+    cov_results_free(r);
+    cov_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_recovery_from_flows),
         cmocka_unit_test(test_backtest_is_honest),
         cmocka_unit_test(test_messy_history),
+        cmocka_unit_test(test_run_from_history),
     };
     return cmocka_run_group_tests_name("calibration and backtests", tests, NULL, NULL);
 }
