@@ -96,8 +96,6 @@ static cov_status one_cutoff(const cov_history *h, const cov_model *m, int cut, 
     if (st != COV_OK) { cov_scenario_free(s); return st; }
     double *x = malloc((size_t)R * sizeof *x);
     for (int u = 0; x && u < r->ncommunes; u++) {
-        int64_t N0, I0;
-        commune_at(h, r->unit_name[u], cut, &N0, &I0);
         for (int mm = 1; mm <= K; mm++) {
             int64_t N, I;
             if (!commune_at(h, r->unit_name[u], cut + mm, &N, &I) || N == 0) continue;
@@ -113,10 +111,13 @@ static cov_status one_cutoff(const cov_history *h, const cov_model *m, int cut, 
             }
             t->n++;
             if (mm != K) continue;
-            /* crossing thresholds half a point and a point above the cut-off's coverage */
-            for (int step = 50; step <= 100; step += 50) {
-                int32_t T = (int32_t)floor(10000.0 * (double)I0 / (double)N0) + step;
-                if (T > 10000) continue;
+            /* thresholds at the forecast's median and half a point either side: forecasts from
+             * unlikely to likely, so the reliability table has something to say */
+            double half = 0.5, med;
+            cov_quantiles(x, R, &half, 1, &med);
+            for (int step = -50; step <= 50; step += 50) {
+                int32_t T = (int32_t)lround(10000.0 * med) + step;
+                if (T > 10000 || T < 0) continue;
                 long hit = 0;
                 for (long k = 0; k < R; k++) {
                     long at = cov_rep_at(r, u, mm, 0, k);
@@ -206,9 +207,9 @@ cov_status cov_backtest(const char *history, const char *model_path, int K, long
             fprintf(fp, "%5.0f%%     %5.2f     %5.3f      ± %.3f\n", 100 * NOMINAL[q], NOMINAL[q], o,
                     t.n ? 1.96 * sqrt(NOMINAL[q] * (1 - NOMINAL[q]) / (double)t.n) : 0);
         }
-        fprintf(fp, "\nBrier score of P(crossing +0.5 and +1 point) at %d months: %.4f over %ld forecasts "
-                    "(0 is perfect; reliability.csv has the table)\n", K, t.nprob ? t.brier / (double)t.nprob : 0,
-                t.nprob);
+        fprintf(fp, "\nBrier score of P(coverage >= x) at %d months, x at the forecast median and half a point\n"
+                    "either side: %.4f over %ld forecasts (0 is perfect, 0.25 a coin; reliability.csv has the table)\n",
+                K, t.nprob ? t.brier / (double)t.nprob : 0, t.nprob);
         fprintf(fp, "Written to %s/ (backtest.csv, reliability.csv)\n", out);
     }
     cov_history_free(h);

@@ -510,8 +510,9 @@ static const char *BACKTEST_HELP =
 "  backtest.csv     interval,nominal,observed,n: the share of held-out\n"
 "                   commune-months inside the 50/80/90/95%% intervals\n"
 "  reliability.csv  forecast_bin,forecast_mean,observed_rate,n for the\n"
-"                   probability of gaining half a point and a point by the\n"
-"                   K-th month; its last row is the Brier score\n"
+"                   probability that coverage in the K-th month is at least x,\n"
+"                   x at the forecast's median and half a point either side;\n"
+"                   its last row is the Brier score\n"
 "Honest forecasts put about 80%% of points inside their 80%% intervals.\n"
 "Default: --replicates 400, output results/backtest-HISTORY.\n";
 

@@ -693,6 +693,57 @@ static bool plot_sweep(ctx *c)
     return ok;
 }
 
+static bool plot_backtest(ctx *c)
+{
+    cov_csv *bt = read_table(c, "backtest.csv", true), *rl = bt ? read_table(c, "reliability.csv", false) : NULL;
+    if (!bt) return false;
+    char st[320], *dat = NULL;
+    size_t cap = 0;
+    FILE *m = open_memstream(&dat, &cap);
+    fputs("# nominal,observed\n", m);
+    for (long r = 0; r < bt->nrows; r++) fprintf(m, "%s,%s\n", cell(bt, r, "nominal"), cell(bt, r, "observed"));
+    fclose(m);
+    stem(c, "backtest", "intervals", NULL, st, sizeof st);
+    char dname[340];
+    snprintf(dname, sizeof dname, "%s.dat", st);
+    bool ok = write_file(c, dname, dat);
+    free(dat);
+    bool vi = !strcmp(c->L->code, "vi");
+    var v[MAX_VARS];
+    int n = 0;
+    common_vars(c, v, &n, st, 700, 700);
+    setv(v, &n, "TITLE", "%s", vi ? "Khoảng dự báo có trung thực? (kiểm tra ngược)" : "Are the intervals honest? (backtest)");
+    setv(v, &n, "XLABEL", "%s", vi ? "Mức danh nghĩa của khoảng" : "Nominal level of the interval");
+    setv(v, &n, "YLABEL", "%s", vi ? "Tỷ lệ điểm thực tế nằm trong khoảng" : "Share of held-out points inside");
+    setv(v, &n, "DIAGONAL", "%s", vi ? "Trung thực" : "Honest");
+    setv(v, &n, "CURVE", "%s", vi ? "covcast" : "covcast");
+    ok = ok && render(c, "backtest", st, v, n);
+    if (ok && rl) {
+        dat = NULL; cap = 0;
+        m = open_memstream(&dat, &cap);
+        fputs("# forecast_mean,observed_rate,n\n", m);
+        for (long r = 0; r < rl->nrows; r++)
+            if (strcmp(cell(rl, r, "forecast_bin"), "brier"))
+                fprintf(m, "%s,%s,%s\n", cell(rl, r, "forecast_mean"), cell(rl, r, "observed_rate"), cell(rl, r, "n"));
+        fclose(m);
+        stem(c, "reliability", "thresholds", NULL, st, sizeof st);
+        snprintf(dname, sizeof dname, "%s.dat", st);
+        ok = write_file(c, dname, dat);
+        free(dat);
+        n = 0;
+        common_vars(c, v, &n, st, 700, 700);
+        setv(v, &n, "TITLE", "%s", vi ? "Độ tin cậy của xác suất (kiểm tra ngược)" : "Reliability of the probabilities (backtest)");
+        setv(v, &n, "XLABEL", "%s", vi ? "Xác suất dự báo" : "Forecast probability");
+        setv(v, &n, "YLABEL", "%s", vi ? "Tần suất xảy ra thực tế" : "Observed frequency");
+        setv(v, &n, "DIAGONAL", "%s", vi ? "Trung thực" : "Honest");
+        setv(v, &n, "CURVE", "%s", vi ? "covcast" : "covcast");
+        ok = ok && render(c, "reliability", st, v, n);
+    }
+    cov_csv_free(bt);
+    cov_csv_free(rl);
+    return ok;
+}
+
 /* ---- entry ------------------------------------------------------------------ */
 
 /* The templates: $COVCAST_PLOTS, else plots/ beside the executable, else ./plots. */
@@ -759,21 +810,22 @@ static int prepare(ctx *c, const char *dir, const cov_plot_opts *o, char *tpl, s
         cov_diag_add(d, COV_EIO, dir, 0, 0, 0, "no such results folder (give the folder a run, compare or sweep wrote)");
         return 0;
     }
-    static const char *files[3] = { "trajectories.csv", "compare.csv", "sweep.csv" };
-    for (int k = 0; k < 3; k++) {
+    static const char *files[4] = { "trajectories.csv", "compare.csv", "sweep.csv", "backtest.csv" };
+    for (int k = 0; k < 4; k++) {
         char probe[4200];
         snprintf(probe, sizeof probe, "%s/%s", dir, files[k]);
         if (access(probe, R_OK) == 0) return k + 1;
     }
     cov_diag_add(d, COV_EINPUT, dir, 0, 0, 0,
-                 "this folder has no trajectories.csv, compare.csv or sweep.csv: give a folder that "
-                 "covcast run, compare or sweep wrote");
+                 "this folder has no trajectories.csv, compare.csv, sweep.csv or backtest.csv: give a folder "
+                 "that covcast run, compare, sweep or backtest wrote");
     return 0;
 }
 
 static bool draw(ctx *c, int kind)
 {
-    return copy_common(c) && (kind == 1 ? plot_run(c) : kind == 2 ? plot_compare(c) : plot_sweep(c));
+    return copy_common(c) && (kind == 1 ? plot_run(c) : kind == 2 ? plot_compare(c) : kind == 3 ? plot_sweep(c)
+                                                     : plot_backtest(c));
 }
 
 cov_status cov_plot(const char *dir, const cov_plot_opts *o, void *log, cov_diag *d)

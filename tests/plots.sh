@@ -16,13 +16,19 @@ $bin run scenarios/nam-truc-2018.ini -q -r 300 -o $tmp/run || bad "run"
 $bin compare scenarios/nam-truc-2018.ini tests/cases/plot-variant.ini -q -r 200 -o $tmp/compare || bad "compare"
 $bin sweep scenarios/nam-truc-2018.ini --set campaign.peak.enroll_multiplier=1..3:1 -q -r 100 -o $tmp/sweep || bad "sweep"
 
+# a history simulated by the engine itself, for the backtest charts
+$bin run tests/cases/good-small/scenario.ini -q -r 1 -m 24 --keep-replicates -o $tmp/sim || bad "simulate a history"
+awk -F, 'NR==1 {print "commune,month,population,insured"; next} $1=="commune" {print $2","$4","$5","$6}' \
+  $tmp/sim/replicates.csv > $tmp/history.csv
+$bin backtest $tmp/history.csv --model tests/cases/common/model.ini --holdout 3 -r 100 -q -o $tmp/backtest || bad "backtest"
+
 is_png() { [ "$(head -c 8 "$1" | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ]; }
 is_pdf() { [ "$(head -c 5 "$1")" = "%PDF-" ]; }
 is_svg() { xmllint --noout "$1" 2>/dev/null && grep -q '<svg' "$1"; }
 
 for lang in vi en; do
   for fmt in png svg pdf; do
-    for kind in run compare sweep; do
+    for kind in run compare sweep backtest; do
       if $bin plot $tmp/$kind --lang $lang --format $fmt -q; then ok; else bad "plot $kind $lang $fmt"; continue; fi
       n=0
       for f in $tmp/$kind/plots/*.$fmt; do
@@ -40,6 +46,7 @@ for lang in vi en; do
         run) want="fan-district fan-province cards- exceedance-" ;;
         compare) want="compare-district compare-bars" ;;
         sweep) want="sweep-" ;;
+        backtest) want="backtest-intervals reliability-" ;;
       esac
       for w in $want; do check "$kind $lang $fmt: no $w chart" "ls $tmp/$kind/plots/$w*.$fmt >/dev/null 2>&1"; done
     done
