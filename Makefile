@@ -58,7 +58,7 @@ demo: covcast
 
 # Every test: unit and statistical checks (cmocka), then golden CLI cases.
 test: $(BIN) $(TESTS)
-	@COVCAST=./$(BIN) LC_ALL=C sh tests/run.sh $(TESTS)
+	@COVCAST=./$(BIN) SANITIZED="$(SAN)" LC_ALL=C sh tests/run.sh $(TESTS)
 
 bench: covcast $(BUILD)/bench/province
 	@sh bench/run.sh

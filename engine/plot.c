@@ -693,31 +693,40 @@ static bool plot_sweep(ctx *c)
     return ok;
 }
 
+/* One square backtest chart: data text, template, title and axes. */
+static bool square_chart(ctx *c, const char *tpl, const char *dat, const char *title, const char *xl, const char *yl)
+{
+    char st[320], dname[340];
+    stem(c, tpl, !strcmp(tpl, "backtest") ? "intervals" : "thresholds", NULL, st, sizeof st);
+    snprintf(dname, sizeof dname, "%s.dat", st);
+    if (!write_file(c, dname, dat)) return false;
+    var v[MAX_VARS];
+    int n = 0;
+    common_vars(c, v, &n, st, 700, 700);
+    setv(v, &n, "TITLE", "%s", title);
+    setv(v, &n, "XLABEL", "%s", xl);
+    setv(v, &n, "YLABEL", "%s", yl);
+    setv(v, &n, "DIAGONAL", "%s", !strcmp(c->L->code, "vi") ? "Trung thực" : "Honest");
+    setv(v, &n, "CURVE", "%s", "covcast");
+    return render(c, tpl, st, v, n);
+}
+
 static bool plot_backtest(ctx *c)
 {
     cov_csv *bt = read_table(c, "backtest.csv", true), *rl = bt ? read_table(c, "reliability.csv", false) : NULL;
     if (!bt) return false;
-    char st[320], *dat = NULL;
+    bool vi = !strcmp(c->L->code, "vi");
+    char *dat = NULL;
     size_t cap = 0;
     FILE *m = open_memstream(&dat, &cap);
     fputs("# nominal,observed\n", m);
     for (long r = 0; r < bt->nrows; r++) fprintf(m, "%s,%s\n", cell(bt, r, "nominal"), cell(bt, r, "observed"));
     fclose(m);
-    stem(c, "backtest", "intervals", NULL, st, sizeof st);
-    char dname[340];
-    snprintf(dname, sizeof dname, "%s.dat", st);
-    bool ok = write_file(c, dname, dat);
+    bool ok = square_chart(c, "backtest", dat,
+                           vi ? "Khoảng dự báo có trung thực? (kiểm tra ngược)" : "Are the intervals honest? (backtest)",
+                           vi ? "Mức danh nghĩa của khoảng" : "Nominal level of the interval",
+                           vi ? "Tỷ lệ điểm thực tế nằm trong khoảng" : "Share of held-out points inside");
     free(dat);
-    bool vi = !strcmp(c->L->code, "vi");
-    var v[MAX_VARS];
-    int n = 0;
-    common_vars(c, v, &n, st, 700, 700);
-    setv(v, &n, "TITLE", "%s", vi ? "Khoảng dự báo có trung thực? (kiểm tra ngược)" : "Are the intervals honest? (backtest)");
-    setv(v, &n, "XLABEL", "%s", vi ? "Mức danh nghĩa của khoảng" : "Nominal level of the interval");
-    setv(v, &n, "YLABEL", "%s", vi ? "Tỷ lệ điểm thực tế nằm trong khoảng" : "Share of held-out points inside");
-    setv(v, &n, "DIAGONAL", "%s", vi ? "Trung thực" : "Honest");
-    setv(v, &n, "CURVE", "%s", vi ? "covcast" : "covcast");
-    ok = ok && render(c, "backtest", st, v, n);
     if (ok && rl) {
         dat = NULL; cap = 0;
         m = open_memstream(&dat, &cap);
@@ -726,18 +735,11 @@ static bool plot_backtest(ctx *c)
             if (strcmp(cell(rl, r, "forecast_bin"), "brier"))
                 fprintf(m, "%s,%s,%s\n", cell(rl, r, "forecast_mean"), cell(rl, r, "observed_rate"), cell(rl, r, "n"));
         fclose(m);
-        stem(c, "reliability", "thresholds", NULL, st, sizeof st);
-        snprintf(dname, sizeof dname, "%s.dat", st);
-        ok = write_file(c, dname, dat);
+        ok = square_chart(c, "reliability", dat,
+                          vi ? "Độ tin cậy của xác suất (kiểm tra ngược)" : "Reliability of the probabilities (backtest)",
+                          vi ? "Xác suất dự báo" : "Forecast probability",
+                          vi ? "Tần suất xảy ra thực tế" : "Observed frequency");
         free(dat);
-        n = 0;
-        common_vars(c, v, &n, st, 700, 700);
-        setv(v, &n, "TITLE", "%s", vi ? "Độ tin cậy của xác suất (kiểm tra ngược)" : "Reliability of the probabilities (backtest)");
-        setv(v, &n, "XLABEL", "%s", vi ? "Xác suất dự báo" : "Forecast probability");
-        setv(v, &n, "YLABEL", "%s", vi ? "Tần suất xảy ra thực tế" : "Observed frequency");
-        setv(v, &n, "DIAGONAL", "%s", vi ? "Trung thực" : "Honest");
-        setv(v, &n, "CURVE", "%s", vi ? "covcast" : "covcast");
-        ok = ok && render(c, "reliability", st, v, n);
     }
     cov_csv_free(bt);
     cov_csv_free(rl);
