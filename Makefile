@@ -57,8 +57,8 @@ demo: covcast
 	./covcast run scenarios/nam-truc-2018.ini --out results/nam-truc-2018
 
 # Every test: unit and statistical checks (cmocka), then golden CLI cases.
-test: $(BIN) $(TESTS)
-	@COVCAST=./$(BIN) SANITIZED="$(SAN)" LC_ALL=C sh tests/run.sh $(TESTS)
+test: $(BIN) $(TESTS) $(BUILD)/bench/province
+	@COVCAST=./$(BIN) PROVINCE=$(BUILD)/bench/province SANITIZED="$(SAN)" LC_ALL=C sh tests/run.sh $(TESTS)
 
 bench: covcast $(BUILD)/bench/province
 	@sh bench/run.sh

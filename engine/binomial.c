@@ -6,6 +6,7 @@
  * ratio (log-factorials by Stirling's series with tabulated small terms),
  * as in TensorFlow and PyTorch. */
 #include "binomial.h"
+#include "rng.h"
 
 #include <math.h>
 
@@ -29,7 +30,7 @@ static int64_t inversion(gsl_rng *r, double p, double log1m_p, int64_t n)
     double q = 1 - p, s = p / q, qn = exp((double)n * log1m_p);
     double bound = fmin((double)n, (double)n * p + 10.0 * sqrt((double)n * p * q + 1));
     for (;;) {
-        double u = gsl_rng_uniform(r), px = qn;
+        double u = cov_uniform(r), px = qn;
         int64_t k = 0;
         while (u > px) {
             u -= px;
@@ -49,7 +50,7 @@ static int64_t btrs(gsl_rng *r, double p, double log1m_p, int64_t n)
     double lpq = log(p) - log1m_p, m = floor((dn + 1) * p);
     double h = stirling_tail(m) + stirling_tail(dn - m);
     for (;;) {
-        double u = gsl_rng_uniform(r) - 0.5, v = gsl_rng_uniform(r);
+        double u = cov_uniform(r) - 0.5, v = cov_uniform(r);
         double us = 0.5 - fabs(u), k = floor((2 * a / us + b) * u + c);
         if (k < 0 || k > dn) continue;
         if (us >= 0.07 && v <= vr) return (int64_t)k;

@@ -28,6 +28,39 @@ enum {
  * gsl_rng_set(r, key) restarts it on the stream with that 64-bit key. */
 extern const gsl_rng_type *cov_rng_xoshiro;
 
+/* The generator's state and its step, inline for the hot loop (the same
+ * numbers gsl_rng_uniform gives through the gsl_rng interface). */
+typedef struct { uint64_t s[4]; } cov_xo_state;
+
+static inline uint64_t cov_xo_next(cov_xo_state *st)
+{
+    uint64_t *s = st->s;
+    uint64_t r = ((s[1] * 5) << 7 | (s[1] * 5) >> 57) * 9, t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t; s[3] = s[3] << 45 | s[3] >> 19;
+    return r;
+}
+
+/* A uniform in [0, 1) from r: inline for covcast's generator. */
+static inline double cov_uniform(gsl_rng *r)
+{
+    if (r->type == cov_rng_xoshiro) return (double)(cov_xo_next(r->state) >> 11) * 0x1.0p-53;
+    return gsl_rng_uniform(r);
+}
+
+/* Restarts r on the stream with this key (as gsl_rng_set, inline). */
+static inline void cov_rng_seed(gsl_rng *r, uint64_t key)
+{
+    if (r->type != cov_rng_xoshiro) { gsl_rng_set(r, (unsigned long)key); return; }
+    cov_xo_state *st = r->state;
+    for (int i = 0; i < 4; i++) {
+        uint64_t z = (key += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        st->s[i] = z ^ (z >> 31);
+    }
+}
+
 /* The 64-bit key of a stream. commune and group are hashes of their names or
  * codes (0 where not applicable); month is absolute (year*12 + month-1). */
 /* Keys are built by chaining: cov_key_mix(cov_key_mix(h, a), b)... so a

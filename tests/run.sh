@@ -6,7 +6,7 @@ rm -rf tests/tmp && mkdir -p tests/tmp
 for t in "$@"; do
   if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
 done
-for script in tests/cli.sh tests/plots.sh tests/reliability.sh; do
+for script in tests/cli.sh tests/plots.sh tests/reliability.sh tests/perf.sh; do
   out=$(sh $script); rc=$?
   echo "$out"
   p=$(echo "$out" | sed -n 's/^[a-z]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
