@@ -15,9 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#define put_text cov_csv_text
 
-#define level_name cov_level_name
 
 static void write_trajectories(FILE *f, const cov_results *res, const cov_scenario *s)
 {
@@ -28,14 +26,14 @@ static void write_trajectories(FILE *f, const cov_results *res, const cov_scenar
             const cov_month_stats *ms = &res->ms[(long)u * (res->months + 1) + m];
             char mon[8];
             cov_month_format(s->start + m, mon);
-            put_text(f, level_name(s, res->unit_level[u]), true);
-            put_text(f, res->unit_name[u], false);
+            cov_csv_text(f, cov_level_name(s, res->unit_level[u]), true);
+            cov_csv_text(f, res->unit_name[u], false);
             fprintf(f, ",%s", mon);
             if (ms->pop_fixed) fprintf(f, ",%.0f", ms->pop_mean);
             else fprintf(f, ",%.2f", ms->pop_mean);
             fprintf(f, ",%.2f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f", ms->ins_mean, ms->cov_mean,
                     ms->q[0], ms->q[1], ms->q[2], ms->q[3], ms->q[4]);
-            put_text(f, res->unit_code[u], false);
+            cov_csv_text(f, res->unit_code[u], false);
             fputc('\n', f);
         }
 }
@@ -54,17 +52,17 @@ static void write_targets(FILE *f, const cov_results *res, const cov_scenario *s
             const cov_target_stats *ts = &res->ts[t][u];
             double lo, hi;
             cov_wilson(ts->reached, res->replicates, &lo, &hi);
-            put_text(f, tg->name, true);
-            put_text(f, level_name(s, tg->level), false);
-            put_text(f, res->unit_name[u], false);
-            put_text(f, tg->group < 0 ? "all" : s->model->g[tg->group].name, false);
+            cov_csv_text(f, tg->name, true);
+            cov_csv_text(f, cov_level_name(s, tg->level), false);
+            cov_csv_text(f, res->unit_name[u], false);
+            cov_csv_text(f, tg->group < 0 ? "all" : s->model->g[tg->group].name, false);
             fprintf(f, ",%d.%02d,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%lld,%.1f",
                     tg->threshold / 100, tg->threshold % 100, dl,
                     (double)ts->reached / (double)res->replicates, lo, hi,
                     (double)ts->reached_by / (double)res->replicates,
                     ts->cov_q[0], ts->cov_q[1], ts->cov_q[2], (long long)ts->cards_now,
                     ts->shortfall_p50);
-            put_text(f, res->unit_code[u], false);
+            cov_csv_text(f, res->unit_code[u], false);
             fputc('\n', f);
         }
     }
@@ -87,12 +85,12 @@ static void write_first_reached(FILE *f, const cov_results *res, const cov_scena
                 cum += k;
                 char mon[8];
                 cov_month_format(s->start + m, mon);
-                put_text(f, tg->name, true);
-                put_text(f, level_name(s, tg->level), false);
-                put_text(f, res->unit_name[u], false);
+                cov_csv_text(f, tg->name, true);
+                cov_csv_text(f, cov_level_name(s, tg->level), false);
+                cov_csv_text(f, res->unit_name[u], false);
                 fprintf(f, ",%s,%.4f,%.4f", m <= d ? mon : "never", (double)k / (double)res->replicates,
                         (double)cum / (double)res->replicates);
-                put_text(f, res->unit_code[u], false);
+                cov_csv_text(f, res->unit_code[u], false);
                 fputc('\n', f);
             }
         }
@@ -111,9 +109,9 @@ static void write_exceedance(FILE *f, const cov_results *res, const cov_scenario
             const cov_target_stats *ts = &res->ts[t][u];
             for (int k = 0; k < ts->ex_n; k++) {
                 int32_t T = ts->ex_lo + k * ts->ex_step;
-                put_text(f, s->targets[t].name, true);
-                put_text(f, level_name(s, s->targets[t].level), false);
-                put_text(f, res->unit_name[u], false);
+                cov_csv_text(f, s->targets[t].name, true);
+                cov_csv_text(f, cov_level_name(s, s->targets[t].level), false);
+                cov_csv_text(f, res->unit_name[u], false);
                 fprintf(f, ",%d.%02d,%.4f\n", T / 100, T % 100, (double)ts->ex_count[k] / (double)res->replicates);
             }
         }
@@ -160,11 +158,11 @@ static void write_history(FILE *f, const cov_results *res, const cov_scenario *s
             if (!n[at]) continue;
             char mon[8];
             cov_month_format(h->first + m, mon);
-            put_text(f, level_name(s, res->unit_level[u]), true);
-            put_text(f, res->unit_name[u], false);
+            cov_csv_text(f, cov_level_name(s, res->unit_level[u]), true);
+            cov_csv_text(f, res->unit_name[u], false);
             fprintf(f, ",%s,%lld,%lld,%.4f,%d", mon, (long long)N[at], (long long)I[at],
                     N[at] ? 100.0 * (double)I[at] / (double)N[at] : 0.0, n[at]);
-            put_text(f, res->unit_code[u], false);
+            cov_csv_text(f, res->unit_code[u], false);
             fputc('\n', f);
         }
     free(N); free(I); free(n); free(last);
@@ -180,11 +178,11 @@ static void write_replicates(FILE *f, const cov_results *res, const cov_scenario
             for (int m = 0; m <= res->months; m++) {
                 char mon[8];
                 cov_month_format(s->start + m, mon);
-                put_text(f, level_name(s, res->unit_level[u]), true);
-                put_text(f, res->unit_name[u], false);
+                cov_csv_text(f, cov_level_name(s, res->unit_level[u]), true);
+                cov_csv_text(f, res->unit_name[u], false);
                 fprintf(f, ",%ld,%s,%lld,%lld", r + 1, mon, (long long)res->rep_N[cov_rep_at(res, u, m, 0, r)],
                         (long long)res->rep_I[cov_rep_at(res, u, m, 0, r)]);
-                put_text(f, res->unit_code[u], false);
+                cov_csv_text(f, res->unit_code[u], false);
                 fputc('\n', f);
             }
 }

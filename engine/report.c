@@ -3,6 +3,7 @@
 #include "stats.h"
 #include "text.h"
 #include "types.h"
+#include "lang.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,28 +18,12 @@ static void pad(FILE *f, const char *s, long w)
     for (long n = cov_utf8_width(s, strlen(s)); n < w; n++) fputc(' ', f);
 }
 
-/* Plain-language reading of a probability (stated in the README). */
+/* Plain-language reading of a probability (the bands of lang.c, stated in the README). */
 static const char *verdict(double p)
 {
-    if (p >= 0.90) return "very likely";
-    if (p >= 0.66) return "likely";
-    if (p > 0.33) return "about even";
-    if (p > 0.10) return "unlikely";
-    return "very unlikely";
+    return cov_lang_get("en")->verdict[cov_verdict(p)];
 }
 
-/* Thousands separated by commas: 15715 -> "15,715". */
-static void thousands(long long v, char *buf, size_t n)
-{
-    char raw[32];
-    snprintf(raw, sizeof raw, "%lld", v);
-    size_t len = strlen(raw), j = 0;
-    for (size_t i = 0; i < len && j + 2 < n; i++) {
-        buf[j++] = raw[i];
-        if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[j++] = ',';
-    }
-    buf[j] = '\0';
-}
 
 static const cov_results *sort_res;
 static int sort_t;
@@ -113,7 +98,7 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
             snprintf(buf, sizeof buf, "%.3f–%.3f", lo, hi); pad(f, buf, 16);
             pad(f, verdict(p), 15);
             snprintf(buf, sizeof buf, "%.2f%%", ts->cov_q[1]); pad(f, buf, 10);
-            thousands(ts->cards_now, buf, sizeof buf);
+            cov_fmt_int(cov_lang_get("en"), ts->cards_now, buf, sizeof buf);
             fprintf(f, "%s\n", buf);
         }
         if (n > MAX_LINES_PER_TARGET)
