@@ -3,6 +3,7 @@
 
 CC      ?= cc
 OPT     ?= -O2 -g
+MPI     ?= 0
 SAN     ?=
 CFLAGS  += $(OPT) $(SAN) -std=gnu11 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-sign-conversion -fopenmp -MMD -MP -Iinclude -Iengine
@@ -14,12 +15,17 @@ PACKAGES = libgsl-dev libcsv-dev libinih-dev nettle-dev libcmocka-dev pkg-config
 
 BUILD   = build
 BIN     = covcast
+ifeq ($(MPI),1)
+CC      = mpicc
+CFLAGS  += -DCOV_MPI
+BUILD   = build-mpi
+endif
 ENGINE  = $(filter-out engine/main.c,$(wildcard engine/*.c))
 OBJS    = $(ENGINE:engine/%.c=$(BUILD)/%.o)
 TESTS   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 STAMP   = $(BUILD)/.deps-ok
 
-.PHONY: all deps demo test bench asan fuzz fuzz-deps clean echo
+.PHONY: all deps demo test bench asan fuzz fuzz-deps mpi mpi-deps clean echo
 
 all: $(BIN)
 
@@ -66,6 +72,22 @@ bench: covcast $(BUILD)/bench/province
 $(BUILD)/bench/province: bench/province.c $(BUILD)/libcovcast.a | $(STAMP)
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libcovcast.a $(LDLIBS)
+
+# OpenMPI: `make MPI=1` builds ./covcast for `mpirun -np K ./covcast run ...`;
+# `make mpi` builds build-mpi/covcast and checks that 2 ranks give the same
+# bytes as 1.
+mpi-deps:
+	@missing=""; for p in openmpi-bin libopenmpi-dev; do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else echo "Missing packages. Run:  sudo apt-get install$$missing"; exit 1; fi; \
+	fi
+
+mpi: mpi-deps
+	$(MAKE) MPI=1 BIN=build-mpi/covcast build-mpi/covcast
+	@COVCAST=build-mpi/covcast sh tests/mpi.sh
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
@@ -114,6 +136,6 @@ echo:
 	@echo "CC=$(CC)"; echo "CFLAGS=$(CFLAGS)"; echo "LDLIBS=$(LDLIBS)"
 
 clean:
-	rm -rf build build-asan build-fuzz covcast tests/tmp
+	rm -rf build build-asan build-fuzz build-mpi covcast tests/tmp
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)

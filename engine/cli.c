@@ -2,6 +2,7 @@
  * signals. Turns statuses into exit codes; the engine never exits. */
 #include "covcast.h"
 #include "plot.h"
+#include "dist.h"
 #include "text.h"
 
 #include <getopt.h>
@@ -292,7 +293,7 @@ static int cmd_run(int argc, char **argv)
     cov_status st = cov_simulate_precise(s, &res, tty ? show_progress : NULL, &ps, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    if (st == COV_OK) st = cov_results_write(res, s, wall, &d);
+    if (st == COV_OK && cov_dist_rank() == 0) st = cov_results_write(res, s, wall, &d);   /* rank 0 writes */
     if (st == COV_EINTR) {
         if (tty) fputc('\n', stderr);
         fputs("covcast: interrupted; nothing was written, earlier results are unchanged\n", stderr);
@@ -673,7 +674,17 @@ static int cmd_gap(int argc, char **argv)
     return (int)st;
 }
 
+static int dispatch(int argc, char **argv);
+
 int cov_cli_main(int argc, char **argv)
+{
+    cov_dist_init(&argc, &argv);
+    int rc = dispatch(argc, argv);
+    cov_dist_finalize();
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     signal(SIGXFSZ, SIG_IGN);   /* over a file-size limit: a write error we report, not a kill */
@@ -691,6 +702,10 @@ int cov_cli_main(int argc, char **argv)
         return COV_OK;
     }
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+    if (cov_dist_size() > 1) {
+        fprintf(stderr, "covcast: only 'covcast run' is spread over MPI ranks; run '%s' without mpirun\n", cmd);
+        return COV_EUSAGE;
+    }
     if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 1, argv + 1);
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1, false);

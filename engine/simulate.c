@@ -11,6 +11,7 @@
  * replicate (each replicate's few kilobytes stay in cache while its
  * communes add into them) and gathered unit by unit for the statistics. */
 #include "binomial.h"
+#include "dist.h"
 #include "events.h"
 #include "rng.h"
 #include "stats.h"
@@ -251,6 +252,60 @@ static void unit_stats(const cov_scenario *s, cov_results *res, int unit,
         }
 }
 
+/* With several MPI ranks: adds up the parent sums and gathers every
+ * commune's statistics (months, targets, kept replicates) on rank 0. */
+static bool exchange(const plan *pl, cov_results *res, int64_t *PI, int64_t *PN)
+{
+    const cov_scenario *s = pl->s;
+    const int ranks = cov_dist_size(), rank = cov_dist_rank(), C = pl->C, H = pl->H;
+    long per_unit = (long)(H + 1) * pl->S * pl->R;
+    if (!cov_dist_sum_i64(PI, (long)pl->P * per_unit) || !cov_dist_sum_i64(PN, (long)pl->P * per_unit)) return false;
+    long *off = malloc((size_t)(ranks + 1) * sizeof *off);
+    if (!off) return false;
+    bool ok = true;
+#define SHARES(unit_bytes) for (int k = 0; k <= ranks; k++) off[k] = (long)C * k / ranks * (long)(unit_bytes)
+    SHARES((H + 1) * (long)sizeof(cov_month_stats));
+    ok = cov_dist_gather(res->ms, off);
+    if (ok && res->rep_I) {
+        SHARES(per_unit * 8);
+        ok = cov_dist_gather(res->rep_I, off) && cov_dist_gather(res->rep_N, off);
+    }
+    /* commune targets: packed records, one per commune */
+    long rec = 8 * 8 + (long)(H + 2) * 8 + (s->keep_hits ? pl->R : 0);
+    char *buf = malloc((size_t)C * (size_t)rec + 1);
+    for (int t = 0; ok && t < s->ntargets; t++) {
+        if (s->targets[t].level != COV_LEVEL_COMMUNE) continue;
+        if (!buf) { ok = false; break; }
+        int c_lo = (int)((long)C * rank / ranks), c_hi = (int)((long)C * (rank + 1) / ranks);
+        for (int c = c_lo; c < c_hi; c++) {
+            const cov_target_stats *ts = &res->ts[t][c];
+            char *p = buf + (long)c * rec;
+            int64_t f[3] = { ts->reached, ts->reached_by, ts->cards_now };
+            double g[4] = { ts->cov_q[0], ts->cov_q[1], ts->cov_q[2], ts->shortfall_p50 };
+            memcpy(p, f, sizeof f); memcpy(p + 24, g, sizeof g);
+            memcpy(p + 64, ts->first, (size_t)(H + 2) * 8);
+            if (s->keep_hits) memcpy(p + 64 + (H + 2) * 8, ts->hit, (size_t)pl->R);
+        }
+        SHARES(rec);
+        ok = cov_dist_gather(buf, off);
+        for (int c = 0; ok && rank == 0 && c < C; c++) {
+            cov_target_stats *ts = &res->ts[t][c];
+            const char *p = buf + (long)c * rec;
+            int64_t f[3];
+            double g[4];
+            memcpy(f, p, sizeof f); memcpy(g, p + 24, sizeof g);
+            ts->reached = (long)f[0]; ts->reached_by = (long)f[1]; ts->cards_now = f[2];
+            ts->cov_q[0] = g[0]; ts->cov_q[1] = g[1]; ts->cov_q[2] = g[2]; ts->shortfall_p50 = g[3];
+            memcpy(ts->first, p + 64, (size_t)(H + 2) * 8);
+            if (s->keep_hits) memcpy(ts->hit, p + 64 + (H + 2) * 8, (size_t)pl->R);
+        }
+    }
+#undef SHARES
+    free(buf);
+    free(off);
+    return ok;
+}
+
 static long physical_memory(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
@@ -337,10 +392,13 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     }
 
     int threads = s->threads > 0 ? s->threads : 1;
+    /* this rank's communes (all of them without MPI) */
+    const int ranks = cov_dist_size(), rank = cov_dist_rank();
+    const int c_lo = (int)((long)C * rank / ranks), c_hi = (int)((long)C * (rank + 1) / ranks);
     long done_reps = 0;
-    long total_work = (long)((C + B - 1) / B) * R;
+    long total_work = (long)((c_hi - c_lo + B - 1) / B) * R;
     bool fail = false;
-#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, BI, BN, B, done_reps, total_work, progress, arg, fail, interrupted, cov_rng_xoshiro)
+#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, BI, BN, B, done_reps, total_work, progress, arg, fail, interrupted, cov_rng_xoshiro, c_lo, c_hi, ranks)
     {
         gsl_rng *rng = gsl_rng_alloc(cov_rng_xoshiro);
         double *scratch = malloc((size_t)pl.R * sizeof *scratch);
@@ -352,8 +410,8 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
         if (!fail) {
 #pragma omp for schedule(static)
             for (long r = 0; r < pl.R; r++) draw_replicate_params(&pl, rng, r);
-            for (int c0 = 0; c0 < pl.C; c0 += B) {
-                int nb = pl.C - c0 < B ? pl.C - c0 : B;
+            for (int c0 = c_lo; c0 < c_hi; c0 += B) {
+                int nb = c_hi - c0 < B ? c_hi - c0 : B;
                 long per = (long)(pl.H + 1) * pl.S * pl.R;
 #pragma omp for schedule(dynamic, 16)
                 for (long r = 0; r < pl.R; r++) {
@@ -376,6 +434,10 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
                     unit_stats(s, res, c0 + k, &ser, scratch);
                 }
             }
+#pragma omp barrier
+#pragma omp master
+            if (ranks > 1 && !exchange(&pl, res, PI, PN)) fail = true;   /* MPI from the main thread only */
+#pragma omp barrier
             long per = (long)(pl.H + 1) * pl.S * pl.R, pu = (long)(pl.H + 1) * pl.S;
             int64_t *uI = malloc((size_t)per * sizeof *uI), *uN = malloc((size_t)per * sizeof *uN);
             if (!uI || !uN) {
@@ -434,7 +496,7 @@ cov_status cov_simulate_precise(cov_scenario *s, cov_results **out, cov_progress
     for (;;) {
         cov_status st = cov_simulate(s, out, progress, arg, d);
         if (st != COV_OK) return st;
-        s->half_width = max_half_width(s, *out);
+        s->half_width = cov_dist_bcast(max_half_width(s, *out));   /* rank 0 holds every commune */
         if (s->precision <= 0 || s->half_width <= s->precision || s->replicates >= s->max_replicates)
             return COV_OK;
         /* The half-width shrinks as 1/sqrt(R): aim a little past the need,
