@@ -10,8 +10,11 @@ CFLAGS  += $(OPT) $(SAN) -std=gnu11 -Wall -Wextra -Wshadow -Wconversion -Wstrict
 LDLIBS  += -lgsl -lgslcblas -lcsv -linih -lnettle -lunistring -lm
 LDFLAGS += -fopenmp $(SAN)
 
-PACKAGES = libgsl-dev libcsv-dev libinih-dev nettle-dev libcmocka-dev pkg-config \
-           libunistring-dev gnuplot-nox fonts-dejavu-core libxml2-utils chromium valgrind
+PACKAGES = libgsl-dev libcsv-dev libinih-dev nettle-dev libunistring-dev pkg-config \
+           gnuplot-nox fonts-dejavu-core
+# what only the tests need: a C test framework, an SVG parser, a browser for
+# the report, valgrind
+TEST_PACKAGES = libcmocka-dev libxml2-utils chromium valgrind
 
 BUILD   = build
 BIN     = covcast
@@ -29,10 +32,9 @@ STAMP   = $(BUILD)/.deps-ok
 
 all: $(BIN)
 
-# Installs the Debian packages that are missing (once; the stamp remembers).
-deps: $(STAMP)
-$(STAMP):
-	@missing=""; for p in $(PACKAGES); do \
+# Installs the Debian packages that are missing (once; the stamps remember).
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -43,7 +45,16 @@ $(STAMP):
 	    echo "Missing packages. Run:  sudo apt-get install$$missing"; exit 1; \
 	  fi; \
 	fi
+endef
+
+deps: $(STAMP)
+$(STAMP):
+	$(call install_missing,$(PACKAGES))
 	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/.test-deps-ok: | $(STAMP)
+	$(call install_missing,$(TEST_PACKAGES))
+	@touch $@
 
 $(BIN): $(BUILD)/main.o $(BUILD)/libcovcast.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -55,7 +66,7 @@ $(BUILD)/%.o: engine/%.c | $(STAMP)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libcovcast.a | $(STAMP)
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libcovcast.a | $(BUILD)/.test-deps-ok
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libcovcast.a -lcmocka $(LDLIBS)
 
@@ -77,13 +88,7 @@ $(BUILD)/bench/province: bench/province.c $(BUILD)/libcovcast.a | $(STAMP)
 # `make mpi` builds build-mpi/covcast and checks that 2 ranks give the same
 # bytes as 1.
 mpi-deps:
-	@missing=""; for p in openmpi-bin libopenmpi-dev; do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	  else echo "Missing packages. Run:  sudo apt-get install$$missing"; exit 1; fi; \
-	fi
+	$(call install_missing,openmpi-bin libopenmpi-dev)
 
 mpi: mpi-deps
 	$(MAKE) MPI=1 BIN=build-mpi/covcast build-mpi/covcast
@@ -106,13 +111,7 @@ FUZZ_OBJS = $(ENGINE:engine/%.c=build-fuzz/%.o)
 .SECONDARY: $(FUZZ_OBJS)
 
 fuzz-deps:
-	@missing=""; for p in clang libclang-rt-14-dev; do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	  else echo "Missing packages. Run:  sudo apt-get install$$missing"; exit 1; fi; \
-	fi
+	$(call install_missing,clang libclang-rt-14-dev)
 
 build-fuzz/%.o: engine/%.c | fuzz-deps $(STAMP)
 	@mkdir -p build-fuzz
