@@ -118,6 +118,19 @@ static bool write_file(ctx *c, const char *name, const char *text)
     return true;
 }
 
+/* Closes the data stream m (opened with open_memstream on *dat), writes its
+ * text as STEM.dat and frees it. */
+static bool write_dat(ctx *c, const char *stem_name, FILE *m, char **dat)
+{
+    fclose(m);   /* only now is *dat final */
+    char name[340];
+    snprintf(name, sizeof name, "%s.dat", stem_name);
+    bool ok = write_file(c, name, *dat);
+    free(*dat);
+    *dat = NULL;
+    return ok;
+}
+
 /* Fills template NAME.gp with vars into STEM.gp and runs gnuplot on it in
  * the plots folder. */
 static bool render(ctx *c, const char *tpl, const char *stem_name, var *v, int nv)
@@ -313,11 +326,7 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
             ymin = fmin(ymin, num(tr, r, "coverage_p05"));
             ymax = fmax(ymax, num(tr, r, "coverage_p95"));
         }
-        fclose(m);
-        char dname[340];
-        snprintf(dname, sizeof dname, "%s.dat", st);
-        bool ok = write_file(c, dname, dat);
-        free(dat);
+        bool ok = write_dat(c, st, m, &dat);
         if (!ok) return false;
         var v[MAX_VARS];
         int n = 0;
@@ -417,11 +426,8 @@ static bool cards_charts(ctx *c, const cov_csv *tg)
             gp_escape(b[i].name, q, sizeof q);
             fprintf(m, "\"%s\",%.0f,%s,%.4f\n", q, b[i].cards, lab, b[i].p);
         }
-        fclose(m);
-        char dname[340], title[1024], th[32], dl[16], esc[256];
-        snprintf(dname, sizeof dname, "%s.dat", st);
-        bool ok = write_file(c, dname, dat);
-        free(dat);
+        char title[1024], th[32], dl[16], esc[256];
+        bool ok = write_dat(c, st, m, &dat);
         pct(c, cell(tg, r0, "threshold"), th, sizeof th);
         cov_fmt_month(cell(tg, r0, "deadline"), dl, sizeof dl);
         gp_escape(target, esc, sizeof esc);
@@ -458,11 +464,7 @@ static bool exceedance_charts(ctx *c, const cov_csv *ex, const cov_csv *tg)
         FILE *m = open_memstream(&dat, &dcap);
         fputs("# threshold,probability\n", m);
         for (long r = r0; r < r1; r++) fprintf(m, "%s,%s\n", cell(ex, r, "threshold"), cell(ex, r, "probability"));
-        fclose(m);
-        char dname[340];
-        snprintf(dname, sizeof dname, "%s.dat", st);
-        bool ok = write_file(c, dname, dat);
-        free(dat);
+        bool ok = write_dat(c, st, m, &dat);
         if (!ok) return false;
         /* mark this target: its threshold and probability */
         char marks[2048] = "", title[1024], dl[16] = "", esc[256];
@@ -672,11 +674,8 @@ static bool plot_sweep(ctx *c)
                 && !strcmp(cell(sw, r, "unit"), unit))
                 fprintf(m, "%s,%s,%s,%s\n", cell(sw, r, "value"), cell(sw, r, "probability"),
                         cell(sw, r, "probability_lo"), cell(sw, r, "probability_hi"));
-        fclose(m);
-        char dname[340], title[1024], esc[256], lever[256];
-        snprintf(dname, sizeof dname, "%s.dat", st);
-        ok = write_file(c, dname, dat);
-        free(dat);
+        char title[1024], esc[256], lever[256];
+        ok = write_dat(c, st, m, &dat);
         gp_escape(unit, esc, sizeof esc);
         gp_escape(cell(sw, r0, "lever"), lever, sizeof lever);
         snprintf(title, sizeof title, c->L->sweep_title, esc, lever);
