@@ -52,7 +52,7 @@ static int gen(const char *dir, long C, long G, long H, long R)
  * seeded once per cell; no events, statistics or output). */
 static int sampler(long C, long G, long H, long R, int use_gsl)
 {
-    gsl_rng *r = gsl_rng_alloc(cov_rng_xoshiro);
+    gsl_rng *r = gsl_rng_alloc(cov_rng_splitmix);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     long long sink = 0, draws = 0;

@@ -1,53 +1,26 @@
-/* rng.c — the xoshiro256** generator as a gsl_rng type, and stream keys.
- * Seeding is cheap (four splitmix64 steps) because every cell and month
- * starts its own stream. */
+/* rng.c — the SplitMix64 generator as a gsl_rng type, and stream keys. */
 #include "rng.h"
 
-#include <string.h>
-
-typedef struct { uint64_t s[4]; } xo_state;
-
-static inline uint64_t splitmix64(uint64_t *x)
+static void sm_set(void *vstate, unsigned long seed)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    ((cov_sm_state *)vstate)->x = (uint64_t)seed;
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static inline uint64_t xo_next(xo_state *st)
+static unsigned long sm_get(void *vstate)
 {
-    uint64_t *s = st->s;
-    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
-    s[2] ^= t; s[3] = rotl(s[3], 45);
-    return r;
+    return (unsigned long)(cov_sm_next(vstate) >> 32);
 }
 
-static void xo_set(void *vstate, unsigned long seed)
+static double sm_get_double(void *vstate)
 {
-    xo_state *st = vstate;
-    uint64_t x = (uint64_t)seed;
-    for (int i = 0; i < 4; i++) st->s[i] = splitmix64(&x);
+    return (double)(cov_sm_next(vstate) >> 11) * 0x1.0p-53;
 }
 
-static unsigned long xo_get(void *vstate)
-{
-    return (unsigned long)(xo_next(vstate) >> 32);
-}
-
-static double xo_get_double(void *vstate)
-{
-    return (double)(xo_next(vstate) >> 11) * 0x1.0p-53;
-}
-
-static const gsl_rng_type xoshiro_type = {
-    "xoshiro256**", 0xffffffffUL, 0, sizeof(xo_state), xo_set, xo_get, xo_get_double
+static const gsl_rng_type splitmix_type = {
+    "splitmix64", 0xffffffffUL, 0, sizeof(cov_sm_state), sm_set, sm_get, sm_get_double
 };
 
-const gsl_rng_type *cov_rng_xoshiro = &xoshiro_type;
+const gsl_rng_type *cov_rng_splitmix = &splitmix_type;
 
 uint64_t cov_stream_key(uint64_t seed, uint64_t replicate, uint64_t commune,
                         uint64_t group, int64_t month, uint64_t purpose)

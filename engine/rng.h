@@ -23,42 +23,37 @@ enum {
     COV_PURPOSE_DEATHS = 10
 };
 
-/* The generator behind every stream: xoshiro256** (Blackman and Vigna),
- * exposed through the gsl_rng interface so GSL's samplers draw from it.
- * gsl_rng_set(r, key) restarts it on the stream with that 64-bit key. */
-extern const gsl_rng_type *cov_rng_xoshiro;
+/* The generator behind every stream: SplitMix64 (Steele, Lea and Flood
+ * 2014; Java's SplittableRandom), exposed through the gsl_rng interface so
+ * GSL's samplers draw from it. Its state is one 64-bit counter and its
+ * output a strong 64-bit mix of the counter, so restarting it on a stream,
+ * gsl_rng_set(r, key), is just storing the key: the engine restarts a
+ * stream for every cell and month. */
+extern const gsl_rng_type *cov_rng_splitmix;
 
-/* The generator's state and its step, inline for the hot loop (the same
- * numbers gsl_rng_uniform gives through the gsl_rng interface). */
-typedef struct { uint64_t s[4]; } cov_xo_state;
+typedef struct { uint64_t x; } cov_sm_state;
 
-static inline uint64_t cov_xo_next(cov_xo_state *st)
+static inline uint64_t cov_sm_next(cov_sm_state *st)
 {
-    uint64_t *s = st->s;
-    uint64_t r = ((s[1] * 5) << 7 | (s[1] * 5) >> 57) * 9, t = s[1] << 17;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
-    s[2] ^= t; s[3] = s[3] << 45 | s[3] >> 19;
-    return r;
+    uint64_t z = (st->x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
 }
 
-/* A uniform in [0, 1) from r: inline for covcast's generator. */
+/* A uniform in [0, 1) from r: inline for covcast's generator (the same
+ * numbers gsl_rng_uniform gives through the gsl_rng interface). */
 static inline double cov_uniform(gsl_rng *r)
 {
-    if (r->type == cov_rng_xoshiro) return (double)(cov_xo_next(r->state) >> 11) * 0x1.0p-53;
+    if (r->type == cov_rng_splitmix) return (double)(cov_sm_next(r->state) >> 11) * 0x1.0p-53;
     return gsl_rng_uniform(r);
 }
 
 /* Restarts r on the stream with this key (as gsl_rng_set, inline). */
 static inline void cov_rng_seed(gsl_rng *r, uint64_t key)
 {
-    if (r->type != cov_rng_xoshiro) { gsl_rng_set(r, (unsigned long)key); return; }
-    cov_xo_state *st = r->state;
-    for (int i = 0; i < 4; i++) {
-        uint64_t z = (key += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        st->s[i] = z ^ (z >> 31);
-    }
+    if (r->type != cov_rng_splitmix) { gsl_rng_set(r, (unsigned long)key); return; }
+    ((cov_sm_state *)r->state)->x = key;
 }
 
 /* The 64-bit key of a stream. commune and group are hashes of their names or

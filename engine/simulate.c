@@ -398,9 +398,9 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     long done_reps = 0;
     long total_work = (long)((c_hi - c_lo + B - 1) / B) * R;
     bool fail = false;
-#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, BI, BN, B, done_reps, total_work, progress, arg, fail, interrupted, cov_rng_xoshiro, c_lo, c_hi, ranks)
+#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, BI, BN, B, done_reps, total_work, progress, arg, fail, interrupted, cov_rng_splitmix, c_lo, c_hi, ranks)
     {
-        gsl_rng *rng = gsl_rng_alloc(cov_rng_xoshiro);
+        gsl_rng *rng = gsl_rng_alloc(cov_rng_splitmix);
         double *scratch = malloc((size_t)pl.R * sizeof *scratch);
         if (!rng || !scratch) {
 #pragma omp atomic write

@@ -84,7 +84,7 @@ static void test_utf8(void **st)
 static void test_stream_keys(void **st)
 {
     (void)st;
-    gsl_rng *r = gsl_rng_alloc(cov_rng_xoshiro);
+    gsl_rng *r = gsl_rng_alloc(cov_rng_splitmix);
     uint64_t k = cov_stream_key(7, 3, 11, 13, 2018 * 12, COV_PURPOSE_TRANSITION);
     gsl_rng_set(r, k);
     double a = gsl_rng_uniform(r), a2 = gsl_rng_uniform(r);
