@@ -293,7 +293,7 @@ static int cmd_run(int argc, char **argv)
     cov_status st = cov_simulate_precise(s, &res, tty ? show_progress : NULL, &ps, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    if (st == COV_OK && cov_dist_rank() == 0) st = cov_results_write(res, s, wall, &d);   /* rank 0 writes */
+    if (st == COV_OK) st = cov_results_write(res, s, wall, &d);   /* under MPI, rank 0 writes (outdir.c) */
     if (st == COV_EINTR) {
         if (tty) fputc('\n', stderr);
         fputs("covcast: interrupted; nothing was written, earlier results are unchanged\n", stderr);
@@ -701,17 +701,21 @@ static int dispatch(int argc, char **argv)
         printf("covcast %s\n", COV_VERSION);
         return COV_OK;
     }
+    /* Spread over MPI ranks: every rank runs the same sequence of runs and
+     * holds every result (dist.h), so the commands that only simulate and
+     * decide work unchanged; rank 0 writes. */
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
-    if (cov_dist_size() > 1) {
-        fprintf(stderr, "covcast: only 'covcast run' is spread over MPI ranks; run '%s' without mpirun\n", cmd);
-        return COV_EUSAGE;
-    }
     if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 1, argv + 1);
-    if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1, false);
-    if (!strcmp(cmd, "gap")) return cmd_gap(argc - 1, argv + 1);
     if (!strcmp(cmd, "solve")) return cmd_solve(argc - 1, argv + 1);
     if (!strcmp(cmd, "allocate")) return cmd_allocate(argc - 1, argv + 1);
+    if (cov_dist_size() > 1) {
+        fprintf(stderr, "covcast: '%s' is not spread over MPI ranks (run, compare, sweep, solve and allocate are); "
+                        "run it without mpirun\n", cmd);
+        return COV_EUSAGE;
+    }
+    if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1, false);
+    if (!strcmp(cmd, "gap")) return cmd_gap(argc - 1, argv + 1);
     if (!strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
     if (!strcmp(cmd, "backtest")) return cmd_backtest(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cmd_plot(argc - 1, argv + 1, true);

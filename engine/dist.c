@@ -60,10 +60,16 @@ bool cov_dist_gather(void *buf, const long *off)
     return true;
 }
 
-double cov_dist_bcast(double v)
+bool cov_dist_share(void *buf, const long *off)
 {
-    MPI_Bcast(&v, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    return v;
+    if (!cov_dist_gather(buf, off)) return false;
+    char *b = buf;
+    long end = off[cov_dist_size()];
+    for (long at = off[0]; at < end; at += CHUNK) {
+        int k = (int)(end - at < CHUNK ? end - at : CHUNK);
+        if (MPI_Bcast(b + at, k, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS) return false;
+    }
+    return true;
 }
 
 #else
@@ -74,6 +80,6 @@ int cov_dist_rank(void) { return 0; }
 int cov_dist_size(void) { return 1; }
 bool cov_dist_sum_i64(int64_t *buf, long n) { (void)buf; (void)n; return true; }
 bool cov_dist_gather(void *buf, const long *off) { (void)buf; (void)off; return true; }
-double cov_dist_bcast(double v) { return v; }
+bool cov_dist_share(void *buf, const long *off) { (void)buf; (void)off; return true; }
 
 #endif

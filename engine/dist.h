@@ -1,7 +1,9 @@
 /* dist.h — spreading a run over MPI ranks (make MPI=1): each rank simulates
  * a contiguous share of the communes for every replicate; the parent levels'
  * integer sums are added up across ranks and the communes' statistics
- * gathered on rank 0, which writes the results. Integer sums and keyed
+ * shared, so that every rank holds the whole result and takes the same
+ * decisions (solve's bisection, allocate's greedy steps, --precision's
+ * next replicate count); rank 0 writes the files (outdir.c). Integer sums and keyed
  * random streams make the bytes the same for any number of ranks. Without
  * MPI these are the single-process answers. */
 #ifndef COV_DIST_H
@@ -18,7 +20,7 @@ int cov_dist_size(void);
 bool cov_dist_sum_i64(int64_t *buf, long n);
 /* Rank r holds bytes [off[r], off[r+1]) of buf; afterwards rank 0 holds all. */
 bool cov_dist_gather(void *buf, const long *off);
-/* Rank 0's value, everywhere. */
-double cov_dist_bcast(double v);
+/* The same, then rank 0 sends all of buf to every rank. */
+bool cov_dist_share(void *buf, const long *off);
 
 #endif

@@ -2,6 +2,7 @@
  * renameat2(RENAME_EXCHANGE) where the file system has it, else two renames. */
 #define _GNU_SOURCE
 #include "outdir.h"
+#include "dist.h"
 #include "text.h"
 
 #include <dirent.h>
@@ -17,6 +18,7 @@
 struct cov_outdir {
     char out[4096];
     char tmp[4096];
+    bool elsewhere;   /* an MPI rank other than 0: rank 0 writes, this one touches nothing */
 };
 
 static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -65,6 +67,7 @@ cov_outdir *cov_outdir_begin(const char *out, cov_diag *d)
     cov_outdir *o = calloc(1, sizeof *o);
     if (!o) { cov_diag_add(d, COV_ELIMIT, out, 0, 0, 0, "out of memory"); return NULL; }
     snprintf(o->out, sizeof o->out, "%s", out);
+    if (cov_dist_rank() != 0) { o->elsewhere = true; return o; }
     size_t n = strlen(o->out);
     while (n > 1 && o->out[n - 1] == '/') o->out[--n] = '\0';
     char *copy = cov_strdup(o->out), *parent = copy ? dirname(copy) : NULL;
@@ -109,6 +112,7 @@ cov_outdir *cov_outdir_begin(const char *out, cov_diag *d)
 
 bool cov_outdir_file(cov_outdir *o, const char *name, cov_writer_fn fn, const void *ctx, cov_diag *d)
 {
+    if (o->elsewhere) return true;
     char path[8192];
     snprintf(path, sizeof path, "%s/%s", o->tmp, name);
     FILE *f = fopen(path, "w");
@@ -134,6 +138,7 @@ const char *cov_outdir_path(const cov_outdir *o)
 
 bool cov_outdir_mkdir(cov_outdir *o, const char *name, cov_diag *d)
 {
+    if (o->elsewhere) return true;
     char path[8192];
     snprintf(path, sizeof path, "%s/%s", o->tmp, name);
     if (mkdir(path, 0777) == 0 || errno == EEXIST) return true;
@@ -145,6 +150,7 @@ cov_status cov_outdir_commit(cov_outdir *o, cov_diag *d)
 {
     struct stat st;
     cov_status rc = COV_OK;
+    if (o->elsewhere) { free(o); return COV_OK; }
     if (lstat(o->out, &st) == 0) {
         if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->out, RENAME_EXCHANGE) == 0) {
             remove_tree(o->tmp);   /* now holds the earlier results */
@@ -172,6 +178,6 @@ cov_status cov_outdir_commit(cov_outdir *o, cov_diag *d)
 void cov_outdir_abort(cov_outdir *o)
 {
     if (!o) return;
-    remove_tree(o->tmp);
+    if (!o->elsewhere) remove_tree(o->tmp);
     free(o);
 }

@@ -1,6 +1,7 @@
 /* outdir.h — an output folder written as a whole or not at all: files go
  * into a temporary folder beside it, which replaces the folder only when
- * every file is complete. */
+ * every file is complete. In a run spread over MPI ranks only rank 0
+ * writes: on the others these calls succeed and touch nothing. */
 #ifndef COV_OUTDIR_H
 #define COV_OUTDIR_H
 

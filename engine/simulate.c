@@ -252,8 +252,8 @@ static void unit_stats(const cov_scenario *s, cov_results *res, int unit,
         }
 }
 
-/* With several MPI ranks: adds up the parent sums and gathers every
- * commune's statistics (months, targets, kept replicates) on rank 0. */
+/* With several MPI ranks: adds up the parent sums and shares every
+ * commune's statistics (months, targets, kept replicates) with every rank. */
 static bool exchange(const plan *pl, cov_results *res, int64_t *PI, int64_t *PN)
 {
     const cov_scenario *s = pl->s;
@@ -265,10 +265,10 @@ static bool exchange(const plan *pl, cov_results *res, int64_t *PI, int64_t *PN)
     bool ok = true;
 #define SHARES(unit_bytes) for (int k = 0; k <= ranks; k++) off[k] = (long)C * k / ranks * (long)(unit_bytes)
     SHARES((H + 1) * (long)sizeof(cov_month_stats));
-    ok = cov_dist_gather(res->ms, off);
+    ok = cov_dist_share(res->ms, off);
     if (ok && res->rep_I) {
         SHARES(per_unit * 8);
-        ok = cov_dist_gather(res->rep_I, off) && cov_dist_gather(res->rep_N, off);
+        ok = cov_dist_share(res->rep_I, off) && cov_dist_share(res->rep_N, off);
     }
     /* commune targets: packed records, one per commune */
     long rec = 8 * 8 + (long)(H + 2) * 8 + (s->keep_hits ? pl->R : 0);
@@ -287,8 +287,8 @@ static bool exchange(const plan *pl, cov_results *res, int64_t *PI, int64_t *PN)
             if (s->keep_hits) memcpy(p + 64 + (H + 2) * 8, ts->hit, (size_t)pl->R);
         }
         SHARES(rec);
-        ok = cov_dist_gather(buf, off);
-        for (int c = 0; ok && rank == 0 && c < C; c++) {
+        ok = cov_dist_share(buf, off);
+        for (int c = 0; ok && c < C; c++) {
             cov_target_stats *ts = &res->ts[t][c];
             const char *p = buf + (long)c * rec;
             int64_t f[3];
@@ -496,7 +496,7 @@ cov_status cov_simulate_precise(cov_scenario *s, cov_results **out, cov_progress
     for (;;) {
         cov_status st = cov_simulate(s, out, progress, arg, d);
         if (st != COV_OK) return st;
-        s->half_width = cov_dist_bcast(max_half_width(s, *out));   /* rank 0 holds every commune */
+        s->half_width = max_half_width(s, *out);   /* every rank holds every commune */
         if (s->precision <= 0 || s->half_width <= s->precision || s->replicates >= s->max_replicates)
             return COV_OK;
         /* The half-width shrinks as 1/sqrt(R): aim a little past the need,
