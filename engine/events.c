@@ -90,7 +90,7 @@ void cov_events_apply(const cov_scenario *s, gsl_rng *rng, int c, int am, uint64
     for (int k = 0; k < s->nreclass; k++) {
         const cov_reclassify *rc = &s->reclass[k];
         if (rc->month != am || (rc->communes && !rc->communes[c])) continue;
-        gsl_rng_set(rng, cov_key_mix(cov_key_mix(cov_key_mix(base, rc->key), (uint64_t)am), COV_PURPOSE_RECLASSIFY));
+        gsl_rng_set(rng, cov_key_mix(cov_key_mix(base, rc->key), cov_month_purpose(am, COV_PURPOSE_RECLASSIFY)));
         reclassify(s, rc, rng, c, keep[k], x);
     }
     for (int k = 0; k < s->nschools; k++) {
@@ -99,7 +99,7 @@ void cov_events_apply(const cov_scenario *s, gsl_rng *rng, int c, int am, uint64
         if (!now || (sc->communes && !sc->communes[c])) continue;
         for (int g = 0; g < G; g++) {
             if (!sc->groups[g]) continue;
-            gsl_rng_set(rng, cov_key_mix(cov_key_mix(cov_key_mix(gprefix[g], (uint64_t)am), COV_PURPOSE_SCHOOL), sc->key));
+            gsl_rng_set(rng, cov_key_mix(cov_key_mix(gprefix[g], cov_month_purpose(am, COV_PURPOSE_SCHOOL)), sc->key));
             for (int cell = 2 * g; cell <= 2 * g + 1; cell++)
                 x->I[cell] += cov_binomial(rng, drive[k], x->N[cell] - x->I[cell]);
         }
@@ -121,7 +121,7 @@ void cov_events_apply(const cov_scenario *s, gsl_rng *rng, int c, int am, uint64
     if (!dm->on) return;
     if (dm->deaths > 0)
         for (int g = 0; g < G; g++) {
-            gsl_rng_set(rng, cov_key_mix(cov_key_mix(gprefix[g], (uint64_t)am), COV_PURPOSE_DEATHS));
+            gsl_rng_set(rng, cov_key_mix(gprefix[g], cov_month_purpose(am, COV_PURPOSE_DEATHS)));
             for (int cell = 2 * g; cell <= 2 * g + 1; cell++) {
                 int64_t dI = cov_binomial(rng, dm->deaths, x->I[cell]);
                 int64_t dU = cov_binomial(rng, dm->deaths, x->N[cell] - x->I[cell]);
@@ -132,7 +132,7 @@ void cov_events_apply(const cov_scenario *s, gsl_rng *rng, int c, int am, uint64
     if (dm->births > 0 && dm->birth_group >= 0) {
         int64_t total = 0;
         for (int cell = 0; cell < 2 * G; cell++) total += x->N[cell];
-        gsl_rng_set(rng, cov_key_mix(cov_key_mix(base, (uint64_t)am), COV_PURPOSE_BIRTHS));
+        gsl_rng_set(rng, cov_key_mix(base, cov_month_purpose(am, COV_PURPOSE_BIRTHS)));
         int64_t B = (int64_t)gsl_ran_poisson(rng, dm->births * (double)total);
         int64_t Bi = cov_binomial(rng, dm->insured_at_birth, B);
         x->N[2 * dm->birth_group] += B;

@@ -29,6 +29,5 @@ uint64_t cov_stream_key(uint64_t seed, uint64_t replicate, uint64_t commune,
     h = cov_key_mix(h, replicate);
     h = cov_key_mix(h, commune);
     h = cov_key_mix(h, group);
-    h = cov_key_mix(h, (uint64_t)month);
-    return cov_key_mix(h, purpose);
+    return cov_key_mix(h, cov_month_purpose(month, purpose));
 }

@@ -60,7 +60,9 @@ static inline void cov_rng_seed(gsl_rng *r, uint64_t key)
  * codes (0 where not applicable); month is absolute (year*12 + month-1). */
 /* Keys are built by chaining: cov_key_mix(cov_key_mix(h, a), b)... so a
  * loop can reuse the prefix (seed, replicate, commune, group) and add only
- * month and purpose. cov_stream_key is exactly that chain from COV_KEY_ROOT. */
+ * month and purpose, which enter together in one step as
+ * cov_month_purpose(month, purpose) (purposes are below 256). cov_stream_key
+ * is exactly that chain from COV_KEY_ROOT. */
 #define COV_KEY_ROOT 0x636f76636173742dULL  /* "covcast-" */
 static inline uint64_t cov_key_mix(uint64_t h, uint64_t v)
 {
@@ -68,6 +70,11 @@ static inline uint64_t cov_key_mix(uint64_t h, uint64_t v)
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
+}
+
+static inline uint64_t cov_month_purpose(int64_t month, uint64_t purpose)
+{
+    return (uint64_t)month << 8 | purpose;
 }
 
 uint64_t cov_stream_key(uint64_t seed, uint64_t replicate, uint64_t commune,

@@ -152,8 +152,8 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
                         last_pl[cell] = effective(pl->log1m_l[g], ml);
                         last_ll[cell] = last_pl[cell] <= 0 ? 0 : last_pl[cell] >= 1 ? -INFINITY : ml * pl->log1m_l[g];
                     }
-                    cov_rng_seed(rng, cov_key_mix(cov_key_mix(prefix[g], (uint64_t)am),
-                                                  cell & 1 ? COV_PURPOSE_TRANSITION_HARD : COV_PURPOSE_TRANSITION));
+                    cov_rng_seed(rng, cov_key_mix(prefix[g], cov_month_purpose(am, cell & 1 ? COV_PURPOSE_TRANSITION_HARD
+                                                                                    : COV_PURPOSE_TRANSITION)));
                     int64_t E = cov_binomial_log(rng, last_pe[cell], last_le[cell], x.N[cell] - x.I[cell]);
                     int64_t L = cov_binomial_log(rng, last_pl[cell], last_ll[cell], x.I[cell]);
                     x.I[cell] += E - L;
