@@ -63,8 +63,13 @@ static int sampler(long C, long G, long H, long R, int use_gsl)
                 long N = N_of(c, g), I = I0_of(c, g);
                 double pe = enroll_of(g), pl = lapse_of(g), le = log1p(-pe), ll = log1p(-pl);
                 for (long m = 0; m < H; m++) {
-                    long E = use_gsl ? (long)gsl_ran_binomial(r, pe, (unsigned)(N - I)) : cov_binomial_log(r, pe, le, N - I);
-                    long L = use_gsl ? (long)gsl_ran_binomial(r, pl, (unsigned)I) : cov_binomial_log(r, pl, ll, I);
+                    int64_t E, L;
+                    if (use_gsl) {
+                        E = gsl_ran_binomial(r, pe, (unsigned)(N - I));
+                        L = gsl_ran_binomial(r, pl, (unsigned)I);
+                    } else {
+                        cov_binomial_pair(r, pe, le, N - I, pl, ll, I, &E, &L);   /* as the engine draws them */
+                    }
                     I += E - L;
                     draws += 2;
                 }

@@ -45,32 +45,50 @@ __attribute__((constructor)) static void recip_init(void)
  * step this more than halves the cost: fewer mispredicted branches and a
  * shorter chain of dependent multiplications. The search restarts past
  * n p + 10 sd, where rounding could otherwise keep it going. */
+/* The search of one inversion draw at uniform u, from its set-up (below):
+ * the draw, or -1 past kmax. */
+static inline int64_t search(double a, double s, double qn, int64_t kmax, double u)
+{
+    double px = qn;
+    double f1 = a - s, f2 = a * 0.5 - s, f3 = a * recip[3] - s, f4 = a * 0.25 - s;
+    double f12 = f1 * f2, f123 = f12 * f3;
+    double p1 = px * f1, p2 = px * f12, p3 = px * f123;
+    double c2 = px + p1, c4 = c2 + (p2 + p3);
+    if (u <= c4) return (u > px) + (u > c2) + (u > c2 + p2);
+    u -= c4;
+    px *= f123 * f4;
+    for (int64_t k = 4; k <= kmax; k += 8) {
+        const double *rk = recip + k;
+        double g1 = a * rk[1] - s, g2 = a * rk[2] - s, g3 = a * rk[3] - s, g4 = a * rk[4] - s;
+        double g5 = a * rk[5] - s, g6 = a * rk[6] - s, g7 = a * rk[7] - s, g8 = a * rk[8] - s;
+        double h2 = g1 * g2, h3 = h2 * g3, h4 = h2 * (g3 * g4), h5 = h4 * g5, h6 = h4 * (g5 * g6), h7 = h6 * g7;
+        double q1 = px * g1, q2 = px * h2, q3 = px * h3, q4 = px * h4, q5 = px * h5, q6 = px * h6, q7 = px * h7;
+        double d2 = px + q1, d4 = d2 + (q2 + q3), d6 = d4 + (q4 + q5), d8 = d6 + (q6 + q7);
+        if (u <= d8)
+            return k + (u > px) + (u > d2) + (u > d2 + q2) + (u > d4) + (u > d4 + q4) + (u > d6) + (u > d6 + q6);
+        u -= d8;
+        px *= h7 * g8;
+    }
+    return -1;
+}
+
+/* What the search needs: pmf(k) = pmf(k-1) (a/k - s) with s = p/(1-p),
+ * a = s (n+1), pmf(0) = qn = (1-p)^n; and where to give up. */
+typedef struct { double a, s, qn; int64_t kmax; } inv_setup;
+
+static inline inv_setup setup(double p, double log1m_p, int64_t n)
+{
+    double dn = (double)n, q = 1 - p, s = p / q, np = dn * p, bound = np + 10.0 * sqrt(np * q + 1);
+    inv_setup v = { s * (dn + 1), s, exp(dn * log1m_p), bound < dn ? (int64_t)bound : n };
+    return v;
+}
+
 static int64_t inversion(gsl_rng *r, double p, double log1m_p, int64_t n)
 {
-    double dn = (double)n, q = 1 - p, s = p / q, a = s * (dn + 1), np = dn * p;
-    double qn = exp(dn * log1m_p), bound = np + 10.0 * sqrt(np * q + 1);
-    int64_t kmax = bound < dn ? (int64_t)bound : n;
+    inv_setup v = setup(p, log1m_p, n);
     for (;;) {
-        double u = cov_uniform(r), px = qn;
-        double f1 = a - s, f2 = a * 0.5 - s, f3 = a * recip[3] - s, f4 = a * 0.25 - s;
-        double f12 = f1 * f2, f123 = f12 * f3;
-        double p1 = px * f1, p2 = px * f12, p3 = px * f123;
-        double c2 = px + p1, c4 = c2 + (p2 + p3);
-        if (u <= c4) return (u > px) + (u > c2) + (u > c2 + p2);
-        u -= c4;
-        px *= f123 * f4;
-        for (int64_t k = 4; k <= kmax; k += 8) {
-            const double *rk = recip + k;
-            double g1 = a * rk[1] - s, g2 = a * rk[2] - s, g3 = a * rk[3] - s, g4 = a * rk[4] - s;
-            double g5 = a * rk[5] - s, g6 = a * rk[6] - s, g7 = a * rk[7] - s, g8 = a * rk[8] - s;
-            double h2 = g1 * g2, h3 = h2 * g3, h4 = h2 * (g3 * g4), h5 = h4 * g5, h6 = h4 * (g5 * g6), h7 = h6 * g7;
-            double q1 = px * g1, q2 = px * h2, q3 = px * h3, q4 = px * h4, q5 = px * h5, q6 = px * h6, q7 = px * h7;
-            double d2 = px + q1, d4 = d2 + (q2 + q3), d6 = d4 + (q4 + q5), d8 = d6 + (q6 + q7);
-            if (u <= d8)
-                return k + (u > px) + (u > d2) + (u > d2 + q2) + (u > d4) + (u > d4 + q4) + (u > d6) + (u > d6 + q6);
-            u -= d8;
-            px *= h7 * g8;
-        }
+        int64_t k = search(v.a, v.s, v.qn, v.kmax, cov_uniform(r));
+        if (k >= 0) return k;
     }
 }
 
@@ -106,4 +124,25 @@ int64_t cov_binomial_log(gsl_rng *r, double p, double log1m_p, int64_t n)
 int64_t cov_binomial(gsl_rng *r, double p, int64_t n)
 {
     return p > 0 && p < 1 ? cov_binomial_log(r, p, log1p(-p), n) : cov_binomial_log(r, p, 0, n);
+}
+
+void cov_binomial_pair(gsl_rng *r, double p1, double log1m_p1, int64_t n1,
+                       double p2, double log1m_p2, int64_t n2, int64_t *k1, int64_t *k2)
+{
+    if (n1 > 0 && n2 > 0 && p1 > 0 && p2 > 0 && p1 <= 0.5 && p2 <= 0.5
+        && (double)n1 * p1 < INVERSION_NP && (double)n2 * p2 < INVERSION_NP) {
+        /* Both set-ups (two exp) before either search, so the second one's
+         * latency hides behind the first search. */
+        inv_setup v1 = setup(p1, log1m_p1, n1), v2 = setup(p2, log1m_p2, n2);
+        double u1 = cov_uniform(r), u2 = cov_uniform(r);
+        int64_t a = search(v1.a, v1.s, v1.qn, v1.kmax, u1);
+        int64_t b = search(v2.a, v2.s, v2.qn, v2.kmax, u2);
+        while (a < 0) a = search(v1.a, v1.s, v1.qn, v1.kmax, cov_uniform(r));
+        while (b < 0) b = search(v2.a, v2.s, v2.qn, v2.kmax, cov_uniform(r));
+        *k1 = a;
+        *k2 = b;
+        return;
+    }
+    *k1 = cov_binomial_log(r, p1, log1m_p1, n1);
+    *k2 = cov_binomial_log(r, p2, log1m_p2, n2);
 }

@@ -14,4 +14,14 @@ int64_t cov_binomial(gsl_rng *r, double p, int64_t n);
  * times with one p compute once. */
 int64_t cov_binomial_log(gsl_rng *r, double p, double log1m_p, int64_t n);
 
+/* Two independent draws, Binomial(n1, p1) then Binomial(n2, p2), as the
+ * engine makes each cell's enrollments and lapses. Where both are
+ * inversions, both uniforms are taken first (the first draw's, then the
+ * second's) and both set-ups made before either search, which overlaps
+ * their work; the draws are then those of two cov_binomial_log calls, but
+ * for a restart (rounding trouble beyond 10 sd, never seen in practice),
+ * whose new uniform comes after the second draw's. */
+void cov_binomial_pair(gsl_rng *r, double p1, double log1m_p1, int64_t n1,
+                       double p2, double log1m_p2, int64_t n2, int64_t *k1, int64_t *k2);
+
 #endif

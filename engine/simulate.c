@@ -154,8 +154,9 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
                     }
                     cov_rng_seed(rng, cov_key_mix(prefix[g], cov_month_purpose(am, cell & 1 ? COV_PURPOSE_TRANSITION_HARD
                                                                                     : COV_PURPOSE_TRANSITION)));
-                    int64_t E = cov_binomial_log(rng, last_pe[cell], last_le[cell], x.N[cell] - x.I[cell]);
-                    int64_t L = cov_binomial_log(rng, last_pl[cell], last_ll[cell], x.I[cell]);
+                    int64_t E, L;
+                    cov_binomial_pair(rng, last_pe[cell], last_le[cell], x.N[cell] - x.I[cell],
+                                      last_pl[cell], last_ll[cell], x.I[cell], &E, &L);
                     x.I[cell] += E - L;
                 }
             }

@@ -79,6 +79,37 @@ static void test_edges(void **st)
     gsl_rng_free(r);
 }
 
+/* cov_binomial_pair gives exactly the draws of two cov_binomial_log calls
+ * on the same stream (restarts aside, which need rounding trouble beyond
+ * 10 sd), so the grid above covers it too. Mixes inversion, BTRS,
+ * reflection, n = 0 and p = 0 in both places. */
+static void test_pair_equals_two_draws(void **st)
+{
+    (void)st;
+    static const struct { int64_t n1; double p1; int64_t n2; double p2; } cases[] = {
+        { 800, 0.01, 3000, 0.005 }, { 5, 0.3, 200, 0.15 }, { 4000, 0.00999, 20, 0.01 },
+        { 3000, 0.02, 900, 0.004 }, { 900, 0.004, 3000, 0.02 }, { 300, 0.7, 300, 0.01 },
+        { 0, 0.01, 500, 0.01 }, { 500, 0.0, 500, 0.02 }, { 2000000, 0.001, 7, 0.5 },
+    };
+    gsl_rng *a = gsl_rng_alloc(cov_rng_splitmix), *b = gsl_rng_alloc(cov_rng_splitmix);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gsl_rng_set(a, 100 + i);
+        gsl_rng_set(b, 100 + i);
+        double l1 = cases[i].p1 < 1 ? log1p(-cases[i].p1) : 0, l2 = cases[i].p2 < 1 ? log1p(-cases[i].p2) : 0;
+        for (long m = 0; m < 20000; m++) {
+            int64_t k1, k2;
+            cov_binomial_pair(a, cases[i].p1, l1, cases[i].n1, cases[i].p2, l2, cases[i].n2, &k1, &k2);
+            int64_t j1 = cov_binomial_log(b, cases[i].p1, l1, cases[i].n1);
+            int64_t j2 = cov_binomial_log(b, cases[i].p2, l2, cases[i].n2);
+            if (k1 != j1 || k2 != j2)
+                fail_msg("case %zu, draw %ld: pair (%lld, %lld), one at a time (%lld, %lld)", i, m,
+                         (long long)k1, (long long)k2, (long long)j1, (long long)j2);
+        }
+    }
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+
 /* The test must be able to fail: a sampler with a slightly wrong p is
  * rejected at this sample size. */
 static void test_detects_a_wrong_sampler(void **st)
@@ -101,6 +132,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_goodness_of_fit_grid),
+        cmocka_unit_test(test_pair_equals_two_draws),
         cmocka_unit_test(test_detects_a_wrong_sampler),
     };
     return cmocka_run_group_tests_name("binomial sampler", tests, NULL, NULL);
