@@ -41,6 +41,7 @@ typedef struct {
     double *ke, *kl;               /* [R][K] replicate campaign multipliers */
     double *keep, *drive;          /* [R][reclassifications], [R][school drives] */
     double log1m_e[COV_MAX_GROUPS], log1m_l[COV_MAX_GROUPS];
+    bool steady[COV_MAX_GROUPS];   /* no seasonality, no campaign: the same rates every month */
     int *parent_of;                /* [C][nlevels+1] parent unit indices */
 } plan;
 
@@ -128,30 +129,34 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
             if (events) cov_events_apply(s, rng, c, am, h, prefix, keep, drive, &x);
             for (int g = 0; g < G; g++) {
                 const cov_group *gr = &s->model->g[g];
-                double me = gr->seasonal_enroll[cal] * fe[g] * re_e;
-                double ml = gr->seasonal_lapse[cal] * fl[g] * re_l;
-                for (int k = 0; k < K; k++) {
-                    const cov_campaign *kc = &s->campaigns[k];
-                    if (am < kc->m0 || am > kc->m1 || !kc->groups[g]) continue;
-                    if (kc->communes && !kc->communes[c]) continue;
-                    if (kc->mask && !kc->mask[(long)c * (kc->m1 - kc->m0 + 1) + (am - kc->m0)]) continue;
-                    me *= ke[k];
-                    ml *= kl[k];
-                    if (kc->nramp) me *= kc->ramp[am - kc->m0 < kc->nramp ? am - kc->m0 : kc->nramp - 1];
+                if (m == 1 || !pl->steady[g]) {   /* else: rates as last month */
+                    double me = gr->seasonal_enroll[cal] * fe[g] * re_e;
+                    double ml = gr->seasonal_lapse[cal] * fl[g] * re_l;
+                    for (int k = 0; k < K; k++) {
+                        const cov_campaign *kc = &s->campaigns[k];
+                        if (am < kc->m0 || am > kc->m1 || !kc->groups[g]) continue;
+                        if (kc->communes && !kc->communes[c]) continue;
+                        if (kc->mask && !kc->mask[(long)c * (kc->m1 - kc->m0 + 1) + (am - kc->m0)]) continue;
+                        me *= ke[k];
+                        ml *= kl[k];
+                        if (kc->nramp) me *= kc->ramp[am - kc->m0 < kc->nramp ? am - kc->m0 : kc->nramp - 1];
+                    }
+                    for (int cell = 2 * g; cell <= 2 * g + 1; cell++) {   /* empty cells too: events may fill them */
+                        double mc = cell & 1 ? me * gr->hard_enroll_factor : me;
+                        if (mc != last_me[cell]) {
+                            last_me[cell] = mc;
+                            last_pe[cell] = effective(pl->log1m_e[g], mc);
+                            last_le[cell] = last_pe[cell] <= 0 ? 0 : last_pe[cell] >= 1 ? -INFINITY : mc * pl->log1m_e[g];
+                        }
+                        if (ml != last_ml[cell]) {
+                            last_ml[cell] = ml;
+                            last_pl[cell] = effective(pl->log1m_l[g], ml);
+                            last_ll[cell] = last_pl[cell] <= 0 ? 0 : last_pl[cell] >= 1 ? -INFINITY : ml * pl->log1m_l[g];
+                        }
+                    }
                 }
                 for (int cell = 2 * g; cell <= 2 * g + 1; cell++) {
                     if (x.N[cell] == 0) continue;
-                    double mc = cell & 1 ? me * gr->hard_enroll_factor : me;
-                    if (mc != last_me[cell]) {
-                        last_me[cell] = mc;
-                        last_pe[cell] = effective(pl->log1m_e[g], mc);
-                        last_le[cell] = last_pe[cell] <= 0 ? 0 : last_pe[cell] >= 1 ? -INFINITY : mc * pl->log1m_e[g];
-                    }
-                    if (ml != last_ml[cell]) {
-                        last_ml[cell] = ml;
-                        last_pl[cell] = effective(pl->log1m_l[g], ml);
-                        last_ll[cell] = last_pl[cell] <= 0 ? 0 : last_pl[cell] >= 1 ? -INFINITY : ml * pl->log1m_l[g];
-                    }
                     cov_rng_seed(rng, cov_key_mix(prefix[g], cov_month_purpose(am, cell & 1 ? COV_PURPOSE_TRANSITION_HARD
                                                                                     : COV_PURPOSE_TRANSITION)));
                     int64_t E, L;
@@ -161,11 +166,16 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
                 }
             }
         }
+        int64_t gI[COV_MAX_GROUPS], gN[COV_MAX_GROUPS], tI = 0, tN = 0;
+        for (int g = 0; g < G; g++) {
+            gI[g] = x.I[2 * g] + x.I[2 * g + 1];
+            gN[g] = x.N[2 * g] + x.N[2 * g + 1];
+            tI += gI[g];
+            tN += gN[g];
+        }
         for (int si = 0; si < S; si++) {
-            int64_t si_I = 0, si_N = 0;
             int sg = s->series_group[si];
-            for (int cell = 0; cell < 2 * G; cell++)
-                if (sg < 0 || cell / 2 == sg) { si_I += x.I[cell]; si_N += x.N[cell]; }
+            int64_t si_I = sg < 0 ? tI : gI[sg], si_N = sg < 0 ? tN : gN[sg];
             long at = ((long)m * S + si) * R + r;
             I_out[at] = si_I;
             N_out[at] = si_N;
@@ -343,8 +353,15 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     int B = (int)fmin((double)C, fmax(1.0, (double)BLOCK_BYTES / commune_bytes));
 
     for (int g = 0; g < pl.G; g++) {
-        pl.log1m_e[g] = log1p(-s->model->g[g].enroll);
-        pl.log1m_l[g] = log1p(-s->model->g[g].lapse);
+        const cov_group *gr = &s->model->g[g];
+        pl.log1m_e[g] = log1p(-gr->enroll);
+        pl.log1m_l[g] = log1p(-gr->lapse);
+        pl.steady[g] = true;
+        for (int k = 1; k < 12; k++)
+            if (gr->seasonal_enroll[k] != gr->seasonal_enroll[0] || gr->seasonal_lapse[k] != gr->seasonal_lapse[0])
+                pl.steady[g] = false;
+        for (int k = 0; k < pl.K; k++)
+            if (s->campaigns[k].groups[g]) pl.steady[g] = false;
     }
     int nl = pop->nlevels;
     pl.fe = malloc((size_t)R * (size_t)pl.G * sizeof(double));
