@@ -2,10 +2,11 @@
  * bench/numpy_reference.py) and the bare-sampler floor it is measured
  * against.
  *   province gen DIR [C G H R]   writes DIR/{population.csv,model.ini,scenario.ini}
- *   province sampler [C G H R]   times the engine's sampler alone on the same chains
- *   province gsl [C G H R]       the same with gsl_ran_binomial */
+ *   province sampler [C G H R]   times the engine's draws alone (same streams, same order)
+ *   province gsl [C G H R]       the same streams through gsl_ran_binomial */
 #include "binomial.h"
 #include "rng.h"
+#include "text.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
@@ -48,37 +49,65 @@ static int gen(const char *dir, long C, long G, long H, long R)
     return 0;
 }
 
-/* The floor: the same chains and draws with nothing else (one generator,
- * seeded once per cell; no events, statistics or output). */
+/* The floor: the engine's own draws, and nothing else. The same keyed
+ * streams (one per cell and month: seed 12345, replicate, commune code,
+ * group name, month), in the engine's order (replicate, commune, month,
+ * group) and through the same cov_binomial_pair, so the numbers drawn are
+ * the engine's: the checksum, the sum over replicates of the province's
+ * insured in the last month, equals the engine's insured_mean x R. No
+ * events, statistics or output. With use_gsl, gsl_ran_binomial on the
+ * same streams instead. */
 static int sampler(long C, long G, long H, long R, int use_gsl)
 {
+    const uint64_t seed = 12345;
+    const int start = 2020 * 12 + 11;   /* 2020-12, as in scenario.ini */
     gsl_rng *r = gsl_rng_alloc(cov_rng_splitmix);
+    uint64_t *ck = malloc((size_t)C * sizeof *ck), gk[64];
+    long *N = malloc((size_t)(C * G) * sizeof *N), *I = malloc((size_t)(C * G) * sizeof *I);
+    double pe[64], pl[64], le[64], ll[64];
+    if (!r || !ck || !N || !I || G > 64) { fputs("province: out of memory\n", stderr); return 1; }
+    for (long c = 0; c < C; c++) {
+        char code[32];
+        snprintf(code, sizeof code, "%05ld", c);
+        ck[c] = cov_hash_str(code);
+    }
+    for (long g = 0; g < G; g++) {
+        char name[32];
+        snprintf(name, sizeof name, "g%ld", g);
+        gk[g] = cov_hash_str(name);
+        pe[g] = enroll_of(g); pl[g] = lapse_of(g);
+        le[g] = log1p(-pe[g]); ll[g] = log1p(-pl[g]);
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     long long sink = 0, draws = 0;
-    for (long k = 0; k < R; k++)
-        for (long c = 0; c < C; c++)
-            for (long g = 0; g < G; g++) {
-                gsl_rng_set(r, cov_stream_key(1, (uint64_t)k, (uint64_t)c, (uint64_t)g, 0, 1));
-                long N = N_of(c, g), I = I0_of(c, g);
-                double pe = enroll_of(g), pl = lapse_of(g), le = log1p(-pe), ll = log1p(-pl);
-                for (long m = 0; m < H; m++) {
+    for (long k = 0; k < R; k++) {
+        uint64_t hr = cov_key_mix(cov_key_mix(COV_KEY_ROOT, seed), (uint64_t)k);
+        for (long c = 0; c < C; c++) {
+            uint64_t hc = cov_key_mix(hr, ck[c]), prefix[64];
+            long *n = N + c * G, *i = I + c * G;
+            for (long g = 0; g < G; g++) { prefix[g] = cov_key_mix(hc, gk[g]); n[g] = N_of(c, g); i[g] = I0_of(c, g); }
+            for (long m = 1; m <= H; m++)
+                for (long g = 0; g < G; g++) {
+                    cov_rng_seed(r, cov_key_mix(prefix[g], cov_month_purpose(start + m, COV_PURPOSE_TRANSITION)));
                     int64_t E, L;
                     if (use_gsl) {
-                        E = gsl_ran_binomial(r, pe, (unsigned)(N - I));
-                        L = gsl_ran_binomial(r, pl, (unsigned)I);
+                        E = gsl_ran_binomial(r, pe[g], (unsigned)(n[g] - i[g]));
+                        L = gsl_ran_binomial(r, pl[g], (unsigned)i[g]);
                     } else {
-                        cov_binomial_pair(r, pe, le, N - I, pl, ll, I, &E, &L);   /* as the engine draws them */
+                        cov_binomial_pair(r, pe[g], le[g], n[g] - i[g], pl[g], ll[g], i[g], &E, &L);
                     }
-                    I += E - L;
+                    i[g] += E - L;
                     draws += 2;
                 }
-                sink += I;
-            }
+            for (long g = 0; g < G; g++) sink += i[g];
+        }
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     printf("%s draws=%lld seconds=%.3f ns_per_draw=%.2f checksum=%lld\n", use_gsl ? "gsl_ran_binomial" : "cov_binomial", draws, s, 1e9 * s / (double)draws, sink);
     gsl_rng_free(r);
+    free(ck); free(N); free(I);
     return 0;
 }
 

@@ -29,6 +29,7 @@
 #endif
 
 #define BLOCK_BYTES (256L << 20)   /* commune-block buffer budget */
+#define RUN 16                     /* replicates simulated together, per commune */
 
 static volatile sig_atomic_t interrupted;
 void cov_interrupt(void) { interrupted = 1; }
@@ -431,18 +432,23 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
             for (int c0 = c_lo; c0 < c_hi; c0 += B) {
                 int nb = c_hi - c0 < B ? c_hi - c0 : B;
                 long per = (long)(pl.H + 1) * pl.S * pl.R;
-#pragma omp for schedule(dynamic, 16)
-                for (long r = 0; r < pl.R; r++) {
+                /* Replicates in runs of RUN, each commune's run in turn: a
+                 * commune's series [m][s][r] are written RUN replicates at a
+                 * time, whole cache lines, while they are still in cache. */
+#pragma omp for schedule(dynamic, 1)
+                for (long r0 = 0; r0 < pl.R; r0 += RUN) {
                     if (interrupted) continue;
+                    long r1 = r0 + RUN < pl.R ? r0 + RUN : pl.R;
                     for (int k = 0; k < nb; k++)
-                        simulate_commune(&pl, rng, c0 + k, r, BI + k * per, BN + k * per, PI, PN);
+                        for (long r = r0; r < r1; r++)
+                            simulate_commune(&pl, rng, c0 + k, r, BI + k * per, BN + k * per, PI, PN);
                     long now;
 #pragma omp atomic capture
-                    now = ++done_reps;
+                    now = done_reps += r1 - r0;
 #ifdef _OPENMP
-                    if (progress && omp_get_thread_num() == 0 && now % 64 == 0)
+                    if (progress && omp_get_thread_num() == 0)
 #else
-                    if (progress && now % 64 == 0)
+                    if (progress)
 #endif
                         progress((double)now / (double)total_work, arg);
                 }
