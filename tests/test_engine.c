@@ -6,6 +6,8 @@
 #include "stats.h"
 #include "csvread.h"
 
+#include <gsl/gsl_rng.h>
+
 #define NAM_TRUC_CSV "../../scenarios/data/nam-truc-2018.csv"
 #define MODEL "../../models/bhyt.ini"
 
@@ -295,6 +297,39 @@ static void test_default_output_folder(void **st)
 
 /* covcast gap, without simulation: the source's figures, and rows whose
  * people add up to the district. */
+/* The monthly quantiles take a counting path when N is fixed and I spans
+ * few values; it must give the numbers of selection on the coverages,
+ * which the varying-N months below still use. */
+static void test_quantiles_by_counting(void **st)
+{
+    (void)st;
+    enum { R = 1000, H = 4 };   /* p is never whole: both order statistics count */
+    static int64_t I[(H + 1) * R], N[(H + 1) * R];
+    static double x[R];
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, 5);
+    for (int m = 0; m <= H; m++)
+        for (long r = 0; r < R; r++) {
+            long at = (long)m * R + r;
+            N[at] = m == 4 ? 7000 + (int64_t)gsl_rng_uniform_int(g, 3) : 7919;   /* month 4: N varies */
+            /* narrow, few ties, wide (span above 2R: selection), many ties */
+            int64_t span = m == 0 ? 40 : m == 1 ? 1500 : m == 2 ? 5000 : 3;
+            I[at] = 5000 + (int64_t)gsl_rng_uniform_int(g, (unsigned long)span);
+        }
+    cov_series u = { I, N, H, 1, R };
+    cov_month_stats ms[H + 1];
+    cov_stats_months(&u, ms, x);
+    static const double qs[5] = { 0.05, 0.25, 0.50, 0.75, 0.95 };
+    for (int m = 0; m <= H; m++) {
+        double want[5];
+        for (long r = 0; r < R; r++) x[r] = 100.0 * (double)I[m * R + r] / (double)N[m * R + r];
+        cov_quantiles(x, R, qs, 5, want);
+        for (int i = 0; i < 5; i++)
+            if (want[i] != ms[m].q[i]) fail_msg("month %d, quantile %g: %.17g, selection gives %.17g", m, qs[i], ms[m].q[i], want[i]);
+    }
+    gsl_rng_free(g);
+}
+
 static void test_gap_table(void **st)
 {
     (void)st;
@@ -339,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_yen_the_coverage),
         cmocka_unit_test(test_first_month_distribution),
         cmocka_unit_test(test_gap_table),
+        cmocka_unit_test(test_quantiles_by_counting),
         cmocka_unit_test(test_precision),
         cmocka_unit_test(test_default_output_folder),
     };
