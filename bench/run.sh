@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh — `make bench`: the synthetic province (200 communes x 6 groups x
 # 36 months x 10,000 replicates, no uncertainty) through the whole engine at
-# 1 and 2 threads, against the bare samplers and, when NumPy is present, the
+# 1 and 2 threads, against the bare samplers (the engine's own draws: same
+# keyed streams, same order, nothing else) and, when NumPy is present, the
 # vectorised NumPy reference. Prints a table; timings are wall clock, so run
 # it on a quiet machine and compare ratios from one run.
 # Smaller: BENCH_REPLICATES=1000 make bench. Skip NumPy: BENCH_NUMPY=0.
@@ -22,6 +23,14 @@ s_gsl=$(./build/bench/province gsl $C $G $H $R | sed 's/.*seconds=\([0-9.]*\).*/
 e1=$(run_engine 1)
 e2=$(run_engine 2)
 cmp -s "$dir/out-1/targets.csv" "$dir/out-2/targets.csv" || echo "WARNING: 1 and 2 threads differ"
+# The bare sampler must make the engine's own draws: at 100 replicates its
+# checksum (the province's insured in the last month, summed over
+# replicates) equals the engine's insured_mean x 100.
+./covcast run "$dir/scenario.ini" --quiet --replicates 100 --out "$dir/out-check"
+want=$(awk -F, '$1 == "province" { v = $5 } END { printf "%.0f", v * 100 }' "$dir/out-check/trajectories.csv")
+got=$(./build/bench/province sampler $C $G $H 100 | sed 's/.*checksum=\([0-9]*\).*/\1/')
+if [ "$want" = "$got" ]; then echo "bare sampler makes the engine's draws: yes (checksum $got)"
+else echo "WARNING: the bare sampler's draws differ from the engine's (checksum $got, engine $want)"; fi
 ns() { awk "BEGIN { printf \"%.2f\", $1 * 1e9 * $2 / $draws }"; }
 calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
 printf '%-34s %10s %8s %16s\n' "what" "wall (s)" "threads" "ns/draw per core"
