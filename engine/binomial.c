@@ -1,10 +1,10 @@
 /* binomial.c — an exact binomial sampler, faster than gsl_ran_binomial on
  * the engine's mix of (n, p): p > 1/2 is reflected; n*p < 40 uses
- * inversion by sequential search from 0 (with (1-p)^n computed once as
- * exp(n log1p(-p)), several terms a step); larger n*p uses BTRS, the transformed rejection with
- * squeeze of Hörmann (1993), whose acceptance test is the exact log-pmf
- * ratio (log-factorials by Stirling's series with tabulated small terms),
- * as in TensorFlow and PyTorch. */
+ * inversion by sequential search from 0, several terms a step, with
+ * (1-p)^n computed once as exp(n log1p(-p)); larger n*p uses BTRS, the
+ * transformed rejection with squeeze of Hörmann (1993), whose acceptance
+ * test is the exact log-pmf ratio (log-factorials by Stirling's series with
+ * tabulated small terms), as in TensorFlow and PyTorch. */
 #include "binomial.h"
 #include "rng.h"
 
@@ -25,10 +25,11 @@ static double stirling_tail(double k)
     return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1);
 }
 
-/* 1/k for the search below, so that its factors need no division. */
 /* Below this n p, inversion; above, BTRS. At 40 both cost about the same
  * on this project's machines (inversion ~49 ns, BTRS ~55 ns per draw). */
 #define INVERSION_NP 40.0
+
+/* 1/k for the search below, so that its factors need no division. */
 enum { RECIP_N = 160 };   /* > 40 + 10 sqrt(41) + 8: above the largest index the search uses */
 static double recip[RECIP_N];
 
@@ -37,16 +38,17 @@ __attribute__((constructor)) static void recip_init(void)
     for (int k = 1; k < RECIP_N; k++) recip[k] = 1.0 / k;
 }
 
-/* Sequential search from 0 with pmf(k) = pmf(k-1) (a/k - s), in blocks:
- * one comparison with the sum of a block's terms says whether the draw lies
+/* The search of one inversion draw at uniform u, from its set-up (below):
+ * sequential search from 0 with pmf(k) = pmf(k-1) (a/k - s), in blocks.
+ * One comparison with the sum of a block's terms says whether the draw lies
  * further on; if not, comparisons with its partial sums, added up without
  * branches, say where in the block it lies. The first block holds 4 terms
- * (most draws at small n p end there), the next ones 8. Against one term a
- * step this more than halves the cost: fewer mispredicted branches and a
- * shorter chain of dependent multiplications. The search restarts past
- * n p + 10 sd, where rounding could otherwise keep it going. */
-/* The search of one inversion draw at uniform u, from its set-up (below):
- * the draw, or -1 past kmax. */
+ * (most draws at small n p end there), the next ones 8, whose ratios to the
+ * block's first term are multiplied as a tree. Against one term a step this
+ * more than halves the cost: fewer mispredicted branches and a shorter
+ * chain of dependent multiplications. Returns -1 (the caller draws again)
+ * for a draw past kmax = min(n, n p + 10 sd): there rounding, not
+ * probability, decides, and terms past n are rounding noise. */
 static inline int64_t search(double a, double s, double qn, int64_t kmax, double u)
 {
     double px = qn;
@@ -54,7 +56,10 @@ static inline int64_t search(double a, double s, double qn, int64_t kmax, double
     double f12 = f1 * f2, f123 = f12 * f3;
     double p1 = px * f1, p2 = px * f12, p3 = px * f123;
     double c2 = px + p1, c4 = c2 + (p2 + p3);
-    if (u <= c4) return (u > px) + (u > c2) + (u > c2 + p2);
+    if (u <= c4) {
+        int64_t j = (u > px) + (u > c2) + (u > c2 + p2);
+        return j <= kmax ? j : -1;
+    }
     u -= c4;
     px *= f123 * f4;
     for (int64_t k = 4; k <= kmax; k += 8) {
@@ -64,8 +69,10 @@ static inline int64_t search(double a, double s, double qn, int64_t kmax, double
         double h2 = g1 * g2, h3 = h2 * g3, h4 = h2 * (g3 * g4), h5 = h4 * g5, h6 = h4 * (g5 * g6), h7 = h6 * g7;
         double q1 = px * g1, q2 = px * h2, q3 = px * h3, q4 = px * h4, q5 = px * h5, q6 = px * h6, q7 = px * h7;
         double d2 = px + q1, d4 = d2 + (q2 + q3), d6 = d4 + (q4 + q5), d8 = d6 + (q6 + q7);
-        if (u <= d8)
-            return k + (u > px) + (u > d2) + (u > d2 + q2) + (u > d4) + (u > d4 + q4) + (u > d6) + (u > d6 + q6);
+        if (u <= d8) {
+            int64_t j = k + (u > px) + (u > d2) + (u > d2 + q2) + (u > d4) + (u > d4 + q4) + (u > d6) + (u > d6 + q6);
+            return j <= kmax ? j : -1;
+        }
         u -= d8;
         px *= h7 * g8;
     }
