@@ -73,9 +73,14 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libcovcast.a | $(BUILD)/.t
 demo: covcast
 	./covcast run scenarios/nam-truc-2018.ini --out results/nam-truc-2018
 
-# Every test: unit and statistical checks (cmocka), then golden CLI cases.
+# Every test: unit and statistical checks (cmocka), then golden CLI cases,
+# charts, reliability, the cost guard and, where OpenMPI is installed (`make
+# mpi` installs it), the MPI byte-identity check.
 test: $(BIN) $(TESTS) $(BUILD)/bench/province
-	@COVCAST=./$(BIN) PROVINCE=$(BUILD)/bench/province SANITIZED="$(SAN)" LC_ALL=C sh tests/run.sh $(TESTS)
+	@mpi=""; if [ -z "$(SAN)" ] && command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory MPI=1 BIN=build-mpi/covcast build-mpi/covcast >/dev/null && mpi=build-mpi/covcast; fi; \
+	COVCAST=./$(BIN) MPI_COVCAST="$$mpi" PROVINCE=$(BUILD)/bench/province SANITIZED="$(SAN)" LC_ALL=C \
+	  sh tests/run.sh $(TESTS)
 
 bench: covcast $(BUILD)/bench/province
 	@sh bench/run.sh
