@@ -52,6 +52,11 @@ static const char *MAIN_HELP =
 "Example:\n"
 "  covcast run scenarios/nam-truc-2018.ini --replicates 2000 --seed 7 --out results/nam-truc\n"
 "\n"
+"Large runs: --threads uses the cores of one machine; a build with OpenMPI\n"
+"(make MPI=1) spreads run, compare, sweep, solve and allocate over machines,\n"
+"  mpirun -np 4 ./covcast run scenarios/vietnam-2019.ini --threads 16\n"
+"with the same results, byte for byte, as one process (see README, MPI).\n"
+"\n"
 "Exit codes: 0 done, 1 internal error, 2 bad command line, 3 bad input file,\n"
 "4 cannot read or write a file, 5 beyond a limit (memory), 130 interrupted.\n";
 
