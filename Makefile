@@ -78,7 +78,8 @@ demo: covcast
 # mpi` installs it), the MPI byte-identity check.
 test: $(BIN) $(TESTS) $(BUILD)/bench/province
 	@mpi=""; if [ -z "$(SAN)" ] && command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then \
-	  $(MAKE) --no-print-directory MPI=1 BIN=build-mpi/covcast build-mpi/covcast >/dev/null && mpi=build-mpi/covcast; fi; \
+	  $(MAKE) --no-print-directory MPI=1 BIN=build-mpi/covcast build-mpi/covcast >/dev/null \
+	    || { echo "FAILED: the MPI build (make MPI=1)"; exit 1; }; mpi=build-mpi/covcast; fi; \
 	COVCAST=./$(BIN) MPI_COVCAST="$$mpi" PROVINCE=$(BUILD)/bench/province SANITIZED="$(SAN)" LC_ALL=C \
 	  sh tests/run.sh $(TESTS)
 

@@ -36,6 +36,19 @@ int cov_dist_size(void)
     return n;
 }
 
+int64_t cov_dist_min_i64(int64_t v)
+{
+    MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD);
+    return v;
+}
+
+bool cov_dist_all(bool ok)
+{
+    int v = ok;
+    MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+    return v != 0;
+}
+
 bool cov_dist_sum_i64(int64_t *buf, long n)
 {
     for (long at = 0; at < n; at += CHUNK) {
@@ -78,6 +91,8 @@ void cov_dist_init(int *argc, char ***argv) { (void)argc; (void)argv; }
 void cov_dist_finalize(void) {}
 int cov_dist_rank(void) { return 0; }
 int cov_dist_size(void) { return 1; }
+int64_t cov_dist_min_i64(int64_t v) { return v; }
+bool cov_dist_all(bool ok) { return ok; }
 bool cov_dist_sum_i64(int64_t *buf, long n) { (void)buf; (void)n; return true; }
 bool cov_dist_gather(void *buf, const long *off) { (void)buf; (void)off; return true; }
 bool cov_dist_share(void *buf, const long *off) { (void)buf; (void)off; return true; }

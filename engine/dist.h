@@ -16,6 +16,9 @@ void cov_dist_init(int *argc, char ***argv);
 void cov_dist_finalize(void);
 int cov_dist_rank(void);
 int cov_dist_size(void);
+/* The smallest of every rank's v; whether ok holds on every rank. */
+int64_t cov_dist_min_i64(int64_t v);
+bool cov_dist_all(bool ok);
 /* In place, over all ranks: buf[i] = sum of every rank's buf[i]. */
 bool cov_dist_sum_i64(int64_t *buf, long n);
 /* Rank r holds bytes [off[r], off[r+1]) of buf; afterwards rank 0 holds all. */

@@ -343,7 +343,9 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
                            + (8.0 * (double)R + 16.0 * (double)per_unit) * (s->threads > 0 ? s->threads : 1)
                            + (s->keep_hits ? (double)R * (double)(C + P) * s->ntargets : 0);
     const double need = parent_bytes + commune_bytes + rep_bytes;
-    long phys = physical_memory();
+    /* Under MPI every rank must take the same branch here and below: the
+     * smallest machine decides, and allocation failures are agreed on. */
+    long phys = (long)cov_dist_min_i64(physical_memory());
     if (phys > 0 && need > 0.7 * (double)phys) {
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0,
                      "this run needs about %.1f GiB of memory (%d parent units x %d months x %ld replicates) "
@@ -389,14 +391,9 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
         }
         res->rep_I = malloc((size_t)bytes / 2);
         res->rep_N = malloc((size_t)bytes / 2);
-        if (!res->rep_I || !res->rep_N) {
-            cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory for --keep-replicates");
-            st = COV_ELIMIT;
-            goto done;
-        }
     }
-    if (!pl.fe || !pl.fl || !pl.ke || !pl.kl || !pl.keep || !pl.drive || !pl.parent_of || !PI || !PN || !BI || !BN || !res
-        || !res->ms || !res->ts) {
+    if (!cov_dist_all(pl.fe && pl.fl && pl.ke && pl.kl && pl.keep && pl.drive && pl.parent_of && PI && PN && BI && BN
+                      && res && res->ms && res->ts && (!s->keep_replicates || (res->rep_I && res->rep_N)))) {
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory: use fewer replicates or months");
         st = COV_ELIMIT;
         goto done;
@@ -416,8 +413,8 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     const int c_lo = (int)((long)C * rank / ranks), c_hi = (int)((long)C * (rank + 1) / ranks);
     long done_reps = 0;
     long total_work = (long)((c_hi - c_lo + B - 1) / B) * R;
-    bool fail = false;
-#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, BI, BN, B, done_reps, total_work, progress, arg, fail, interrupted, cov_rng_splitmix, c_lo, c_hi, ranks)
+    bool fail = false, lost = false;   /* lost: the exchange between MPI ranks failed */
+#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, BI, BN, B, done_reps, total_work, progress, arg, fail, lost, interrupted, cov_rng_splitmix, c_lo, c_hi, ranks)
     {
         gsl_rng *rng = gsl_rng_alloc(cov_rng_splitmix);
         double *scratch = malloc((size_t)pl.R * sizeof *scratch);
@@ -460,7 +457,7 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
             }
 #pragma omp barrier
 #pragma omp master
-            if (ranks > 1 && !exchange(&pl, res, PI, PN)) fail = true;   /* MPI from the main thread only */
+            if (ranks > 1 && !exchange(&pl, res, PI, PN)) fail = lost = true;   /* MPI from the main thread only */
 #pragma omp barrier
             long per = (long)(pl.H + 1) * pl.S * pl.R, pu = (long)(pl.H + 1) * pl.S;
             int64_t *uI = malloc((size_t)per * sizeof *uI), *uN = malloc((size_t)per * sizeof *uN);
@@ -485,7 +482,8 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
         gsl_rng_free(rng);
     }
     if (fail) {
-        cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory for the thread workspaces");
+        cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, lost ? "the exchange of results between MPI ranks failed"
+                                                           : "out of memory for the thread workspaces");
         st = COV_ELIMIT;
     } else if (interrupted) {
         st = COV_EINTR;

@@ -11,9 +11,10 @@ mpi() { k=$1; shift; mpirun --allow-run-as-root --oversubscribe -np "$k" "$bin" 
 # name | command and arguments (the output folder is added) | files to compare
 check() {
   name=$1; args=$2; files=$3
+  case " $args " in *" -t "*) ;; *) args="$args -t 1" ;; esac   # one thread unless the case says
   for k in 1 2 3; do
     # shellcheck disable=SC2086
-    mpi $k $args -q -t 1 -o "$tmp/$name-$k" > "$tmp/$name-$k.log" 2>&1 \
+    mpi $k $args -q -o "$tmp/$name-$k" > "$tmp/$name-$k.log" 2>&1 \
       || { fail=$((fail + 1)); echo "FAILED mpi: $name did not run on $k ranks"; sed 's/^/  /' "$tmp/$name-$k.log"; return; }
   done
   for f in $files; do
@@ -27,6 +28,7 @@ check() {
 runfiles="trajectories.csv targets.csv first_reached.csv exceedance.csv"
 check nam-truc "run scenarios/nam-truc-2018.ini -r 300" "$runfiles"
 check luc-ngan "run scenarios/luc-ngan-2021.ini -r 200 --keep-replicates" "$runfiles replicates.csv"
+check threads "run scenarios/luc-ngan-2021.ini -r 70 -t 2" "$runfiles"
 check an-giang "run scenarios/an-giang-2017.ini -r 100 --precision 0.08" "$runfiles"
 check compare "compare scenarios/nam-truc-2018.ini tests/cases/plot-variant.ini -r 200" \
   "compare.csv scenarios.csv scenarios/01-nam-truc-2018/targets.csv scenarios/02-plot-variant/trajectories.csv"
