@@ -299,13 +299,13 @@ static void test_default_output_folder(void **st)
  * people add up to the district. */
 /* The monthly quantiles take a counting path when N is fixed and I spans
  * few values; it must give the numbers of selection on the coverages,
- * which the varying-N months below still use. */
-static void test_quantiles_by_counting(void **st)
+ * which the wide-span and varying-N months still use. R = 1000: (R-1) p is
+ * never whole, so both order statistics count; R = 1001: it always is. */
+static void quantiles_match(long R)
 {
-    (void)st;
-    enum { R = 1000, H = 4 };   /* p is never whole: both order statistics count */
-    static int64_t I[(H + 1) * R], N[(H + 1) * R];
-    static double x[R];
+    enum { H = 4, RMAX = 1001 };
+    static int64_t I[(H + 1) * RMAX], N[(H + 1) * RMAX];
+    static double x[RMAX];
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 5);
     for (int m = 0; m <= H; m++)
@@ -325,9 +325,17 @@ static void test_quantiles_by_counting(void **st)
         for (long r = 0; r < R; r++) x[r] = 100.0 * (double)I[m * R + r] / (double)N[m * R + r];
         cov_quantiles(x, R, qs, 5, want);
         for (int i = 0; i < 5; i++)
-            if (want[i] != ms[m].q[i]) fail_msg("month %d, quantile %g: %.17g, selection gives %.17g", m, qs[i], ms[m].q[i], want[i]);
+            if (want[i] != ms[m].q[i])
+                fail_msg("R %ld, month %d, quantile %g: %.17g, selection gives %.17g", R, m, qs[i], ms[m].q[i], want[i]);
     }
     gsl_rng_free(g);
+}
+
+static void test_quantiles_by_counting(void **st)
+{
+    (void)st;
+    quantiles_match(1000);
+    quantiles_match(1001);
 }
 
 static void test_gap_table(void **st)
