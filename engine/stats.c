@@ -96,15 +96,14 @@ void cov_stats_months(const cov_series *u, cov_month_stats *ms, double *x)
             fixed = fixed && N[r] == N[0];
             lo = I[r] < lo ? I[r] : lo;
             hi = I[r] > hi ? I[r] : hi;
-            sumc += coverage(I[r], N[r]);
+            x[r] = coverage(I[r], N[r]);
+            sumc += x[r];
         }
         cov_month_stats *o = &ms[m];
-        if (fixed && N[0] > 0 && hi - lo < 2 * (int64_t)R) {
-            quantiles_by_count(I, N[0], lo, hi, R, qs, 5, x, o->q);
-        } else {
-            for (long r = 0; r < R; r++) x[r] = coverage(I[r], N[r]);
+        if (fixed && N[0] > 0 && hi - lo < 2 * (int64_t)R)
+            quantiles_by_count(I, N[0], lo, hi, R, qs, 5, x, o->q);   /* x becomes its counts */
+        else
             cov_quantiles(x, R, qs, 5, o->q);
-        }
         o->pop_mean = (double)sumN / (double)R;
         o->ins_mean = (double)sumI / (double)R;
         o->cov_mean = sumc / (double)R;
