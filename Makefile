@@ -27,6 +27,9 @@ ENGINE  = $(filter-out engine/main.c,$(wildcard engine/*.c))
 OBJS    = $(ENGINE:engine/%.c=$(BUILD)/%.o)
 TESTS   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 STAMP   = $(BUILD)/.deps-ok
+# where the tests write their scratch files (one per build folder, so the
+# plain and sanitized suites can run side by side)
+TESTS_TMP ?= tests/tmp
 
 .PHONY: all deps demo test bench asan fuzz fuzz-deps mpi mpi-deps clean echo
 
@@ -68,7 +71,7 @@ $(BUILD)/%.o: engine/%.c | $(STAMP)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libcovcast.a | $(BUILD)/.test-deps-ok
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libcovcast.a -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -DTMP='"$(TESTS_TMP)"' -o $@ $< $(BUILD)/libcovcast.a -lcmocka $(LDLIBS)
 
 demo: covcast
 	./covcast run scenarios/nam-truc-2018.ini --out results/nam-truc-2018
@@ -80,7 +83,7 @@ test: $(BIN) $(TESTS) $(BUILD)/bench/province
 	@mpi=""; if [ -z "$(SAN)" ] && command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then \
 	  $(MAKE) --no-print-directory MPI=1 BIN=build-mpi/covcast build-mpi/covcast >/dev/null \
 	    || { echo "FAILED: the MPI build (make MPI=1)"; exit 1; }; mpi=build-mpi/covcast; fi; \
-	COVCAST=./$(BIN) MPI_COVCAST="$$mpi" PROVINCE=$(BUILD)/bench/province SANITIZED="$(SAN)" LC_ALL=C \
+	COVCAST=./$(BIN) MPI_COVCAST="$$mpi" PROVINCE=$(BUILD)/bench/province SANITIZED="$(SAN)" TESTS_TMP=$(TESTS_TMP) LC_ALL=C \
 	  sh tests/run.sh $(TESTS)
 
 bench: covcast $(BUILD)/bench/province

@@ -4,7 +4,7 @@
 # shared with every rank (so solve's and allocate's decisions agree), rank 0
 # writes. Then a command that is not spread is refused under mpirun.
 bin=${COVCAST:-build-mpi/covcast}
-tmp=tests/tmp/mpi
+tmp=${TESTS_TMP:-tests/tmp}/mpi
 rm -rf "$tmp"; mkdir -p "$tmp"
 pass=0; fail=0
 mpi() { k=$1; shift; mpirun --allow-run-as-root --oversubscribe -np "$k" "$bin" "$@"; }

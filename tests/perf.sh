@@ -6,7 +6,7 @@
 # `make bench`, not for tests.
 bin=${COVCAST:-./covcast}
 guard=${PROVINCE:-./build/bench/province}
-tmp=tests/tmp/perf
+tmp=${TESTS_TMP:-tests/tmp}/perf
 rm -rf "$tmp"; mkdir -p "$tmp"
 if [ -n "${SANITIZED:-}" ] || ! command -v valgrind >/dev/null 2>&1 || [ ! -x "$guard" ]; then
   echo "perf: SKIPPED the instruction-count guard (sanitizer build, or valgrind or the bench program missing)"

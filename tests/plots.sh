@@ -5,7 +5,7 @@
 # exit 0); the report opened in headless Chromium for a screenshot and a PDF
 # print, with no console errors and every target in the table.
 bin=${COVCAST:-./covcast}
-tmp=tests/tmp/plots
+tmp=${TESTS_TMP:-tests/tmp}/plots
 rm -rf "$tmp"; mkdir -p "$tmp"
 pass=0; fail=0
 ok() { pass=$((pass + 1)); }

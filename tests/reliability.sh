@@ -5,7 +5,7 @@
 # that is an input file or another program's folder, a run too big for memory,
 # an unwritable place.
 bin=${COVCAST:-./covcast}
-tmp=tests/tmp/reliability
+tmp=${TESTS_TMP:-tests/tmp}/reliability
 rm -rf "$tmp"; mkdir -p "$tmp"
 pass=0; fail=0
 ok() { pass=$((pass + 1)); }

@@ -3,7 +3,7 @@
 # CLI cases, charts, reliability, the cost guard and, when MPI_COVCAST names
 # an MPI build, the MPI check; prints one closing line "N passed, N failed".
 pass=0; fail=0
-rm -rf tests/tmp && mkdir -p tests/tmp
+rm -rf "${TESTS_TMP:-tests/tmp}" && mkdir -p "${TESTS_TMP:-tests/tmp}"
 for t in "$@"; do
   if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
 done

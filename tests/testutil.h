@@ -15,7 +15,9 @@
 #include "covcast.h"
 #include "types.h"
 
-#define TMP "tests/tmp"
+#ifndef TMP
+#define TMP "tests/tmp"   /* make passes TESTS_TMP, so two checkouts of the suite can run side by side */
+#endif
 
 /* z for a two-sided check that fails by chance with probability < 1e-5. */
 #define MC_Z 4.42
