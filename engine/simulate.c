@@ -33,6 +33,7 @@
 
 static volatile sig_atomic_t interrupted;
 void cov_interrupt(void) { interrupted = 1; }
+int cov_interrupted(void) { return interrupted; }
 
 typedef struct {
     const cov_scenario *s;

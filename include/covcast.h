@@ -102,6 +102,9 @@ cov_status cov_simulate_precise(cov_scenario *s, cov_results **out, cov_progress
 
 /* Asks a running cov_simulate to stop (async-signal-safe). */
 void cov_interrupt(void);
+/* Has cov_interrupt() been called (since the flag was last cleared)? The
+ * writers of output folders check it until the finished folder is swapped in. */
+int cov_interrupted(void);
 
 /* Writes trajectories.csv, targets.csv and run.json into the output folder
  * named by the scenario: first into a temporary folder beside it, then
