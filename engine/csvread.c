@@ -145,6 +145,7 @@ cov_csv *cov_csv_read_delim(const char *path, char delim, cov_diag *d)
         cov_diag_add(d, COV_EIO, path, 0, 0, 0, "cannot open the file: %s", strerror(errno));
         return NULL;
     }
+    cov_inputs_note(d, fileno(f));
     if (!delim && !(delim = detect(f, path, d))) { fclose(f); return NULL; }
     cov_csv *t = calloc(1, sizeof *t);
     struct csv_parser p;

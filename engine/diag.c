@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void cov_diag_init(cov_diag *d)
 {
@@ -25,6 +26,16 @@ void cov_diag_add(cov_diag *d, cov_status st, const char *file, long line,
     va_start(ap, fmt);
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
+}
+
+void cov_inputs_note(cov_diag *d, int fd)
+{
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return;   /* pipes and terminals cannot be overwritten */
+    for (int i = 0; i < d->ninputs; i++)
+        if (d->inputs[i].dev == (uint64_t)st.st_dev && d->inputs[i].ino == (uint64_t)st.st_ino) return;
+    if (d->ninputs == COV_INPUTS_MAX) { d->inputs_lost = 1; return; }
+    d->inputs[d->ninputs++] = (cov_file_id){ (uint64_t)st.st_dev, (uint64_t)st.st_ino };
 }
 
 /* Reads line `line` (1-based) of path into a malloc'd string without its

@@ -172,6 +172,7 @@ cov_ini *cov_ini_read(const char *path, cov_diag *d)
         cov_diag_add(d, COV_EIO, path, 0, 0, 0, "cannot open the file: %s", strerror(errno));
         return NULL;
     }
+    cov_inputs_note(d, fileno(f));
     cov_ini *ini = calloc(1, sizeof *ini);
     if (ini) ini->files = malloc(sizeof *ini->files);
     if (!ini || !ini->files || !(ini->path = cov_strdup(path))) {

@@ -32,11 +32,22 @@ typedef struct {
     char msg[768];
 } cov_diag_entry;
 
+/* The files a command read, by identity (device and inode, links
+ * followed), so that no output of the command can overwrite or remove one
+ * (outdir.c). */
+#define COV_INPUTS_MAX 1024
+typedef struct { uint64_t dev, ino; } cov_file_id;
+
+/* What a command carries from its readers to its writers: its diagnostics
+ * and the files it read. */
 typedef struct {
     int n;        /* entries recorded (at most COV_DIAG_MAX) */
     int dropped;  /* further errors not recorded */
     cov_status status;
     cov_diag_entry e[COV_DIAG_MAX];
+    int ninputs;  /* inputs recorded; past COV_INPUTS_MAX, inputs_lost */
+    int inputs_lost;
+    cov_file_id inputs[COV_INPUTS_MAX];
 } cov_diag;
 
 void cov_diag_init(cov_diag *d);
@@ -46,6 +57,9 @@ void cov_diag_add(cov_diag *d, cov_status st, const char *file, long line,
     __attribute__((format(printf, 7, 8)));
 /* Prints every entry to fp, each with the offending line and a caret. */
 void cov_diag_print(const cov_diag *d, void *fp);
+/* Records the file open on fd as an input of the command: every reader of
+ * an input file calls it right after opening. */
+void cov_inputs_note(cov_diag *d, int fd);
 
 /* Opaque types. */
 typedef struct cov_scenario cov_scenario;
