@@ -261,6 +261,31 @@ void cov_csv_free(cov_csv *t)
     free(t);
 }
 
+static const cov_csv *sort_table;   /* qsort has no context argument */
+
+/* Orders column indices by name, then by position. */
+static int by_name(const void *a, const void *b)
+{
+    int i = *(const int *)a, j = *(const int *)b;
+    int c = strcmp(sort_table->header[i].text, sort_table->header[j].text);
+    return c ? c : (i > j) - (i < j);
+}
+
+bool cov_csv_repeats(const cov_csv *t, int *repeat)
+{
+    int *order = malloc((size_t)(t->ncols > 0 ? t->ncols : 1) * sizeof *order);
+    if (!order) return false;
+    for (int j = 0; j < t->ncols; j++) { order[j] = j; repeat[j] = -1; }
+    sort_table = t;
+    qsort(order, (size_t)t->ncols, sizeof *order, by_name);
+    for (int k = 1, first = order[0]; k < t->ncols; k++) {
+        if (strcmp(t->header[order[k]].text, t->header[first].text)) first = order[k];
+        else repeat[order[k]] = first;
+    }
+    free(order);
+    return true;
+}
+
 int cov_csv_column(const cov_csv *t, const char *name)
 {
     for (int j = 0; j < t->ncols; j++)

@@ -5,6 +5,7 @@
 #ifndef COV_CSVREAD_H
 #define COV_CSVREAD_H
 
+#include <stdbool.h>
 #include "covcast.h"
 
 #define COV_MAX_ROWS 2000000L    /* rows in one CSV file */
@@ -33,6 +34,12 @@ typedef struct {
 cov_csv *cov_csv_read_delim(const char *path, char delim, cov_diag *d);
 #define cov_csv_read(path, d) cov_csv_read_delim((path), ',', (d))
 void cov_csv_free(cov_csv *t);
+
+/* For each header column j, repeat[j] = the first column with the same
+ * name when an earlier column has it, else -1. repeat has ncols entries.
+ * Sorts the names once: time n log n in the number of columns (a header of
+ * 100,000 columns is checked in milliseconds). false on out of memory. */
+bool cov_csv_repeats(const cov_csv *t, int *repeat);
 
 /* Index of the header column named name, or -1. */
 int cov_csv_column(const cov_csv *t, const char *name);

@@ -73,12 +73,16 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
         if ((cext[x] = cov_csv_column(t, extra[x])) < 0)
             cov_diag_add(d, COV_EINPUT, path, 1, 1, 1,
                          "the header has no '%s' column, which the scenario's people_column names", extra[x]);
-    for (int j = 0; j < t->ncols; j++)
-        for (int k = 0; k < j; k++)
-            if (!strcmp(t->header[j].text, t->header[k].text))
-                cov_diag_add(d, COV_EINPUT, path, t->header[j].line, t->header[j].col,
-                             cov_utf8_width(t->header[j].text, strlen(t->header[j].text)),
-                             "column '%s' appears twice in the header", t->header[j].text);
+    int *repeat = malloc((size_t)t->ncols * sizeof *repeat);
+    if (!repeat || !cov_csv_repeats(t, repeat))
+        cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory reading the header");
+    for (int j = 0; repeat && j < t->ncols; j++)
+        if (repeat[j] >= 0)
+            cov_diag_add(d, COV_EINPUT, path, t->header[j].line, t->header[j].col,
+                         cov_utf8_width(t->header[j].text, strlen(t->header[j].text)),
+                         "column '%s' appears twice in the header (first in column %d)", t->header[j].text,
+                         repeat[j] + 1);
+    free(repeat);
     if (d->n > shape_errors) { cov_csv_free(t); return NULL; }
 
     /* Number convention: declared, or read off the file when it is plain
