@@ -3,6 +3,7 @@
 #include "covcast.h"
 #include "plot.h"
 #include "dist.h"
+#include "outdir.h"
 #include "text.h"
 
 #include <getopt.h>
@@ -284,8 +285,9 @@ static int cmd_run(int argc, char **argv)
     cov_diag d;
     cov_diag_init(&d);
     cov_scenario *s = cov_scenario_load(o.pos[0], &o.ov, &d);
-    if (!s) {
+    if (!s || !cov_outdir_check(cov_scenario_out(s), &d)) {   /* an output folder that may not be replaced: say so before the run */
         cov_diag_print(&d, stderr);
+        cov_scenario_free(s);
         return d.status ? (int)d.status : COV_EINPUT;
     }
     signal(SIGINT, on_signal);

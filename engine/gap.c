@@ -4,12 +4,16 @@
 #include "csvread.h"
 #include "csvwrite.h"
 #include "lang.h"
+#include "outdir.h"
 #include "stats.h"
 #include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The first line of a gap table: how covcast knows a file it may replace. */
+#define GAP_HEADER "level,unit,population,insured,coverage,threshold,cards_needed_now\n"
 
 typedef struct { const char *name; int64_t N, I, cards; } unit_t;
 
@@ -75,15 +79,10 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
     }
     if (st == COV_OK && u) qsort(u, (size_t)nu, sizeof *u, by_cards);
     FILE *csv = NULL;
-    char tmp[4200];
+    cov_outfile *of = NULL;
     if (st == COV_OK && out) {
-        snprintf(tmp, sizeof tmp, "%s.tmp", out);
-        if (!(csv = fopen(tmp, "w"))) {
-            cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write the table");
-            st = COV_EIO;
-        } else {
-            fputs("level,unit,population,insured,coverage,threshold,cards_needed_now\n", csv);
-        }
+        if (!(of = cov_outfile_begin(out, GAP_HEADER, d))) st = d->status;
+        else fputs(GAP_HEADER, csv = cov_outfile_stream(of));
     }
     const cov_lang *L = cov_lang_get("en");
     if (st == COV_OK && fp)
@@ -118,11 +117,8 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
             fprintf(fp, "The file as one unit needs %s cards for %d.%02d%%; the rows need %s because units above\n"
                         "the threshold do not make up for those below.\n", e, T / 100, T % 100, c);
     }
-    if (csv) {
-        bool ok = !ferror(csv);
-        ok = fclose(csv) == 0 && ok;
-        if (!ok || rename(tmp, out) != 0) { remove(tmp); cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write the table"); st = COV_EIO; }
-    }
+    if (of && st == COV_OK) st = cov_outfile_commit(of, d);
+    else cov_outfile_abort(of);
     free(u);
     cov_csv_free(t);
     return st;

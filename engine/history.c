@@ -4,6 +4,7 @@
 #include "history.h"
 #include "csvread.h"
 #include "load.h"
+#include "outdir.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -167,6 +168,9 @@ void cov_history_free(cov_history *h)
     free(h);
 }
 
+/* The first bytes of a model file that cov_fit_write_model wrote. */
+#define FITTED_SIGNATURE "; Calibrated by covcast "
+
 cov_status cov_calibrate(const char *history, const char *model_path, const char *out, void *fpv, cov_diag *d)
 {
     FILE *fp = fpv;
@@ -177,24 +181,20 @@ cov_status cov_calibrate(const char *history, const char *model_path, const char
     cov_fit fit;
     cov_fit_rates(h, m, 1 << 30, &fit);
     cov_status st = COV_OK;
-    char tmp[4200];
     FILE *f = stdout;
-    if (out) {
-        snprintf(tmp, sizeof tmp, "%s.tmp", out);
-        if (!(f = fopen(tmp, "w"))) {
-            cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write the model file");
-            st = COV_EIO;
-        }
+    cov_outfile *of = NULL;
+    if (out) {   /* never onto the history or the base model; over a model file only if covcast wrote it */
+        if (!(of = cov_outfile_begin(out, FITTED_SIGNATURE, d))) st = d->status;
+        else f = cov_outfile_stream(of);
     }
     if (st == COV_OK) {
         bool ok = cov_fit_write_model(f, h, m, &fit, 1 << 30);
-        if (out) {
-            ok = fclose(f) == 0 && ok;
-            if (!ok || rename(tmp, out) != 0) {
-                remove(tmp);
-                cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write the model file");
-                st = COV_EIO;
-            }
+        if (of && !ok) {
+            cov_outfile_abort(of);
+            cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write the model file");
+            st = COV_EIO;
+        } else if (of) {
+            st = cov_outfile_commit(of, d);
         }
     }
     if (st == COV_OK && fp) {

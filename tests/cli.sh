@@ -16,7 +16,8 @@ for dir in tests/cases/*/; do
   [ "$name" = common ] && continue
   out="$tmp/$name"
   mkdir -p "$out"; echo "earlier results" > "$out/earlier.txt"
-  [ -f "$dir/foreign" ] || : > "$out/.covcast"   # an earlier covcast run, unless the case says otherwise
+  [ -f "$dir/foreign" ] || printf '%s\n' 'This folder was written by covcast; a new run may replace it whole.' \
+    'Files covcast wrote here (a new run refuses to remove anything else):' earlier.txt > "$out/.covcast"   # an earlier covcast run, unless the case says otherwise
   # shellcheck disable=SC2046
   LC_ALL=C $bin $(cat "$dir/args") --out "$out" > "$tmp/$name.stdout" 2> "$tmp/$name.stderr" < /dev/null
   code=$?

@@ -14,7 +14,8 @@ check() { if eval "$2"; then ok; else bad "$1"; fi; }
 scen=scenarios/nam-truc-2018.ini
 
 earlier() {   # a folder holding earlier covcast results
-  rm -rf "$1"; mkdir -p "$1"; : > "$1/.covcast"; echo "earlier" > "$1/targets.csv"
+  rm -rf "$1"; mkdir -p "$1"; echo "earlier" > "$1/targets.csv"
+  printf 'This folder was written by covcast; a new run may replace it whole.\nFiles covcast wrote here (a new run refuses to remove anything else):\ntargets.csv\n' > "$1/.covcast"
 }
 unchanged() { [ "$(cat "$1/targets.csv")" = earlier ] && [ "$(ls -A "$1" | tr '\n' ' ')" = ".covcast targets.csv " ] \
               && ! ls -d "$(dirname "$1")"/.covcast-tmp-* >/dev/null 2>&1; }
@@ -40,6 +41,61 @@ check "output path = input file: exit $code, expected 4" "[ $code = 4 ]"
 check "output path = input file: the input changed" "[ \"\$(cksum < scenarios/data/nam-truc-2018.csv)\" = \"$sum\" ]"
 $bin run $scen -q -r 50 -o scenarios/data 2> $tmp/folder.err; code=$?
 check "the inputs' folder as output: exit $code, expected 4" "[ $code = 4 ] && [ -f scenarios/data/README.md ]"
+
+# Outputs never remove or replace an input, nor a file covcast did not write.
+snapshot() { (cd "$1" && find . -type f -exec cksum {} + | sort); }
+out=$tmp/own; $bin run $scen -q -r 50 -o $out 2> /dev/null
+cp scenarios/data/nam-truc-2018.csv $out/mypop.csv; echo "mine" > $out/notes.txt; before=$(snapshot $out)
+$bin run $scen -q -r 50 --set run.population=$PWD/$out/mypop.csv -o $out 2> $tmp/inside.err; code=$?
+check "population inside the output folder: exit $code, expected 4" "[ $code = 4 ] && grep -q 'mypop.csv, an input' $tmp/inside.err"
+check "population inside the output folder: the folder changed" "[ \"\$(snapshot $out)\" = \"\$before\" ]"
+rm $out/mypop.csv; before=$(snapshot $out)
+$bin run $scen -q -r 50 -o $out 2> $tmp/foreign.err; code=$?
+check "a file of the user's in a covcast folder: exit $code, expected 4" "[ $code = 4 ] && grep -q 'notes.txt' $tmp/foreign.err"
+check "a file of the user's in a covcast folder: the folder changed" "[ \"\$(snapshot $out)\" = \"\$before\" ]"
+rm $out/notes.txt
+ln -s "$PWD/scenarios/data/nam-truc-2018.csv" $tmp/link.csv; cp -r $out $tmp/own-linked; ln -s ../link.csv $tmp/own-linked/mypop.csv
+sed "s#^population *=.*#population = ../../../$tmp/link.csv#" $scen > scenarios/.reliability-link.ini
+$bin run scenarios/.reliability-link.ini -q -r 50 -o $tmp/own-linked 2> $tmp/linked.err; code=$?
+rm -f scenarios/.reliability-link.ini
+check "a run over a folder with a link to its input: exit $code, expected 4 (the link is not listed)" "[ $code = 4 ]"
+mkdir -p $tmp/selfscen; cp -r $out/. $tmp/selfscen/; sed 's#= data/#= ../../../../scenarios/data/#; s#= \.\./models/#= ../../../../models/#' $scen > $tmp/selfscen/s.ini
+$bin run $tmp/selfscen/s.ini -q -r 50 -o $tmp/selfscen 2> $tmp/selfscen.err; code=$?
+check "a scenario kept in its own output folder: exit $code, expected 4" "[ $code = 4 ] && [ -f $tmp/selfscen/s.ini ] && grep -q 's.ini, an input' $tmp/selfscen.err"
+$bin run $scen -q -r 50 -o $out 2> $tmp/rerun.err; code=$?
+check "a rerun into a covcast folder: exit $code, expected 0" "[ $code = 0 ]"
+$bin plot $out -q 2> /dev/null && $bin run $scen -q -r 50 -o $out 2> $tmp/rerun-plots.err; code=$?
+check "a rerun into a folder with its charts: exit $code, expected 0" "[ $code = 0 ] && [ ! -e $out/plots ]"
+
+cp scenarios/data/nam-truc-2018.csv $tmp/pop.csv; sum=$(cksum < $tmp/pop.csv)
+$bin gap $tmp/pop.csv --threshold 85 --out $tmp/pop.csv > /dev/null 2> $tmp/gap-self.err; code=$?
+check "gap --out its input: exit $code, expected 4" "[ $code = 4 ] && [ \"\$(cksum < $tmp/pop.csv)\" = \"$sum\" ]"
+ln -sf pop.csv $tmp/pop-link.csv
+$bin gap $tmp/pop.csv --threshold 85 --out $tmp/pop-link.csv > /dev/null 2>&1; code=$?
+check "gap --out a link to its input: exit $code, expected 4" "[ $code = 4 ] && [ \"\$(cksum < $tmp/pop.csv)\" = \"$sum\" ] && [ -L $tmp/pop-link.csv ]"
+echo "my own table" > $tmp/mine.csv
+$bin gap $tmp/pop.csv --threshold 85 --out $tmp/mine.csv > /dev/null 2> $tmp/gap-mine.err; code=$?
+check "gap --out a file covcast did not write: exit $code, expected 4" "[ $code = 4 ] && [ \"\$(cat $tmp/mine.csv)\" = 'my own table' ]"
+$bin gap $tmp/pop.csv --threshold 85 --out $tmp/gap.csv > /dev/null && $bin gap $tmp/pop.csv --threshold 90 --out $tmp/gap.csv > /dev/null; code=$?
+check "gap --out its own earlier table: exit $code, expected 0" "[ $code = 0 ] && grep -q ',90.00,' $tmp/gap.csv"
+check "gap: a temporary file left" "! ls -a $tmp | grep -q covcast-tmp"
+printf 'commune,group,month,population,insured\nA,household,2020-01,1000,800\nA,household,2020-02,1000,805\nA,household,2020-03,1000,811\n' > $tmp/hist.csv
+cp models/bhyt.ini $tmp/base.ini; hsum=$(cksum < $tmp/hist.csv); msum=$(cksum < $tmp/base.ini)
+$bin calibrate $tmp/hist.csv --model $tmp/base.ini --out $tmp/hist.csv > /dev/null 2>&1; code=$?
+check "calibrate --out its history: exit $code, expected 4" "[ $code = 4 ] && [ \"\$(cksum < $tmp/hist.csv)\" = \"$hsum\" ]"
+$bin calibrate $tmp/hist.csv --model $tmp/base.ini --out $tmp/base.ini > /dev/null 2>&1; code=$?
+check "calibrate --out its base model: exit $code, expected 4" "[ $code = 4 ] && [ \"\$(cksum < $tmp/base.ini)\" = \"$msum\" ]"
+
+# A run killed outright leaves its temporary folder; the next run into the
+# same place removes it (covcast's own only: with its marker, writer gone).
+out=$tmp/stale; earlier $out
+mkdir -p $tmp/.covcast-tmp-2147483646-abcdef $tmp/.covcast-tmp-2147483646-mine
+: > $tmp/.covcast-tmp-2147483646-abcdef/.covcast
+$bin run $scen -q -r 50 -o $out 2> /dev/null; code=$?
+check "stale temporary folder: exit $code, expected 0" "[ $code = 0 ]"
+check "stale temporary folder of covcast's not removed" "[ ! -e $tmp/.covcast-tmp-2147483646-abcdef ]"
+check "a folder without covcast's marker was removed" "[ -d $tmp/.covcast-tmp-2147483646-mine ]"
+rm -rf $tmp/.covcast-tmp-2147483646-mine
 
 $bin run $scen -q -r 100000000 -m 600 -o $tmp/huge 2> $tmp/huge.err; code=$?
 check "10^8 replicates: exit $code, expected 5 (refused up front)" "[ $code = 5 ] && grep -q 'GiB of memory' $tmp/huge.err"
