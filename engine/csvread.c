@@ -1,13 +1,14 @@
 /* csvread.c — CSV input through libcsv (strict mode). libcsv does not count
  * lines or columns, so bytes are fed one at a time and positions tracked
  * here; quoted fields may span lines. The bytes are checked as UTF-8 as they
- * arrive, so a bad byte is reported exactly where it stands. Owns no other
- * format knowledge. */
+ * arrive, so a bad byte is reported exactly where it stands. The file is
+ * read once, whole, under a size limit (input.h). Owns no other format
+ * knowledge. */
 #include "csvread.h"
+#include "input.h"
 #include "text.h"
 
 #include <csv.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,19 +110,18 @@ static void on_record(int c, void *arg)
     r->nrow = 0;
 }
 
-/* The separator of the header line: the most frequent of , ; and tab
- * outside quotes. 0 (with an error) when two are equally frequent. */
-static char detect(FILE *f, const char *path, cov_diag *d)
+/* The separator of the header line (text[0..n)): the most frequent of , ;
+ * and tab outside quotes. 0 (with an error) when two are equally frequent. */
+static char detect(const char *text, size_t n, const char *path, cov_diag *d)
 {
     long count[3] = { 0, 0, 0 };
     static const char seps[3] = { ',', ';', '\t' };
     bool quoted = false;
-    int c;
-    while ((c = fgetc(f)) != EOF && (quoted || (c != '\n' && c != '\r'))) {
+    for (size_t i = 0; i < n && (quoted || (text[i] != '\n' && text[i] != '\r')); i++) {
+        char c = text[i];
         if (c == '"') quoted = !quoted;
         else if (!quoted) for (int k = 0; k < 3; k++) count[k] += c == seps[k];
     }
-    rewind(f);
     int best = 0;
     for (int k = 1; k < 3; k++) if (count[k] > count[best]) best = k;
     for (int k = 0; k < 3; k++)
@@ -140,17 +140,14 @@ static int is_space_no_tab(unsigned char c) { return c == ' '; }
 
 cov_csv *cov_csv_read_delim(const char *path, char delim, cov_diag *d)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cov_diag_add(d, COV_EIO, path, 0, 0, 0, "cannot open the file: %s", strerror(errno));
-        return NULL;
-    }
-    cov_inputs_note(d, fileno(f));
-    if (!delim && !(delim = detect(f, path, d))) { fclose(f); return NULL; }
+    size_t n;   /* read once, whole: the file may be a pipe (cov_input_read notes it as an input) */
+    const char *text = cov_input_read(path, COV_MAX_CSV_BYTES, "a CSV file", &n, d);
+    if (!text) return NULL;
+    if (!delim && !(delim = detect(text, n, path, d))) return NULL;
     cov_csv *t = calloc(1, sizeof *t);
     struct csv_parser p;
     if (!t || csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-        free(t); fclose(f);
+        free(t);
         cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory");
         return NULL;
     }
@@ -160,66 +157,55 @@ cov_csv *cov_csv_read_delim(const char *path, char delim, cov_diag *d)
     t->path = cov_strdup(path);
     t->delim = delim;
     reader r = { .d = d, .path = path, .delim = (unsigned char)delim, .line = 1, .col = 1, .t = t };
-    unsigned char buf[65536];
-    size_t n, total = 0;
+    const unsigned char *buf = (const unsigned char *)text;
     bool after_cr = false;
     unsigned need = 0, cp = 0, min = 0;        /* UTF-8 state: continuation bytes still due */
     long lead_line = 0, lead_col = 0;          /* where the character being read starts */
     unsigned char lead = 0;
-    while (!r.failed && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-        size_t i = 0;
-        if (total == 0 && n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) i = 3;
-        total += n;
-        for (; i < n && !r.failed; i++) {
-            unsigned char c = buf[i];
-            bool bad = false;
-            if (need) {
-                if ((c & 0xC0) != 0x80) bad = true;
-                else { cp = (cp << 6) | (c & 0x3F); if (--need == 0 && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) bad = true; }
-            } else if (c >= 0x80) {
-                lead = c; lead_line = r.line; lead_col = r.col;
-                if ((c & 0xE0) == 0xC0) { need = 1; cp = c & 0x1F; min = 0x80; }
-                else if ((c & 0xF0) == 0xE0) { need = 2; cp = c & 0x0F; min = 0x800; }
-                else if ((c & 0xF8) == 0xF0) { need = 3; cp = c & 0x07; min = 0x10000; }
-                else bad = true;
-            } else if (c == 0) {
-                cov_diag_add(d, COV_EINPUT, path, r.line, r.col, 1,
-                             "a NUL byte: this is not a text file (was it saved as UTF-16?)");
-                r.failed = true;
-                break;
-            }
-            if (bad) {   /* point at the character's first byte */
-                cov_diag_add(d, COV_EINPUT, path, lead_line, lead_col, 1,
-                             "this is not UTF-8 text (byte 0x%02X); the file was probably saved as "
-                             "Windows-1258 or another code page: save it as UTF-8 (in Excel: \"CSV UTF-8\")", lead);
-                r.failed = true;
-                break;
-            }
-            bool sep = c == r.delim || c == '\n' || c == '\r';
-            if (!r.field_open && !sep) {
-                r.fline = r.line; r.fcol = r.col; r.field_open = true;
-            }
-            if (!r.field_open && sep) {            /* an empty field ends here: it starts where it ends */
-                r.fline = r.line; r.fcol = r.col;
-            }
-            if (csv_parse(&p, &c, 1, on_field, on_record, &r) != 1) {
-                cov_diag_add(d, COV_EINPUT, path, r.line, r.col, 1,
-                             "malformed CSV: %s (a quote inside a field must be doubled: \"\")",
-                             csv_strerror(csv_error(&p)));
-                r.failed = true;
-                break;
-            }
-            if (c == '\n') { if (!after_cr) r.line++; r.col = 1; }
-            else if (c == '\r') { r.line++; r.col = 1; }   /* CR or CRLF: the LF then adds nothing */
-            else if ((c & 0xC0) != 0x80) r.col++;
-            after_cr = c == '\r';
+    for (size_t i = n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0; i < n && !r.failed; i++) {
+        unsigned char c = buf[i];
+        bool bad = false;
+        if (need) {
+            if ((c & 0xC0) != 0x80) bad = true;
+            else { cp = (cp << 6) | (c & 0x3F); if (--need == 0 && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) bad = true; }
+        } else if (c >= 0x80) {
+            lead = c; lead_line = r.line; lead_col = r.col;
+            if ((c & 0xE0) == 0xC0) { need = 1; cp = c & 0x1F; min = 0x80; }
+            else if ((c & 0xF0) == 0xE0) { need = 2; cp = c & 0x0F; min = 0x800; }
+            else if ((c & 0xF8) == 0xF0) { need = 3; cp = c & 0x07; min = 0x10000; }
+            else bad = true;
+        } else if (c == 0) {
+            cov_diag_add(d, COV_EINPUT, path, r.line, r.col, 1,
+                         "a NUL byte: this is not a text file (was it saved as UTF-16?)");
+            r.failed = true;
+            break;
         }
+        if (bad) {   /* point at the character's first byte */
+            cov_diag_add(d, COV_EINPUT, path, lead_line, lead_col, 1,
+                         "this is not UTF-8 text (byte 0x%02X); the file was probably saved as "
+                         "Windows-1258 or another code page: save it as UTF-8 (in Excel: \"CSV UTF-8\")", lead);
+            r.failed = true;
+            break;
+        }
+        bool sep = c == r.delim || c == '\n' || c == '\r';
+        if (!r.field_open && !sep) {
+            r.fline = r.line; r.fcol = r.col; r.field_open = true;
+        }
+        if (!r.field_open && sep) {            /* an empty field ends here: it starts where it ends */
+            r.fline = r.line; r.fcol = r.col;
+        }
+        if (csv_parse(&p, &c, 1, on_field, on_record, &r) != 1) {
+            cov_diag_add(d, COV_EINPUT, path, r.line, r.col, 1,
+                         "malformed CSV: %s (a quote inside a field must be doubled: \"\")",
+                         csv_strerror(csv_error(&p)));
+            r.failed = true;
+            break;
+        }
+        if (c == '\n') { if (!after_cr) r.line++; r.col = 1; }
+        else if (c == '\r') { r.line++; r.col = 1; }   /* CR or CRLF: the LF then adds nothing */
+        else if ((c & 0xC0) != 0x80) r.col++;
+        after_cr = c == '\r';
     }
-    if (ferror(f) && !r.failed) {
-        cov_diag_add(d, COV_EIO, path, 0, 0, 0, "read error: %s", strerror(errno));
-        r.failed = true;
-    }
-    fclose(f);
     if (!r.failed && need) {
         cov_diag_add(d, COV_EINPUT, path, r.line, r.col, 1, "the file ends inside a UTF-8 character");
         r.failed = true;

@@ -9,6 +9,7 @@
 #include "covcast.h"
 
 #define COV_MAX_ROWS 2000000L    /* rows in one CSV file */
+#define COV_MAX_CSV_BYTES (1024UL * 1024 * 1024)   /* bytes in one CSV file: 1,024 MiB */
 
 typedef struct {
     char *text;        /* NUL-terminated, valid UTF-8, NFC */

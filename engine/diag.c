@@ -1,6 +1,7 @@
 /* diag.c — collects errors in compiler form and prints them with the
  * offending line and a caret. The only module that formats diagnostics. */
 #include "covcast.h"
+#include "input.h"
 #include "text.h"
 
 #include <stdarg.h>
@@ -38,22 +39,28 @@ void cov_inputs_note(cov_diag *d, int fd)
     d->inputs[d->ninputs++] = (cov_file_id){ (uint64_t)st.st_dev, (uint64_t)st.st_ino };
 }
 
-/* Reads line `line` (1-based) of path into a malloc'd string without its
- * newline; NULL if the file or line cannot be read. */
+/* Line `line` (1-based) of the text read from path (input.h), in a
+ * malloc'd string without its newline; NULL if path was not read or has no
+ * such line. Never opens the file again: it may be a pipe, or have changed. */
 static char *read_line(const char *path, long line)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t n = -1;
-    for (long i = 0; i < line; i++)
-        if ((n = getline(&buf, &cap, f)) < 0) break;
-    fclose(f);
-    if (n < 0) { free(buf); return NULL; }
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = '\0';
-    if (line == 1 && n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
-        memmove(buf, buf + 3, (size_t)n - 2);
+    size_t len;
+    const char *text = cov_input_text(path, &len), *end = text ? text + len : NULL;
+    if (!text) return NULL;
+    const char *p = text;
+    for (long i = 1; i < line && p; i++) {
+        p = memchr(p, '\n', (size_t)(end - p));
+        if (p) p++;
+    }
+    if (!p || p >= end) return NULL;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = (size_t)((nl ? nl : end) - p);
+    while (n > 0 && p[n - 1] == '\r') n--;
+    if (line == 1 && n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) { p += 3; n -= 3; }
+    char *buf = malloc(n + 1);
+    if (!buf) return NULL;
+    memcpy(buf, p, n);   /* a NUL byte inside ends the line shown */
+    buf[n] = '\0';
     return buf;
 }
 

@@ -1,11 +1,12 @@
-/* iniread.c — INI input through libinih. A counting line reader feeds
+/* iniread.c — INI input through libinih. The file is read once, whole,
+ * under a size limit (input.h); a counting line reader over its text feeds
  * ini_parse_stream so each entry knows its line; columns are found in the
  * raw line. Knows nothing of what the keys mean. */
 #define _GNU_SOURCE
 #include "iniread.h"
+#include "input.h"
 #include "text.h"
 
-#include <errno.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,8 @@
 #endif
 
 typedef struct {
-    FILE *f;
+    const char *text;   /* the whole file, read once */
+    size_t len, pos;    /* its length; where the next line starts */
     cov_ini *ini;
     cov_diag *d;
     long line;          /* line number of the raw line last read */
@@ -27,10 +29,28 @@ typedef struct {
     int cap;
 } ctx;
 
+/* The next line of the text, with its newline, into c->raw (NUL-terminated;
+ * it may hold NUL bytes). Its length, or -1 at the end. */
+static ssize_t next_line(ctx *c)
+{
+    if (c->pos >= c->len) return -1;
+    const char *p = c->text + c->pos, *nl = memchr(p, '\n', c->len - c->pos);
+    size_t n = nl ? (size_t)(nl - p) + 1 : c->len - c->pos;
+    if (n + 1 > c->rawcap) {
+        char *nr = realloc(c->raw, n + 1);
+        if (!nr) return -1;
+        c->raw = nr; c->rawcap = n + 1;
+    }
+    memcpy(c->raw, p, n);
+    c->raw[n] = '\0';
+    c->pos += n;
+    return (ssize_t)n;
+}
+
 static char *reader(char *str, int num, void *stream)
 {
     ctx *c = stream;
-    ssize_t n = getline(&c->raw, &c->rawcap, c->f);
+    ssize_t n = next_line(c);
     if (n < 0) return NULL;
     c->line++;
     if (c->line == 1 && n >= 3 && !memcmp(c->raw, "\xEF\xBB\xBF", 3)) {
@@ -167,25 +187,21 @@ static int handler(void *user, const char *section, const char *name, const char
 
 cov_ini *cov_ini_read(const char *path, cov_diag *d)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cov_diag_add(d, COV_EIO, path, 0, 0, 0, "cannot open the file: %s", strerror(errno));
-        return NULL;
-    }
-    cov_inputs_note(d, fileno(f));
+    size_t len;   /* read once, whole: the file may be a pipe (cov_input_read notes it as an input) */
+    const char *text = cov_input_read(path, COV_MAX_INI_BYTES, "an INI file (a scenario or model)", &len, d);
+    if (!text) return NULL;
     cov_ini *ini = calloc(1, sizeof *ini);
     if (ini) ini->files = malloc(sizeof *ini->files);
     if (!ini || !ini->files || !(ini->path = cov_strdup(path))) {
         if (ini) free(ini->files);
-        free(ini); fclose(f);
+        free(ini);
         cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory");
         return NULL;
     }
     ini->files[ini->nfiles++] = ini->path;
     int before = d->n;
-    ctx c = { .f = f, .ini = ini, .d = d };
+    ctx c = { .text = text, .len = len, .ini = ini, .d = d };
     int rc = ini_parse_stream(reader, &c, handler, &c);
-    fclose(f);
     free(c.raw);
     if (rc > 0 && !c.failed && d->n == before)
         cov_diag_add(d, COV_EINPUT, path, rc, 1, 1,

@@ -41,6 +41,8 @@ bool cov_ini_set(cov_ini *ini, const char *assignment, cov_diag *d);
 /* The entry for section and key, or NULL; marks it used. */
 cov_ini_entry *cov_ini_find(cov_ini *ini, const char *section, const char *key);
 
+#define COV_MAX_INI_BYTES (16UL * 1024 * 1024)   /* bytes in one scenario or model file: 16 MiB */
+
 /* Reads path; duplicate keys in a section, lines too long for libinih and
  * invalid UTF-8 are errors. NULL with d filled on failure. */
 cov_ini *cov_ini_read(const char *path, cov_diag *d);

@@ -8,8 +8,8 @@
 #include "outdir.h"
 #include "history.h"
 #include "csvwrite.h"
+#include "input.h"
 
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,23 +187,6 @@ static void write_replicates(FILE *f, const cov_results *res, const cov_scenario
             }
 }
 
-static bool sha256_file(const char *path, char hex[65])
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    struct sha256_ctx ctx;
-    sha256_init(&ctx);
-    unsigned char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sha256_update(&ctx, n, buf);
-    bool ok = !ferror(f);
-    fclose(f);
-    uint8_t dg[SHA256_DIGEST_SIZE];
-    sha256_digest(&ctx, sizeof dg, dg);
-    for (int i = 0; i < SHA256_DIGEST_SIZE; i++) snprintf(hex + 2 * i, 3, "%02x", dg[i]);
-    return ok;
-}
-
 static void json_string(FILE *f, const char *v)
 {
     fputc('"', f);
@@ -237,7 +220,7 @@ static void write_run_json(FILE *f, const cov_results *res, const cov_scenario *
     const char *paths[3] = { s->path, s->model_path, s->population_path };
     for (int i = 0; i < 3; i++) {
         char hex[65] = "";
-        sha256_file(paths[i], hex);
+        cov_input_sha256(paths[i], hex);   /* of the text read: a pipe cannot be read twice */
         fprintf(f, "    {\"role\": \"%s\", \"path\": ", roles[i]);
         json_string(f, paths[i]);
         fputs(", \"sha256\": ", f);
