@@ -70,7 +70,9 @@ static void write_index(FILE *f, const void *c)
     const compare_ctx *x = c;
     fputs("folder,scenario,path\n", f);
     for (int i = 0; i < x->n; i++) {
-        fprintf(f, "scenarios/%02d-%s", i + 1, base_name(x->runs[i].s->path));
+        char folder[300];
+        snprintf(folder, sizeof folder, "scenarios/%02d-%s", i + 1, base_name(x->runs[i].s->path));
+        cov_csv_text(f, folder, true);
         cov_csv_text(f, x->runs[i].s->name, false);
         cov_csv_text(f, x->runs[i].s->path, false);
         fputc('\n', f);

@@ -99,8 +99,8 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
             fprintf(fp, " %12s %12s %8.2f%% %16s\n", a, b, cov, c);
         }
         if (csv) {
-            fprintf(csv, "%s,", all ? "all" : key);
-            cov_csv_text(csv, u[k].name, true);
+            cov_csv_text(csv, all ? "all" : key, true);
+            cov_csv_text(csv, u[k].name, false);
             fprintf(csv, ",%lld,%lld,%.4f,%d.%02d,%lld\n", (long long)u[k].N, (long long)u[k].I, cov,
                     T / 100, T % 100, (long long)u[k].cards);
         }

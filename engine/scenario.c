@@ -167,9 +167,9 @@ static char *snapshot_from_history(cov_scenario *s, char **levels, int nlevels, 
     for (int k = 0; k < h->nseries; k++)
         for (int j = 0; j < h->s[k].n; j++) {
             if (h->s[k].month[j] != s->start) continue;
-            if (h->s[k].code) { cov_csv_text(f, h->s[k].code, true); cov_csv_text(f, h->s[k].commune, false); }
-            else cov_csv_text(f, h->s[k].commune, true);
-            for (int l = 0; l < nlevels; l++) cov_csv_text(f, h->level_value[k][l], false);
+            if (h->s[k].code) { cov_csv_raw(f, h->s[k].code, true); cov_csv_raw(f, h->s[k].commune, false); }
+            else cov_csv_raw(f, h->s[k].commune, true);
+            for (int l = 0; l < nlevels; l++) cov_csv_raw(f, h->level_value[k][l], false);
             fprintf(f, ",%s,%lld,%lld\n", s->model->g[h->s[k].group].name, (long long)h->s[k].N[j], (long long)h->s[k].I[j]);
             rows++;
         }
