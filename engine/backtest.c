@@ -49,11 +49,11 @@ static bool commune_at(const cov_history *h, const char *name, int m, int64_t *N
 }
 
 /* One cut-off: fit, write model, population and scenario into dir, run, compare. */
-static cov_status one_cutoff(const cov_history *h, const cov_model *m, int cut, int K, long R, uint64_t seed,
-                             const char *dir, tally *t, cov_diag *d)
+static cov_status one_cutoff(const cov_history *h, const cov_model *m, const cov_cal_opts *copts, const cov_mix *mix,
+                             int cut, int K, long R, uint64_t seed, const char *dir, tally *t, cov_diag *d)
 {
     cov_fit fit;
-    cov_fit_rates(h, m, cut, &fit);
+    cov_fit_rates_opts(h, m, cut, copts, mix, &fit);
     char path[4200];
     snprintf(path, sizeof path, "%s/model.ini", dir);
     FILE *f = fopen(path, "w");
@@ -71,11 +71,17 @@ static cov_status one_cutoff(const cov_history *h, const cov_model *m, int cut, 
         if (!commune_at(h, s->commune, cut, &N, &I)) continue;   /* the whole commune must report at the cut */
         for (int j = 0; j < s->n; j++)
             if (s->month[j] == cut) {
-                fputc('"', f);
-                for (const char *p = s->commune; *p; p++) { if (*p == '"') fputc('"', f); fputc(*p, f); }
-                fprintf(f, "\",%s,%lld,%lld\n", s->group >= 0 ? m->g[s->group].name : m->g[0].name,
-                        (long long)s->N[j], (long long)s->I[j]);
-                rows++;
+                int64_t Ng[COV_MAX_GROUPS], Ig[COV_MAX_GROUPS];
+                int ng = s->group < 0 && mix ? m->ngroups : 1;
+                if (ng > 1) cov_mix_split(mix, s, s->N[j], s->I[j], Ng, Ig);   /* totals: the fit's own split */
+                else { Ng[0] = s->N[j]; Ig[0] = s->I[j]; }
+                for (int g = 0; g < ng; g++) {
+                    fputc('"', f);
+                    for (const char *p = s->commune; *p; p++) { if (*p == '"') fputc('"', f); fputc(*p, f); }
+                    fprintf(f, "\",%s,%lld,%lld\n", s->group >= 0 ? m->g[s->group].name : m->g[g].name,
+                            (long long)Ng[g], (long long)Ig[g]);
+                    rows++;
+                }
             }
     }
     fclose(f);
@@ -159,14 +165,27 @@ static void write_reliability(FILE *f, const void *c)
     fprintf(f, "brier,%.5f,,%ld\n", t->nprob ? t->brier / (double)t->nprob : 0, t->nprob);
 }
 
-cov_status cov_backtest(const char *history, const char *model_path, int K, long R, uint64_t seed,
-                        const char *out, void *fpv, cov_diag *d)
+/* Does any series report month m? */
+static bool reported(const cov_history *h, int m)
+{
+    for (int k = 0; k < h->nseries; k++)
+        for (int j = 0; j < h->s[k].n && h->s[k].month[j] <= m; j++)
+            if (h->s[k].month[j] == m) return true;
+    return false;
+}
+
+cov_status cov_backtest(const char *history, const char *model_path, const struct cov_cal_opts *copts, int K, long R,
+                        uint64_t seed, const char *out, void *fpv, cov_diag *d)
 {
     FILE *fp = fpv;
-    cov_model *m = cov_model_load(model_path, d);
-    if (!m) return d->status;
-    cov_history *h = cov_history_read(history, m, NULL, 0, d);
-    if (!h) { cov_model_free(m); return d->status; }
+    cov_model *m;
+    cov_history *h;
+    cov_mix *mix;
+    if (!cov_fit_inputs(history, model_path, copts, &m, &h, &mix, d)) {
+        cov_history_free(h);
+        cov_model_free(m);
+        return d->status ? d->status : COV_EINPUT;
+    }
     tally t = { 0 };
     cov_status st = COV_OK;
     char dir[] = "/tmp/covcast-backtest-XXXXXX";
@@ -180,7 +199,7 @@ cov_status cov_backtest(const char *history, const char *model_path, int K, long
     bool tty = fp && isatty(2);
     for (int cut = first; st == COV_OK && cut + K <= h->last; cut++) {
         if (tty) { char a[8]; cov_month_format(cut, a); fprintf(stderr, "\rcovcast: cut-off %s…", a); fflush(stderr); }
-        st = one_cutoff(h, m, cut, K, R, seed, dir, &t, d);
+        if (reported(h, cut)) st = one_cutoff(h, m, copts, mix, cut, K, R, seed, dir, &t, d);   /* cut-offs at reported months */
     }
     if (tty) fputc('\n', stderr);
     static const char *tmpfiles[3] = { "model.ini", "population.csv", "scenario.ini" };
@@ -212,6 +231,7 @@ cov_status cov_backtest(const char *history, const char *model_path, int K, long
                 K, t.nprob ? t.brier / (double)t.nprob : 0, t.nprob);
         fprintf(fp, "Written to %s/ (backtest.csv, reliability.csv)\n", out);
     }
+    cov_mix_free(mix);
     cov_history_free(h);
     cov_model_free(m);
     return st;

@@ -3,26 +3,441 @@
  * writes them as a model file whose per-replicate spreads carry that
  * uncertainty into projections.
  *
- * From coverage levels alone the expected step is I' - I = p U - q I, so p
- * and q come from a weighted least-squares fit (GSL) across communes and
- * months; they separate only as far as U and I vary independently (near
- * equilibrium they do not, and the fit says so through their correlation).
- * Weights use the binomial variance U p(1-p) + I q(1-q); the dispersion phi
- * (Pearson chi-square per degree of freedom) widens the errors when the data
- * vary more than binomial noise, as real communes do (quasi-likelihood).
- * With card flows (new_cards, lost_cards) each rate is a ratio of counts. */
+ * A step runs from one reported point of a series to the next, k months
+ * later, whatever k is. Every person is the two-state chain of MODEL.md, so
+ * given the insured I and uninsured U at the first point, the insured k
+ * months later is a sum of independent Bernoulli variables whose
+ * probabilities follow from the month-by-month rates (seasonal factors
+ * included): its mean and variance are exact for a fixed population, and
+ * with a changing one exact in the mean, the leavers' number taken as
+ * known. The population may change
+ * between the points: the net change is spread evenly over the k months,
+ * newcomers arrive insured with a stated share, leavers leave in proportion
+ * to coverage (docs/MODEL.md, "Calibration"). The rates are fitted to these
+ * k-step moments by weighted nonlinear least squares (GSL multifit_nlinear,
+ * weights from the variance at the previous estimate, i.e. a
+ * quasi-likelihood), on the logit scale so they stay in (0, 1); the
+ * dispersion phi (Pearson chi-square per degree of freedom) widens the
+ * errors when communes vary more than binomial noise. Months with card
+ * flows (new_cards, lost_cards) enter as the two counts themselves.
+ *
+ * A rate the data cannot determine (nobody in the state it leaves, an
+ * estimate that runs to the bound, or a 95% interval wider than a factor of
+ * about 20) is not written as an estimate: the base model's value is kept
+ * and the reason given in figures. */
 #include "history.h"
+#include "load.h"
+#include "text.h"
 
-#include <gsl/gsl_multifit.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multifit_nlinear.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct { double U, I, y, E, L; int series; } step;
+#define MAX_STEP 1200        /* months between two reported points */
+#define JUMP_BASE 0.05       /* a population change beyond 5% in a month ... */
+#define JUMP_PER_MONTH 0.005 /* ... plus 0.5% per further month is a re-registration */
+#define SE_LIMIT 1.5         /* log-scale error above which a rate is not estimated (95% interval x/÷ 19) */
+#define RATE_MIN 1e-6        /* a fitted monthly rate below this has run to the bound */
+#define THETA_MAX 25.0       /* parameters are kept within ±25 on their scale */
 
-/* The month-to-month steps of group gi (all series when the history has no
- * groups) up to cutoff. */
+typedef struct {
+    double N0, I0, N1, I1;   /* people and insured at the two points */
+    double E, L;             /* card flows of the month (k = 1), -1 when not reported */
+    int m0, k;               /* absolute month of the first point, months to the second */
+    int series;
+} step;
+
+/* The fit's context: the steps, the components (one group, or every group
+ * of the model for a totals-only history) and which parameters are free. */
+typedef struct {
+    const step *v;
+    long n, nres;
+    int nc;                        /* components */
+    const double *cw, *cI;         /* [n * nc]: each component's share of the people and insured at the start */
+    double bp[COV_MAX_GROUPS], bq[COV_MAX_GROUPS];
+    const double *sea_e[COV_MAX_GROUPS], *sea_l[COV_MAX_GROUPS];
+    bool totals;                   /* parameters are log factors on the hazards, else logits */
+    double r;                      /* entrant share, < 0: coverage at the step start */
+    bool free[2];
+    double th[2];                  /* current values (the fixed one stays) */
+    double *w;                     /* [nres] weights: 1 / variance at the previous estimate */
+} fitctx;
+
+static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+static double logit(double p) { return log(p / (1 - p)); }
+static double expit(double t) { return 1 / (1 + exp(-t)); }
+
+/* Component c's monthly base rates for parameters th. */
+static void base_rates(const fitctx *c, const double th[2], int comp, double *p, double *q)
+{
+    if (c->totals) {
+        *p = -expm1(exp(th[0]) * log1p(-c->bp[comp]));
+        *q = -expm1(exp(th[1]) * log1p(-c->bq[comp]));
+    } else {
+        *p = expit(th[0]);
+        *q = expit(th[1]);
+    }
+}
+
+/* Mean and variance of the insured k months after a point with N0 people
+ * and I0 insured, N1 people at the end: month j (1..k) has rates p, q
+ * through the seasonal factors of absolute month m0 + j; the net change
+ * (N1 - N0)/k a month enters (insured with share r) or leaves (in
+ * proportion to coverage) at the start of each month, before its
+ * transitions, as births and deaths do in the engine. *pe, *ql: the first
+ * month's effective rates, *U1, *I1: the uninsured and insured facing them
+ * (for the card flows). */
+static void chain(double N0, double I0, double N1, int m0, int k, double p, double q, const double *se,
+                  const double *sl, double r, double *mean, double *var, double *pe1, double *ql1, double *U1,
+                  double *I1)
+{
+    double d = (N1 - N0) / k, lp = log1p(-p), lq = log1p(-q);
+    double a = 1, b = 0;           /* P(insured at the end | insured, uninsured before month j) */
+    double m = 0, v = 0, S = 1;    /* S: the share of the first point's people still there at the end */
+    if (r < 0) r = N0 > 0 ? I0 / N0 : 0;
+    for (int j = k; j >= 1; j--) {
+        int cal = (m0 + j) % 12;
+        double pj = -expm1(lp * se[cal]), qj = -expm1(lq * sl[cal]);
+        double na = (1 - qj) * a + qj * b, nb = pj * a + (1 - pj) * b;
+        if (d < 0) {   /* leaving does not depend on the state: a factor on the people, not on the chain */
+            double before = N0 + d * (j - 1);
+            S *= before > 0 ? fmax(1 + d / before, 0) : 0;
+        } else if (d > 0) {
+            double pi = r * na + (1 - r) * nb;
+            m += d * pi; v += d * pi * (1 - pi);
+        }
+        a = na; b = nb;
+        if (j == 1) {
+            *pe1 = pj; *ql1 = qj;
+            double stay = d < 0 && N0 > 0 ? 1 + d / N0 : 1, in = d > 0 ? d : 0;
+            *U1 = (N0 - I0) * stay + in * (1 - r);
+            *I1 = I0 * stay + in * r;
+        }
+    }
+    m += S * (I0 * a + (N0 - I0) * b);   /* the leavers' number is known (N1): no variance from it */
+    v += S * (I0 * a * (1 - a) + (N0 - I0) * b * (1 - b));
+    *mean += m; *var += v;
+}
+
+static bool has_flows(const step *s) { return s->k == 1 && s->E >= 0 && s->L >= 0; }
+
+/* Raw residuals (observed - expected) and their variances at th; res and
+ * var have nres entries (either may be NULL). */
+static void evaluate(const fitctx *c, const double th[2], double *res, double *var)
+{
+    long i = 0;
+    for (long t = 0; t < c->n; t++) {
+        const step *s = &c->v[t];
+        double mean = 0, vr = 0, Em = 0, Ev = 0, Lm = 0, Lv = 0;
+        for (int g = 0; g < c->nc; g++) {
+            double w = c->nc > 1 ? c->cw[t * c->nc + g] : 1, I0 = c->nc > 1 ? c->cI[t * c->nc + g] : s->I0;
+            if (w <= 0) continue;
+            double p, q, pe = 0, ql = 0, U1 = 0, I1 = 0;
+            base_rates(c, th, g, &p, &q);
+            chain(s->N0 * w, I0, s->N1 * w, s->m0, s->k, p, q, c->sea_e[g], c->sea_l[g], c->r, &mean, &vr, &pe,
+                  &ql, &U1, &I1);
+            Em += pe * U1; Ev += pe * (1 - pe) * U1;
+            Lm += ql * I1; Lv += ql * (1 - ql) * I1;
+        }
+        if (has_flows(s)) {
+            if (res) { res[i] = s->E - Em; res[i + 1] = s->L - Lm; }
+            if (var) { var[i] = Ev; var[i + 1] = Lv; }
+            i += 2;
+        } else {
+            if (res) res[i] = s->I1 - mean;
+            if (var) var[i] = vr;
+            i++;
+        }
+    }
+}
+
+static void unpack(const fitctx *c, const gsl_vector *x, double th[2])
+{
+    int k = 0;
+    for (int j = 0; j < 2; j++)
+        th[j] = c->free[j] ? clampd(gsl_vector_get(x, (size_t)k++), -THETA_MAX, THETA_MAX) : c->th[j];
+}
+
+/* gsl_multifit_nlinear residual function: weighted residuals. */
+static int resid_f(const gsl_vector *x, void *params, gsl_vector *f)
+{
+    fitctx *c = params;
+    double th[2];
+    unpack(c, x, th);
+    double *res = malloc((size_t)c->nres * sizeof *res);
+    if (!res) return GSL_ENOMEM;
+    evaluate(c, th, res, NULL);
+    for (long i = 0; i < c->nres; i++) gsl_vector_set(f, (size_t)i, res[i] * sqrt(c->w[i]));
+    free(res);
+    return GSL_SUCCESS;
+}
+
+typedef struct {
+    double th[2], cov[3];   /* estimates (theta scale) and covariance: var0, var1, cov01 of the free ones */
+    double phi;
+    bool ok;
+} solution;
+
+/* Iteratively reweighted nonlinear least squares from c->th; the free
+ * parameters move, the others stay. */
+static solution solve(fitctx *c)
+{
+    solution out = { .ok = false };
+    int np = c->free[0] + c->free[1];
+    if (np == 0 || c->nres < np + 1) return out;
+    double *var = malloc((size_t)c->nres * sizeof *var);
+    c->w = malloc((size_t)c->nres * sizeof *c->w);
+    gsl_multifit_nlinear_parameters fp = gsl_multifit_nlinear_default_parameters();
+    gsl_multifit_nlinear_workspace *ws =
+        var && c->w ? gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp, (size_t)c->nres, (size_t)np) : NULL;
+    gsl_vector *x = gsl_vector_alloc((size_t)np);
+    gsl_matrix *C = gsl_matrix_alloc((size_t)np, (size_t)np);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    bool ok = ws && x && C;
+    for (int it = 0; ok && it < 4; it++) {   /* weights from the previous estimate */
+        evaluate(c, c->th, NULL, var);
+        for (long i = 0; i < c->nres; i++) c->w[i] = 1.0 / fmax(var[i], 0.25);
+        int k = 0;
+        for (int j = 0; j < 2; j++)
+            if (c->free[j]) gsl_vector_set(x, (size_t)k++, c->th[j]);
+        gsl_multifit_nlinear_fdf fdf = { .f = resid_f, .df = NULL, .fvv = NULL, .n = (size_t)c->nres,
+                                         .p = (size_t)np, .params = c };
+        int info;
+        ok = gsl_multifit_nlinear_init(x, &fdf, ws) == GSL_SUCCESS;
+        if (ok) gsl_multifit_nlinear_driver(300, 1e-10, 1e-10, 0, NULL, NULL, &info, ws);
+        if (ok) unpack(c, ws->x, c->th);
+    }
+    if (ok) {
+        double chisq;
+        gsl_blas_ddot(ws->f, ws->f, &chisq);
+        ok = gsl_multifit_nlinear_covar(ws->J, 0.0, C) == GSL_SUCCESS && isfinite(chisq);
+        if (ok) {
+            out.phi = c->nres > np ? chisq / (double)(c->nres - np) : 1;
+            double s = fmax(out.phi, 1.0);
+            memcpy(out.th, c->th, sizeof out.th);
+            int a = c->free[0] ? 0 : -1, b = c->free[1] ? (c->free[0] ? 1 : 0) : -1;
+            out.cov[0] = a >= 0 ? s * gsl_matrix_get(C, 0, 0) : 0;
+            out.cov[1] = b >= 0 ? s * gsl_matrix_get(C, (size_t)b, (size_t)b) : 0;
+            out.cov[2] = a >= 0 && b >= 0 ? s * gsl_matrix_get(C, 0, 1) : 0;
+            out.ok = isfinite(out.cov[0]) && isfinite(out.cov[1]) && isfinite(out.cov[2]);
+        }
+    }
+    gsl_set_error_handler(old);
+    if (ws) gsl_multifit_nlinear_free(ws);
+    gsl_vector_free(x);
+    gsl_matrix_free(C);
+    free(var);
+    free(c->w);
+    c->w = NULL;
+    return out;
+}
+
+/* The error of parameter j on the log scale of its rate (or factor). */
+static double log_se(const fitctx *c, const solution *s, int j)
+{
+    double se = sqrt(s->cov[j]);
+    return c->totals ? se : se * (1 - expit(s->th[j]));
+}
+
+/* Why parameter j of a solution is not an estimate ("" when it is). */
+static void judge(const fitctx *c, const solution *s, int j, char *why, size_t n)
+{
+    static const char *what[2] = { "enrollment", "lapse" };
+    double p, q;
+    base_rates(c, s->th, 0, &p, &q);
+    double rate = c->totals ? exp(s->th[j]) : j ? q : p, lse = log_se(c, s, j);
+    bool pinned = c->totals ? rate < 1e-4 || rate > 1e4 : rate < RATE_MIN;
+    const char *unit = c->totals ? " (factor on the base hazard)" : " a month";
+    *why = 0;
+    if (!s->ok)
+        snprintf(why, n, "%s: the fit did not converge", what[j]);
+    else if (pinned || fabs(s->th[j]) >= THETA_MAX - 1e-9)
+        snprintf(why, n, "%s: the fit runs to the bound (%.2g%s), so the data give no estimate", what[j], rate,
+                 unit);
+    else if (!(lse <= SE_LIMIT))
+        snprintf(why, n, "%s: its 95%% interval spans a factor of %.0f (%.2g to %.2g%s): the data cannot "
+                 "tell it", what[j], exp(2 * 1.96 * lse), rate * exp(-1.96 * lse),
+                 c->totals ? rate * exp(1.96 * lse) : fmin(rate * exp(1.96 * lse), 1), unit);
+}
+
+/* Fills f from a solution. */
+static void take(const fitctx *c, const solution *s, cov_rate_fit *f)
+{
+    f->fit_p = c->free[0];
+    f->fit_q = c->free[1];
+    f->fitted = true;
+    f->phi = s->phi;
+    for (int j = 0; j < 2; j++) {
+        double se = sqrt(s->cov[j]), t = s->th[j];
+        double val = c->totals ? exp(t) : expit(t), lse = log_se(c, s, j);
+        double lo = c->totals ? exp(t - 1.96 * se) : expit(t - 1.96 * se);
+        double hi = c->totals ? exp(t + 1.96 * se) : expit(t + 1.96 * se);
+        double sev = c->totals ? val * se : se * val * (1 - val);
+        if (j == 0) { f->p = val; f->se_p = sev; f->se_lp = lse; f->lo_p = lo; f->hi_p = hi; }
+        else { f->q = val; f->se_q = sev; f->se_lq = lse; f->lo_q = lo; f->hi_q = hi; }
+    }
+    f->corr = c->free[0] && c->free[1] && s->cov[0] > 0 && s->cov[1] > 0
+                  ? clampd(s->cov[2] / sqrt(s->cov[0] * s->cov[1]), -1, 1) : 0;
+    f->separated = (!c->free[0] || f->se_lp < 0.5) && (!c->free[1] || f->se_lq < 0.5);
+}
+
+static void append(char *buf, size_t n, const char *s)
+{
+    size_t l = strlen(buf);
+    if (*s) snprintf(buf + l, n - l, "%s%s", l ? "; " : "", s);
+}
+
+/* Fits the context's steps: both rates when the data allow, else the one
+ * they determine with the other kept from the base model, else nothing;
+ * the reasons go to f->reason. th0: the base model's values. */
+static void fit_steps(fitctx *c, const double th0[2], bool can[2], cov_rate_fit *f)
+{
+    static const char *what[2] = { "enrollment", "lapse" };
+    char why[2][200] = { "", "" };
+    f->reason[0] = 0;
+    for (int j = 0; j < 2; j++)
+        if (!can[j]) snprintf(why[j], sizeof why[j], "%s: nobody was %s at any reported point", what[j],
+                              j ? "insured" : "uninsured");
+    bool tried[2] = { false, false };
+    for (int pass = 0; pass < 3; pass++) {
+        bool fr[2] = { can[0], can[1] };
+        if (pass == 1) fr[1] = false;        /* enrollment alone, lapse kept */
+        if (pass == 2) fr[0] = false;        /* lapse alone, enrollment kept */
+        if (pass > 0 && !(fr[0] || fr[1])) continue;
+        if (pass == 0 && !(fr[0] && fr[1])) continue;
+        if ((pass == 1 && tried[0]) || (pass == 2 && tried[1])) continue;
+        c->free[0] = fr[0]; c->free[1] = fr[1];
+        c->th[0] = th0[0]; c->th[1] = th0[1];
+        solution s = solve(c);
+        bool good = true;
+        for (int j = 0; j < 2; j++)
+            if (fr[j]) {
+                char w[200];
+                judge(c, &s, j, w, sizeof w);
+                if (*w) { good = false; if (!*why[j]) snprintf(why[j], sizeof why[j], "%s", w); }
+                tried[j] = tried[j] || pass > 0;
+            }
+        if (good) {
+            take(c, &s, f);
+            for (int j = 0; j < 2; j++)
+                if (!fr[j]) {
+                    char w[sizeof f->reason];
+                    snprintf(w, sizeof w, "%s kept from the base model (%.200s)", what[j],
+                             *why[j] ? why[j] : "cannot be told from the other rate");
+                    append(f->reason, sizeof f->reason, w);
+                }
+            return;
+        }
+    }
+    f->fitted = false;
+    for (int j = 0; j < 2; j++) append(f->reason, sizeof f->reason, why[j]);
+    if (!f->reason[0]) snprintf(f->reason, sizeof f->reason, "the fit did not converge");
+}
+
+/* ---- the group mix of a totals-only history ---- */
+
+struct cov_mix {
+    int n, ng;
+    char **name, **code;     /* per commune */
+    double *N, *I;           /* [(n + 1) * ng]: row n is the whole file */
+};
+
+cov_mix *cov_mix_load(const char *population, const cov_model *m, cov_diag *d)
+{
+    cov_read_opts ro = { 0, -1 };
+    cov_population *p = cov_population_load(population, m, NULL, 0, NULL, 0, &ro, d);
+    if (!p) return NULL;
+    cov_mix *x = calloc(1, sizeof *x);
+    if (x) {
+        x->n = p->ncommunes; x->ng = m->ngroups;
+        x->name = calloc((size_t)x->n + 1, sizeof *x->name);
+        x->code = calloc((size_t)x->n + 1, sizeof *x->code);
+        x->N = calloc((size_t)(x->n + 1) * (size_t)x->ng, sizeof *x->N);
+        x->I = calloc((size_t)(x->n + 1) * (size_t)x->ng, sizeof *x->I);
+        for (int i = 0; x->name && x->code && x->N && x->I && i < x->n; i++) {
+            x->name[i] = cov_strdup(p->c[i].name);
+            x->code[i] = p->c[i].code ? cov_strdup(p->c[i].code) : NULL;
+            for (int g = 0; g < x->ng; g++) {
+                x->N[i * x->ng + g] = (double)p->c[i].N[g];
+                x->I[i * x->ng + g] = (double)p->c[i].I[g];
+                x->N[x->n * x->ng + g] += (double)p->c[i].N[g];
+                x->I[x->n * x->ng + g] += (double)p->c[i].I[g];
+            }
+        }
+    }
+    cov_population_free(p);
+    return x;
+}
+
+void cov_mix_free(cov_mix *x)
+{
+    if (!x) return;
+    for (int i = 0; i < x->n; i++) { if (x->name) free(x->name[i]); if (x->code) free(x->code[i]); }
+    free(x->name); free(x->code); free(x->N); free(x->I);
+    free(x);
+}
+
+/* The mix row of a series: its commune in the population file, else the
+ * whole file. */
+static int mix_row(const cov_mix *x, const cov_hseries *s)
+{
+    for (int i = 0; i < x->n; i++)
+        if (s->code && x->code[i] ? !strcmp(s->code, x->code[i]) : !strcmp(s->commune, x->name[i])) return i;
+    return x->n;
+}
+
+/* Splits a commune's N0, I0 over the groups of a mix row: people in the
+ * row's shares; coverage the row's, shifted by one common amount on the
+ * logit scale so that the insured add up to I0. */
+static void split(const cov_mix *x, int row, double N0, double I0, double *w, double *Ig)
+{
+    const double *N = &x->N[row * x->ng], *I = &x->I[row * x->ng];
+    double tot = 0;
+    for (int g = 0; g < x->ng; g++) tot += N[g];
+    double lc[COV_MAX_GROUPS];
+    for (int g = 0; g < x->ng; g++) {
+        w[g] = tot > 0 ? N[g] / tot : 1.0 / x->ng;
+        lc[g] = logit(clampd(N[g] > 0 ? I[g] / N[g] : 0.5, 1e-4, 1 - 1e-4));
+    }
+    double lo = -40, hi = 40, target = N0 > 0 ? I0 / N0 : 0;
+    for (int it = 0; it < 100; it++) {
+        double mid = (lo + hi) / 2, c = 0;
+        for (int g = 0; g < x->ng; g++) c += w[g] * expit(lc[g] + mid);
+        if (c < target) lo = mid; else hi = mid;
+    }
+    double c = 0;
+    for (int g = 0; g < x->ng; g++) { Ig[g] = N0 * w[g] * expit(lc[g] + lo); c += Ig[g]; }
+    for (int g = 0; g < x->ng && c > 0; g++) Ig[g] *= I0 / c;   /* exact sum */
+}
+
+void cov_mix_split(const cov_mix *x, const cov_hseries *s, int64_t N, int64_t I, int64_t *Ng, int64_t *Ig)
+{
+    double w[COV_MAX_GROUPS], Id[COV_MAX_GROUPS];
+    split(x, mix_row(x, s), (double)N, (double)I, w, Id);
+    int64_t sn = 0, si = 0;
+    int big = 0;
+    for (int g = 0; g < x->ng; g++) {
+        Ng[g] = (int64_t)floor((double)N * w[g]);
+        sn += Ng[g];
+        if (w[g] > w[big]) big = g;
+    }
+    Ng[big] += N - sn;   /* whole people: the rounding goes to the largest group */
+    for (int g = 0; g < x->ng; g++) { Ig[g] = (int64_t)fmin(floor(Id[g]), (double)Ng[g]); si += Ig[g]; }
+    for (int g = 0; g < x->ng && si < I; g++) {
+        int64_t add = Ng[g] - Ig[g] < I - si ? Ng[g] - Ig[g] : I - si;
+        Ig[g] += add; si += add;
+    }
+}
+
+/* ---- collecting the steps ---- */
+
+/* The steps of group gi (all series when the history has no groups) up to
+ * cutoff, from each reported point to the next; jumps beyond demography and
+ * empty communes are set aside and counted. */
 static long collect(const cov_history *h, int gi, int cutoff, step **out, cov_fit *fit)
 {
     long cap = 64, n = 0;
@@ -32,100 +447,92 @@ static long collect(const cov_history *h, int gi, int cutoff, step **out, cov_fi
         if (h->has_group && s->group != gi) continue;
         for (int j = 0; j + 1 < s->n; j++) {
             if (s->month[j + 1] > cutoff) break;
-            if (s->month[j + 1] != s->month[j] + 1) { fit->skipped_gaps++; continue; }
-            if (s->N[j + 1] != s->N[j]) { fit->skipped_jumps++; continue; }   /* re-registration: not a step */
+            int gap = s->month[j + 1] - s->month[j];
+            fit->steps_seen++;
+            if (gap > MAX_STEP) { fit->skipped_gaps++; continue; }
             if (s->N[j] == 0) { fit->skipped_zero++; continue; }
+            double rel = fabs((double)(s->N[j + 1] - s->N[j])) / (double)s->N[j];
+            if (rel > JUMP_BASE + JUMP_PER_MONTH * (gap - 1)) { fit->skipped_jumps++; continue; }
             if (n == cap) {
                 cap *= 2;
                 step *nv = realloc(v, (size_t)cap * sizeof *nv);
                 if (!nv) { free(v); return -1; }
                 v = nv;
             }
-            v[n++] = (step){ (double)(s->N[j] - s->I[j]), (double)s->I[j], (double)(s->I[j + 1] - s->I[j]),
-                             h->has_flows ? (double)s->E[j + 1] : 0, h->has_flows ? (double)s->L[j + 1] : 0, k };
+            bool fl = h->has_flows && gap == 1 && s->E[j + 1] >= 0 && s->L[j + 1] >= 0;
+            v[n++] = (step){ (double)s->N[j], (double)s->I[j], (double)s->N[j + 1], (double)s->I[j + 1],
+                             fl ? (double)s->E[j + 1] : -1, fl ? (double)s->L[j + 1] : -1, s->month[j], gap, k };
         }
     }
     *out = v;
     return n;
 }
 
-static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
-
-/* Weighted least squares of y = p U - q I; returns false when singular. */
-static bool wls(const step *v, long n, double p0, double q0, double *p, double *q, double cov[3], double *phi)
+static long residual_count(const step *v, long n)
 {
-    gsl_matrix *X = gsl_matrix_alloc((size_t)n, 2), *C = gsl_matrix_alloc(2, 2);
-    gsl_vector *y = gsl_vector_alloc((size_t)n), *w = gsl_vector_alloc((size_t)n), *c = gsl_vector_alloc(2);
-    gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc((size_t)n, 2);
-    bool ok = X && C && y && w && c && ws;
-    for (long i = 0; ok && i < n; i++) {
-        gsl_matrix_set(X, (size_t)i, 0, v[i].U);
-        gsl_matrix_set(X, (size_t)i, 1, -v[i].I);
-        gsl_vector_set(y, (size_t)i, v[i].y);
-        double var = v[i].U * p0 * (1 - p0) + v[i].I * q0 * (1 - q0);
-        gsl_vector_set(w, (size_t)i, 1.0 / fmax(var, 0.25));
-    }
-    double chisq = 0;
-    if (ok) ok = gsl_multifit_wlinear(X, w, y, c, C, &chisq, ws) == 0;
-    if (ok) {
-        *p = gsl_vector_get(c, 0);
-        *q = gsl_vector_get(c, 1);
-        *phi = n > 2 ? chisq / (double)(n - 2) : 1;
-        double s = fmax(*phi, 1.0);
-        cov[0] = s * gsl_matrix_get(C, 0, 0);
-        cov[1] = s * gsl_matrix_get(C, 1, 1);
-        cov[2] = s * gsl_matrix_get(C, 0, 1);
-        ok = isfinite(*p) && isfinite(*q) && cov[0] > 0 && cov[1] > 0;
-    }
-    gsl_matrix_free(X); gsl_matrix_free(C); gsl_vector_free(y); gsl_vector_free(w); gsl_vector_free(c);
-    if (ws) gsl_multifit_linear_free(ws);
-    return ok;
+    long r = 0;
+    for (long i = 0; i < n; i++) r += has_flows(&v[i]) ? 2 : 1;
+    return r;
 }
 
-static void fit_group(const step *v, long n, bool flows, cov_rate_fit *f)
+/* Sets up the context of group gi (or of the totals, gi = -1) on steps v. */
+static bool setup(fitctx *c, const cov_history *h, const cov_model *m, int gi, const step *v, long n, double r,
+                  const cov_mix *mix)
 {
-    f->transitions = n;
-    f->flows = flows;
-    if (n < 3) return;
-    if (flows) {
-        double sE = 0, sL = 0, sU = 0, sI = 0;
-        for (long i = 0; i < n; i++) { sE += v[i].E; sL += v[i].L; sU += v[i].U; sI += v[i].I; }
-        if (sU <= 0 || sI <= 0) return;
-        f->p = clampd(sE / sU, 1e-7, 0.999);
-        f->q = clampd(sL / sI, 1e-7, 0.999);
-        double xp = 0, xq = 0;
-        for (long i = 0; i < n; i++) {
-            if (v[i].U > 0) xp += pow(v[i].E - f->p * v[i].U, 2) / (v[i].U * f->p * (1 - f->p));
-            if (v[i].I > 0) xq += pow(v[i].L - f->q * v[i].I, 2) / (v[i].I * f->q * (1 - f->q));
-        }
-        double php = fmax(1, xp / (double)(n - 1)), phq = fmax(1, xq / (double)(n - 1));
-        f->phi = fmax(xp, xq) / (double)(n - 1);
-        f->se_p = sqrt(php * f->p * (1 - f->p) / sU);
-        f->se_q = sqrt(phq * f->q * (1 - f->q) / sI);
-        f->corr = 0;
-        f->separated = true;
-        f->fitted = true;
-        return;
+    memset(c, 0, sizeof *c);
+    c->v = v; c->n = n; c->nres = residual_count(v, n); c->r = r;
+    c->totals = gi < 0;
+    c->nc = c->totals ? m->ngroups : 1;
+    for (int g = 0; g < c->nc; g++) {
+        const cov_group *gr = &m->g[c->totals ? g : gi];
+        c->bp[g] = clampd(gr->enroll, 1e-6, 0.99);
+        c->bq[g] = clampd(gr->lapse, 1e-6, 0.99);
+        c->sea_e[g] = gr->seasonal_enroll;
+        c->sea_l[g] = gr->seasonal_lapse;
     }
-    double p = 0.01, q = 0.01, cov[3], phi = 1;
-    for (int it = 0; it < 3; it++) {   /* weights from the previous estimates */
-        double np, nq;
-        if (!wls(v, n, clampd(p, 1e-4, 0.5), clampd(q, 1e-4, 0.5), &np, &nq, cov, &phi)) return;
-        p = np; q = nq;
-    }
-    f->p = clampd(p, 1e-7, 0.999);
-    f->q = clampd(q, 1e-7, 0.999);
-    f->se_p = sqrt(cov[0]);
-    f->se_q = sqrt(cov[1]);
-    f->corr = clampd(cov[2] / sqrt(cov[0] * cov[1]), -1, 1);
-    f->phi = phi;
-    f->separated = f->se_p < 0.5 * f->p && f->se_q < 0.5 * f->q;   /* each pinned down to +-50% */
-    f->fitted = true;
+    if (!c->totals || c->nc == 1) { c->nc = 1; return true; }
+    double *cw = malloc((size_t)n * (size_t)c->nc * sizeof *cw), *cI = malloc((size_t)n * (size_t)c->nc * sizeof *cI);
+    if (!cw || !cI) { free(cw); free(cI); return false; }
+    for (long t = 0; t < n; t++)
+        split(mix, mix_row(mix, &h->s[v[t].series]), v[t].N0, v[t].I0, &cw[t * c->nc], &cI[t * c->nc]);
+    c->cw = cw; c->cI = cI;
+    return true;
 }
 
-void cov_fit_rates(const cov_history *h, const cov_model *m, int cutoff, cov_fit *out)
+static void teardown(fitctx *c)
+{
+    free((void *)c->cw);
+    free((void *)c->cI);
+}
+
+/* One series' own enrollment parameter with lapse fixed at the group's:
+ * theta and its error on the log scale of the rate (false when the series
+ * does not determine it). */
+static bool series_enroll(fitctx *c, const step *v, long n, const double th[2], double *l, double *s2)
+{
+    fitctx sc = *c;
+    sc.v = v; sc.n = n; sc.nres = residual_count(v, n);
+    if (c->nc > 1) { sc.cw = c->cw + (v - c->v) * c->nc; sc.cI = c->cI + (v - c->v) * c->nc; }
+    sc.free[0] = true; sc.free[1] = false;
+    sc.th[0] = th[0]; sc.th[1] = th[1];
+    solution s = solve(&sc);
+    char why[200];
+    judge(&sc, &s, 0, why, sizeof why);
+    if (*why) return false;
+    double lse = log_se(&sc, &s, 0);
+    *l = c->totals ? s.th[0] - th[0] : log(expit(s.th[0]) / expit(th[0]));
+    *s2 = lse * lse;
+    return true;
+}
+
+void cov_fit_rates_opts(const cov_history *h, const cov_model *m, int cutoff, const cov_cal_opts *opts,
+                        const cov_mix *mix, cov_fit *out)
 {
     memset(out, 0, sizeof *out);
+    double r = opts ? opts->entrant_share : -1;
+    out->entrant_share = r;
+    out->totals = !h->has_group && m->ngroups > 1 && mix;
+    out->mix_from_file = out->totals;
     int ng = h->has_group ? m->ngroups : 1;
     for (int k = 0; k < h->nseries; k++) out->single_month += h->s[k].n == 1;
     double sum = 0, sum2 = 0, noise = 0;
@@ -134,27 +541,43 @@ void cov_fit_rates(const cov_history *h, const cov_model *m, int cutoff, cov_fit
         step *v = NULL;
         long n = collect(h, gi, cutoff, &v, out);
         if (n < 0) continue;
-        fit_group(v, n, h->has_flows, &out->g[gi]);
-        const cov_rate_fit *f = &out->g[gi];
-        /* commune spread: each series' own enroll rate with q fixed, on the log scale */
-        for (long a = 0; f->fitted && a < n;) {
-            long b = a;
-            double num = 0, den = 0;
-            while (b < n && v[b].series == v[a].series) {
-                double var = fmax(v[b].U * f->p * (1 - f->p) + v[b].I * f->q * (1 - f->q), 0.25);
-                double yy = h->has_flows ? v[b].E : v[b].y + f->q * v[b].I;
-                num += v[b].U * yy / var;
-                den += v[b].U * v[b].U / var;
-                b++;
-            }
-            if (b - a >= 3 && den > 0 && num > 0) {
-                double pc = num / den, s2 = fmax(f->phi, 1.0) / den / (pc * pc);
-                double l = log(pc / f->p);
-                sum += l; sum2 += l * l; noise += s2;
-                used++;
-            }
-            a = b;
+        cov_rate_fit *f = &out->g[gi];
+        f->transitions = n;
+        for (long i = 0; i < n; i++) {
+            f->flow_steps += has_flows(&v[i]);
+            if (v[i].k > f->max_gap) f->max_gap = v[i].k;
         }
+        f->flows = f->flow_steps > 0;
+        fitctx c;
+        int g0 = h->has_group ? gi : out->totals ? -1 : 0;
+        if (n < 3) {
+            snprintf(f->reason, sizeof f->reason, "%ld step%s between reported points (at least 3 are needed)", n,
+                     n == 1 ? "" : "s");
+            free(v);
+            continue;
+        }
+        if (!setup(&c, h, m, g0, v, n, r, mix)) { free(v); continue; }
+        double sumU = 0, sumI = 0;
+        for (long i = 0; i < n; i++) { sumU += v[i].N0 - v[i].I0; sumI += v[i].I0; }
+        bool can[2] = { sumU > 0, sumI > 0 };
+        double th0[2] = { c.totals ? 0 : logit(c.bp[0]), c.totals ? 0 : logit(c.bq[0]) };
+        fit_steps(&c, th0, can, f);
+        /* commune spread: each series' own enrollment, lapse fixed, on the log scale */
+        if (f->fitted && f->fit_p) {
+            double th[2] = { c.totals ? log(f->p) : logit(f->p), c.totals ? log(f->q) : logit(f->q) };
+            if (!f->fit_q) th[1] = th0[1];
+            for (long a = 0; a < n;) {
+                long b = a;
+                while (b < n && v[b].series == v[a].series) b++;
+                double l, s2;
+                if (b - a >= 3 && series_enroll(&c, v + a, b - a, th, &l, &s2)) {
+                    sum += l; sum2 += l * l; noise += s2;
+                    used++;
+                }
+                a = b;
+            }
+        }
+        teardown(&c);
         free(v);
     }
     out->communes_used = used;
@@ -164,24 +587,34 @@ void cov_fit_rates(const cov_history *h, const cov_model *m, int cutoff, cov_fit
     }
 }
 
-static void group_block(FILE *f, const cov_group *g, const cov_rate_fit *fit)
+void cov_fit_rates(const cov_history *h, const cov_model *m, int cutoff, cov_fit *out)
 {
-    fprintf(f, "[group.%s]\n", g->name);
-    if (g->label) fprintf(f, "label = %s\n", g->label);
-    if (fit && fit->fitted) {
-        fprintf(f, "enroll = %.6g          ; +- %.2g (standard error)\n", fit->p, fit->se_p);
-        fprintf(f, "lapse = %.6g           ; +- %.2g\n", fit->q, fit->se_q);
-        fprintf(f, "enroll_sd = %.4g       ; the estimate's uncertainty, as a per-replicate spread\n",
-                fmin(fit->se_p / fit->p, 5));
-        fprintf(f, "lapse_sd = %.4g\n", fmin(fit->se_q / fit->q, 5));
-        if (fit->corr != 0) fprintf(f, "rate_corr = %.4f\n", fit->corr);
-    } else {
-        fprintf(f, "enroll = %.6g          ; not fitted: kept from the base model\n", g->enroll);
-        fprintf(f, "lapse = %.6g\n", g->lapse);
-        if (g->enroll_sd > 0) fprintf(f, "enroll_sd = %.4g\n", g->enroll_sd);
-        if (g->lapse_sd > 0) fprintf(f, "lapse_sd = %.4g\n", g->lapse_sd);
-        if (g->rate_corr != 0) fprintf(f, "rate_corr = %.4f\n", g->rate_corr);
-    }
+    cov_fit_rates_opts(h, m, cutoff, NULL, NULL, out);
+}
+
+bool cov_fit_any(const cov_history *h, const cov_model *m, const cov_fit *fit, cov_diag *d)
+{
+    int ng = h->has_group ? m->ngroups : 1;
+    for (int g = 0; g < ng; g++)
+        if (fit->g[g].fitted) return true;
+    cov_diag_add(d, COV_EINPUT, h->path, 0, 0, 0, "no rate can be estimated from this history, so no model was "
+                 "written (the reasons follow)");
+    for (int g = 0; g < ng; g++)
+        cov_diag_add(d, COV_EINPUT, h->path, 0, 0, 0, "%s: %s", h->has_group ? m->g[g].name : "all groups",
+                     fit->g[g].reason);
+    if (fit->skipped_jumps || fit->skipped_gaps || fit->skipped_zero || fit->single_month)
+        cov_diag_add(d, COV_EINPUT, h->path, 0, 0, 0, "of %ld steps between reported points, %ld were set aside "
+                     "for a population change beyond demography (over 5%% in a month, +0.5%% per further month), "
+                     "%ld for a gap over %d months, %ld with no people; %d series have a single month",
+                     fit->steps_seen, fit->skipped_jumps, fit->skipped_gaps, MAX_STEP, fit->skipped_zero,
+                     fit->single_month);
+    return false;
+}
+
+/* ---- writing ---- */
+
+static void seasonal_lines(FILE *f, const cov_group *g)
+{
     bool flat = true;
     for (int k = 0; k < 12; k++) flat = flat && g->seasonal_enroll[k] == 1;
     if (!flat) {
@@ -198,45 +631,125 @@ static void group_block(FILE *f, const cov_group *g, const cov_rate_fit *fit)
     }
     if (g->hard_share > 0)
         fprintf(f, "hard_share = %g\nhard_enroll_factor = %g\n", g->hard_share, g->hard_enroll_factor);
+}
+
+/* One group's section. fit: its own fit, or the common factors (totals). */
+static void group_block(FILE *f, const cov_group *g, const cov_rate_fit *fit, bool totals)
+{
+    fprintf(f, "[group.%s]\n", g->name);
+    if (g->label) fprintf(f, "label = %s\n", g->label);
+    bool fp = fit && fit->fitted && fit->fit_p, fq = fit && fit->fitted && fit->fit_q;
+    if (fp && totals)
+        fprintf(f, "enroll = %.6g          ; base %.6g x factor %.4g on the hazard\n",
+                -expm1(fit->p * log1p(-g->enroll)), g->enroll, fit->p);
+    else if (fp)
+        fprintf(f, "enroll = %.6g          ; 95%% interval %.3g to %.3g\n", fit->p, fit->lo_p, fit->hi_p);
+    else
+        fprintf(f, "enroll = %.6g          ; not fitted: kept from the base model\n", g->enroll);
+    if (fq && totals)
+        fprintf(f, "lapse = %.6g           ; base %.6g x factor %.4g on the hazard\n",
+                -expm1(fit->q * log1p(-g->lapse)), g->lapse, fit->q);
+    else if (fq)
+        fprintf(f, "lapse = %.6g           ; 95%% interval %.3g to %.3g\n", fit->q, fit->lo_q, fit->hi_q);
+    else
+        fprintf(f, "lapse = %.6g           ; not fitted: kept from the base model\n", g->lapse);
+    if (fp) fprintf(f, "enroll_sd = %.4g       ; the estimate's uncertainty, as a per-replicate spread\n", fit->se_lp);
+    else if (g->enroll_sd > 0) fprintf(f, "enroll_sd = %.4g\n", g->enroll_sd);
+    if (fq) fprintf(f, "lapse_sd = %.4g\n", fit->se_lq);
+    else if (g->lapse_sd > 0) fprintf(f, "lapse_sd = %.4g\n", g->lapse_sd);
+    if (fp && fq) { if (fit->corr != 0) fprintf(f, "rate_corr = %.4f\n", fit->corr); }
+    else if (!fp && !fq && g->rate_corr != 0) fprintf(f, "rate_corr = %.4f\n", g->rate_corr);
+    seasonal_lines(f, g);
     fputc('\n', f);
+}
+
+static void entry_rule(char *buf, size_t n, double r)
+{
+    if (r < 0) snprintf(buf, n, "newcomers insured like the residents (the coverage at the step's start)");
+    else snprintf(buf, n, "newcomers insured with share %.3g", r);
 }
 
 bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, const cov_fit *fit, int cutoff)
 {
-    char a[8], b[8];
+    char a[8], b[8], rule[120];
     cov_month_format(h->first, a);
     cov_month_format(cutoff < h->last ? cutoff : h->last, b);
+    entry_rule(rule, sizeof rule, fit->entrant_share);
     fprintf(f, "; Calibrated by covcast %s from %s, months %s to %s, %d series\n", COV_VERSION, h->path, a, b,
             h->nseries);
     fprintf(f, "; (base model: %s). Rates are per month; each *_sd is the estimate's standard\n", base->path);
     fputs("; error on the log scale, drawn once per replicate, so projections carry the\n"
-          "; uncertainty of the fit. Method: weighted least squares of the monthly step\n"
-          "; I' - I = enroll*U - lapse*I with quasi-binomial dispersion (card flows, when\n"
-          "; given, are used directly).\n;\n", f);
+          "; uncertainty of the fit. Method: each step from one reported point to the next,\n"
+          "; whatever the gap, is fitted on the two-state chain's mean and variance over its\n"
+          "; months (seasonal factors month by month), by weighted nonlinear least squares\n"
+          "; with quasi-binomial dispersion; card flows, where reported, enter as counts.\n", f);
+    fprintf(f, "; Population changes: the net change is spread over the step's months, %s,\n"
+               ";   leavers in proportion to coverage (docs/MODEL.md, Calibration).\n", rule);
+    if (fit->totals)
+        fputs("; TOTALS ONLY: the history has no group column, so one factor on every group's enrollment\n"
+              ";   hazard and one on every lapse hazard are fitted; the groups keep the base model's\n"
+              ";   ratios and the population file's group mix. Each group's own rate is not identified.\n", f);
+    fputs(";\n", f);
     int ng = h->has_group ? base->ngroups : 1;
     for (int gi = 0; gi < ng; gi++) {
         const cov_rate_fit *r = &fit->g[gi];
-        const char *name = h->has_group ? base->g[gi].name : "all groups";
+        const char *name = h->has_group ? base->g[gi].name : fit->totals ? "factors on all groups" : "all groups";
         if (!r->fitted) {
-            fprintf(f, "; %s: not fitted (%ld month-to-month steps; at least 3 are needed)\n", name, r->transitions);
+            fprintf(f, "; %s: NOT FITTED, the base model's rates are kept: %s\n", name, r->reason);
             continue;
         }
-        fprintf(f, "; %s: %ld steps, dispersion %.2f (1 = binomial noise only), correlation of the\n"
-                   ";   two estimates %.2f%s\n", name, r->transitions, r->phi, r->corr,
-                r->flows ? " (from card flows)" :
-                r->separated ? "" : "\n;   THESE DATA CANNOT TELL ENROLLMENT FROM LAPSE APART (an error above half the\n"
-                ";   estimate): their balance enroll/(enroll+lapse) is better determined than each");
+        fprintf(f, "; %s: %ld steps (longest %d months, %ld with card flows), dispersion %.2f (1 = binomial\n"
+                   ";   noise only), correlation of the two estimates %.2f\n", name, r->transitions, r->max_gap,
+                r->flow_steps, r->phi, r->corr);
+        if (r->reason[0]) fprintf(f, ";   %s\n", r->reason);
+        if (!r->separated)
+            fputs(";   THESE DATA CANNOT TELL ENROLLMENT FROM LAPSE APART (an error above half the\n"
+                  ";   estimate): their balance enroll/(enroll+lapse) is better determined than each\n", f);
     }
     if (fit->skipped_jumps || fit->skipped_gaps || fit->skipped_zero || fit->single_month)
-        fprintf(f, "; notes: %ld steps skipped for a population change (re-registration), %ld for missing\n"
-                   ";   months, %ld with no people; %d series with a single month (no step)\n",
-                fit->skipped_jumps, fit->skipped_gaps, fit->skipped_zero, fit->single_month);
+        fprintf(f, "; notes: of %ld steps, %ld set aside for a population change beyond demography (over 5%%\n"
+                   ";   in a month, +0.5%% per further month: re-registration), %ld for a gap over %d months,\n"
+                   ";   %ld with no people; %d series with a single month (no step)\n",
+                fit->steps_seen, fit->skipped_jumps, fit->skipped_gaps, MAX_STEP, fit->skipped_zero,
+                fit->single_month);
     fprintf(f, "; commune spread of enrollment: %.3f from %d series%s\n\n", fit->commune_sd, fit->communes_used,
-            fit->communes_used < 5 ? " (too few to estimate: 0 kept)" : "");
+            fit->communes_used < 5 ? " (too few to estimate: the base model's kept)" : "");
     fputs("[model]\nname = calibrated model\n\n", f);
     for (int g = 0; g < base->ngroups; g++)
-        group_block(f, &base->g[g], h->has_group ? &fit->g[g] : &fit->g[0]);
+        group_block(f, &base->g[g], h->has_group ? &fit->g[g] : &fit->g[0], fit->totals);
     fprintf(f, "[communes]\nenroll_sd = %.4g\n", fit->communes_used >= 5 ? fmin(fit->commune_sd, 5) : base->commune_enroll_sd);
     if (base->commune_lapse_sd > 0) fprintf(f, "lapse_sd = %.4g\n", base->commune_lapse_sd);
     return !ferror(f);
+}
+
+void cov_fit_print(FILE *fp, const cov_history *h, const cov_model *m, const cov_fit *fit)
+{
+    int ng = h->has_group ? m->ngroups : 1;
+    fprintf(fp, "%-14s %-28s %-28s %6s %6s %6s %4s\n", "group", fit->totals ? "enroll factor (95%)" : "enroll / month (95%)",
+            fit->totals ? "lapse factor (95%)" : "lapse / month (95%)", "corr", "disp.", "steps", "gap");
+    for (int g = 0; g < ng; g++) {
+        const cov_rate_fit *r = &fit->g[g];
+        const char *name = h->has_group ? m->g[g].name : "all";
+        if (!r->fitted) {
+            fprintf(fp, "%-14s not fitted, base model's rates kept: %s\n", name, r->reason);
+            continue;
+        }
+        char pe[64], ql[64];
+        if (r->fit_p) snprintf(pe, sizeof pe, "%.5f (%.5f-%.5f)", r->p, r->lo_p, r->hi_p);
+        else snprintf(pe, sizeof pe, "kept");
+        if (r->fit_q) snprintf(ql, sizeof ql, "%.5f (%.5f-%.5f)", r->q, r->lo_q, r->hi_q);
+        else snprintf(ql, sizeof ql, "kept");
+        fprintf(fp, "%-14s %-28s %-28s %6.2f %6.2f %6ld %4d%s\n", name, pe, ql, r->corr, r->phi, r->transitions,
+                r->max_gap, r->separated ? "" : "  (cannot tell enroll from lapse)");
+        if (r->reason[0]) fprintf(fp, "%-14s %s\n", "", r->reason);
+    }
+    if (fit->totals)
+        fputs("Totals only: common factors on the base model's hazards; the groups keep its ratios and the\n"
+              "population file's mix.\n", fp);
+    fprintf(fp, "(commune spread of enrollment %.3f from %d series)\n", fit->commune_sd, fit->communes_used);
+    if (fit->skipped_jumps || fit->skipped_gaps || fit->skipped_zero || fit->single_month)
+        fprintf(fp, "Set aside: of %ld steps, %ld across a population change beyond demography (re-registration),\n"
+                    "%ld across a gap over %d months, %ld with no people; %d series with a single month.\n",
+                fit->steps_seen, fit->skipped_jumps, fit->skipped_gaps, MAX_STEP, fit->skipped_zero,
+                fit->single_month);
 }

@@ -3,6 +3,7 @@
 #include "covcast.h"
 #include "plot.h"
 #include "dist.h"
+#include "history.h"
 #include "outdir.h"
 #include "text.h"
 
@@ -461,6 +462,7 @@ static int cmd_allocate(int argc, char **argv)
 
 static const char *CALIBRATE_HELP =
 "Usage: covcast calibrate HISTORY.csv --model BASE.ini [--out FITTED.ini]\n"
+"                         [--entrant-share S] [--population SNAPSHOT.csv]\n"
 "\n"
 "Estimates each group's monthly enrollment and lapse probabilities from what\n"
 "happened, with their uncertainty, and writes a model file in the same format:\n"
@@ -469,30 +471,55 @@ static const char *CALIBRATE_HELP =
 "comment block on the data used and the fit. Without --out the model goes to\n"
 "standard output and the summary to standard error.\n"
 "\n"
-"HISTORY.csv: one row per commune (and group) and month:\n"
+"HISTORY.csv: one row per commune (and group) and reported month:\n"
 "  commune,month,population,insured   plus optional group, commune_code,\n"
 "  and new_cards,lost_cards (the card flows of the month, which identify each\n"
-"  rate directly). Months may be missing; a population change between two\n"
-"  months (re-registration) is not used as a step.\n"
-"From coverage levels alone, enrollment and lapse are told apart only by the\n"
-"shape of the trajectory (the expected step is I' - I = enroll U - lapse I):\n"
-"near equilibrium they are not, and the summary says so.\n";
+"  rate directly). Blank optional cells mean \"not reported\".\n"
+"Reported months may be irregular (monthly, quarterly, annual): each step from\n"
+"one reported point to the next is fitted on the two-state chain over its\n"
+"months. Populations may change: newcomers arrive insured like the residents\n"
+"(or with --entrant-share S, e.g. 0.95 when they are mostly newborns with free\n"
+"cards) and leavers leave in proportion to coverage; a change beyond 5% in a\n"
+"month (+0.5% per further month) is taken as re-registration and set aside.\n"
+"Without a group column, against a model with several groups, one factor on\n"
+"all enrollment hazards and one on all lapse hazards are fitted; the groups\n"
+"keep their ratios and the group mix of --population SNAPSHOT.csv.\n"
+"A rate the data cannot determine is kept from the base model, with the reason;\n"
+"when no rate can be estimated, nothing is written and the exit code is 3.\n";
+
+/* Reads the calibration flags shared by calibrate and backtest into o;
+ * false (a usage error printed) on a bad value. */
+static bool cal_flag(const char *cmd, int c, const char *arg, cov_cal_opts *o)
+{
+    if (c == 'P') { o->population = arg; return true; }
+    double v;
+    if (!cov_parse_double(arg, &v) || v < 0 || v > 1) {
+        fprintf(stderr, "covcast %s: --entrant-share must be a share between 0 and 1, got \"%s\".\n", cmd, arg);
+        return false;
+    }
+    o->entrant_share = v;
+    return true;
+}
 
 static int cmd_calibrate(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "model", required_argument, NULL, 'M' },
         { "out", required_argument, NULL, 'o' },
+        { "entrant-share", required_argument, NULL, 'S' },
+        { "population", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     const char *model = NULL, *out = NULL;
+    cov_cal_opts co = { .entrant_share = -1 };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "M:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'M': model = optarg; break;
         case 'o': out = optarg; break;
+        case 'S': case 'P': if (!cal_flag("calibrate", c, optarg, &co)) return COV_EUSAGE; break;
         case 'h': fputs(CALIBRATE_HELP, stdout); return COV_OK;
         default: fputs("Try 'covcast calibrate --help'.\n", stderr); return COV_EUSAGE;
         }
@@ -503,25 +530,27 @@ static int cmd_calibrate(int argc, char **argv)
     }
     cov_diag d;
     cov_diag_init(&d);
-    cov_status st = cov_calibrate(argv[optind], model, out, out ? stdout : stderr, &d);
+    cov_status st = cov_calibrate(argv[optind], model, &co, out, out ? stdout : stderr, &d);
     if (st != COV_OK) cov_diag_print(&d, stderr);
     return (int)st;
 }
 
 static const char *BACKTEST_HELP =
 "Usage: covcast backtest HISTORY.csv --model BASE.ini --holdout K [--replicates N] [--out DIR]\n"
+"                        [--entrant-share S] [--population SNAPSHOT.csv]\n"
 "\n"
 "Would forecasts made this way have been right about as often as they said?\n"
-"For every cut-off month that leaves K months after it (and 6 before it),\n"
-"covcast calibrates on the months up to the cut-off, projects each commune K\n"
-"months from its state then, and compares with what happened:\n"
+"For every reported month that leaves K months after it (and 6 before it),\n"
+"covcast calibrates on the points up to that cut-off (as calibrate does, same\n"
+"flags), projects each commune K months from its state then, and compares\n"
+"with the points reported in those K months, whatever the gaps:\n"
 "  backtest.csv     interval,nominal,observed,n: the share of held-out\n"
-"                   commune-months inside the 50/80/90/95%% intervals\n"
+"                   commune-months inside the 50/80/90/95% intervals\n"
 "  reliability.csv  forecast_bin,forecast_mean,observed_rate,n for the\n"
 "                   probability that coverage in the K-th month is at least x,\n"
 "                   x at the forecast's median and half a point either side;\n"
 "                   its last row is the Brier score\n"
-"Honest forecasts put about 80%% of points inside their 80%% intervals.\n"
+"Honest forecasts put about 80% of points inside their 80% intervals.\n"
 "Default: --replicates 400, output results/backtest-HISTORY.\n";
 
 static int cmd_backtest(int argc, char **argv)
@@ -533,12 +562,15 @@ static int cmd_backtest(int argc, char **argv)
         { "seed", required_argument, NULL, 's' },
         { "out", required_argument, NULL, 'o' },
         { "quiet", no_argument, NULL, 'q' },
+        { "entrant-share", required_argument, NULL, 'S' },
+        { "population", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     const char *model = NULL, *out = NULL;
     int64_t K = 0, R = 400, seed = 1;
     bool quiet = false;
+    cov_cal_opts co = { .entrant_share = -1 };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "M:K:r:s:o:qh", opts, NULL)) != -1) {
@@ -549,6 +581,7 @@ static int cmd_backtest(int argc, char **argv)
         case 's': if (!flag_int("backtest", "--seed", optarg, 0, INT64_MAX, &seed)) return COV_EUSAGE; break;
         case 'o': out = optarg; break;
         case 'q': quiet = true; break;
+        case 'S': case 'P': if (!cal_flag("backtest", c, optarg, &co)) return COV_EUSAGE; break;
         case 'h': fputs(BACKTEST_HELP, stdout); return COV_OK;
         default: fputs("Try 'covcast backtest --help'.\n", stderr); return COV_EUSAGE;
         }
@@ -562,7 +595,8 @@ static int cmd_backtest(int argc, char **argv)
     default_out(def, sizeof def, "backtest", argv[optind]);
     cov_diag d;
     cov_diag_init(&d);
-    cov_status st = cov_backtest(argv[optind], model, (int)K, R, (uint64_t)seed, out ? out : def, quiet ? NULL : stdout, &d);
+    cov_status st = cov_backtest(argv[optind], model, &co, (int)K, R, (uint64_t)seed, out ? out : def,
+                                 quiet ? NULL : stdout, &d);
     if (st != COV_OK) cov_diag_print(&d, stderr);
     return (int)st;
 }

@@ -11,13 +11,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int find_series(cov_history *h, const char *key, bool by_code, int group)
+/* The series of a commune and group: by its code when the row gives one,
+ * else by its name among the series without a code (a blank code cell is
+ * "not reported"). */
+static int find_series(cov_history *h, const char *name, const char *code, int group)
 {
     for (int i = 0; i < h->nseries; i++) {
-        const char *k = by_code ? h->s[i].code : h->s[i].commune;
-        if (h->s[i].group == group && !strcmp(k, key)) return i;
+        if (h->s[i].group != group) continue;
+        if (code ? h->s[i].code && !strcmp(h->s[i].code, code) : !h->s[i].code && !strcmp(h->s[i].commune, name))
+            return i;
     }
     return -1;
+}
+
+/* A card-flow cell: a whole number, or blank for "not reported" (-1). */
+static bool flow_cell(const cov_field *f, int64_t *out)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", f->text);
+    if (!*cov_trim(buf)) { *out = -1; return true; }
+    return cov_parse_int64(f->text, out);
 }
 
 static bool push(cov_hseries *s, int month, int64_t N, int64_t I, int64_t E, int64_t L, bool flows)
@@ -81,7 +94,7 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
     h->levels = NULL;   /* the names are the caller's */
     h->s = calloc((size_t)t->nrows + 1, sizeof *h->s);
     h->level_value = calloc((size_t)t->nrows + 1, sizeof *h->level_value);
-    bool by_code = ck >= 0;
+    bool by_code = ck >= 0;   /* rows with a blank code are keyed by name */
     for (long r = 0; h->s && r < t->nrows && d->n < COV_DIAG_MAX; r++) {
         const cov_field *fc = cov_csv_cell(t, r, cc), *fm = cov_csv_cell(t, r, cm);
         const cov_field *fn = cov_csv_cell(t, r, cn), *fi = cov_csv_cell(t, r, ci);
@@ -102,10 +115,13 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
                          "insured (%lld) is more than the population (%lld)", (long long)I, (long long)N);
         if (ce >= 0) {
             const cov_field *fe = cov_csv_cell(t, r, ce), *fl = cov_csv_cell(t, r, cl);
-            if (!cov_parse_int64(fe->text, &E))
-                cov_diag_add(d, COV_EINPUT, path, fe->line, fe->col, 1, "new_cards must be a whole number, got \"%s\"", fe->text);
-            if (!cov_parse_int64(fl->text, &L))
-                cov_diag_add(d, COV_EINPUT, path, fl->line, fl->col, 1, "lost_cards must be a whole number, got \"%s\"", fl->text);
+            if (!flow_cell(fe, &E))
+                cov_diag_add(d, COV_EINPUT, path, fe->line, fe->col, 1,
+                             "new_cards must be a whole number (or blank: not reported), got \"%s\"", fe->text);
+            if (!flow_cell(fl, &L))
+                cov_diag_add(d, COV_EINPUT, path, fl->line, fl->col, 1,
+                             "lost_cards must be a whole number (or blank: not reported), got \"%s\"", fl->text);
+            if (d->n == errs && (E < 0) != (L < 0)) { E = -1; L = -1; }   /* one flow without the other: not used */
         }
         if (cg >= 0) {
             const cov_field *fg = cov_csv_cell(t, r, cg);
@@ -115,7 +131,8 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
         }
         if (d->n > errs) continue;
         const char *name = cov_trim(fc->text), *code = by_code ? cov_trim(cov_csv_cell(t, r, ck)->text) : NULL;
-        int k = find_series(h, by_code ? code : name, by_code, g);
+        if (code && !*code) code = NULL;   /* blank: not reported */
+        int k = find_series(h, name, code, g);
         if (k < 0) {
             k = h->nseries++;
             h->s[k].commune = cov_strdup(name);
@@ -171,15 +188,48 @@ void cov_history_free(cov_history *h)
 /* The first bytes of a model file that cov_fit_write_model wrote. */
 #define FITTED_SIGNATURE "; Calibrated by covcast "
 
-cov_status cov_calibrate(const char *history, const char *model_path, const char *out, void *fpv, cov_diag *d)
+/* Loads what a fit needs: the model, the history, and for a totals-only
+ * history against several groups the population file's mix (an error
+ * without one). False with d filled. */
+bool cov_fit_inputs(const char *history, const char *model_path, const cov_cal_opts *o, cov_model **m,
+                    cov_history **h, cov_mix **mix, cov_diag *d)
+{
+    *h = NULL; *mix = NULL;
+    if (!(*m = cov_model_load(model_path, d))) return false;
+    if (!(*h = cov_history_read(history, *m, NULL, 0, d))) return false;
+    if (!(*h)->has_group && (*m)->ngroups > 1) {
+        if (!o || !o->population) {
+            cov_diag_add(d, COV_EINPUT, history, 1, 1, 1,
+                         "this history has no group column and the model has %d groups: give --population FILE "
+                         "(a snapshot of the same communes), whose group mix splits the totals",
+                         (*m)->ngroups);
+            return false;
+        }
+        if (!(*mix = cov_mix_load(o->population, *m, d))) return false;
+    }
+    return true;
+}
+
+cov_status cov_calibrate(const char *history, const char *model_path, const struct cov_cal_opts *opts,
+                         const char *out, void *fpv, cov_diag *d)
 {
     FILE *fp = fpv;
-    cov_model *m = cov_model_load(model_path, d);
-    if (!m) return d->status;
-    cov_history *h = cov_history_read(history, m, NULL, 0, d);
-    if (!h) { cov_model_free(m); return d->status; }
+    cov_model *m;
+    cov_history *h;
+    cov_mix *mix;
+    if (!cov_fit_inputs(history, model_path, opts, &m, &h, &mix, d)) {
+        cov_history_free(h);
+        cov_model_free(m);
+        return d->status ? d->status : COV_EINPUT;
+    }
     cov_fit fit;
-    cov_fit_rates(h, m, 1 << 30, &fit);
+    cov_fit_rates_opts(h, m, 1 << 30, opts, mix, &fit);
+    cov_mix_free(mix);
+    if (!cov_fit_any(h, m, &fit, d)) {   /* nothing to write: say why, in figures */
+        cov_history_free(h);
+        cov_model_free(m);
+        return COV_EINPUT;
+    }
     cov_status st = COV_OK;
     FILE *f = stdout;
     cov_outfile *of = NULL;
@@ -198,21 +248,7 @@ cov_status cov_calibrate(const char *history, const char *model_path, const char
         }
     }
     if (st == COV_OK && fp) {
-        int ng = h->has_group ? m->ngroups : 1;
-        fprintf(fp, "%-14s %22s %22s %8s %8s %7s\n", "group", "enroll / month", "lapse / month", "corr", "disp.", "steps");
-        for (int g = 0; g < ng; g++) {
-            const cov_rate_fit *r = &fit.g[g];
-            const char *name = h->has_group ? m->g[g].name : "all";
-            if (!r->fitted) { fprintf(fp, "%-14s not fitted: %ld steps\n", name, r->transitions); continue; }
-            fprintf(fp, "%-14s %10.5f ± %-9.5f %10.5f ± %-9.5f %8.2f %8.2f %7ld%s\n", name, r->p, 1.96 * r->se_p,
-                    r->q, 1.96 * r->se_q, r->corr, r->phi, r->transitions,
-                    r->separated ? "" : "  (cannot tell enroll from lapse)");
-        }
-        fprintf(fp, "(± is a 95%% interval; commune spread of enrollment %.3f from %d series)\n",
-                fit.commune_sd, fit.communes_used);
-        if (fit.skipped_jumps || fit.skipped_gaps || fit.single_month)
-            fprintf(fp, "Skipped: %ld steps across a population change, %ld across missing months; %d series "
-                        "with a single month.\n", fit.skipped_jumps, fit.skipped_gaps, fit.single_month);
+        cov_fit_print(fp, h, m, &fit);
         if (out) fprintf(fp, "Written to %s\n", out);
     }
     cov_history_free(h);

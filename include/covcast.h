@@ -160,17 +160,23 @@ cov_status cov_allocate(const char *path, const char *target, const char *campai
                         const cov_overrides *ov, const char *out, void *fp, cov_diag *d);
 
 /* Fits each group's monthly enrollment and lapse probabilities, their
- * uncertainty and the commune spread from a monthly history, and writes a
- * model file (to out, or stdout when out is NULL); a summary goes to fp. */
-cov_status cov_calibrate(const char *history, const char *model, const char *out, void *fp, cov_diag *d);
+ * uncertainty and the commune spread from a history of reported points
+ * (monthly or with gaps of any length), and writes a model file (to out, or
+ * stdout when out is NULL); a summary goes to fp. opts (history.h's
+ * cov_cal_opts, NULL for the defaults): the entrant rule, the population
+ * whose group mix splits a totals-only history. COV_EINPUT, no file
+ * written, when nothing can be fitted (the reasons, in figures, in d). */
+struct cov_cal_opts;
+cov_status cov_calibrate(const char *history, const char *model, const struct cov_cal_opts *opts,
+                         const char *out, void *fp, cov_diag *d);
 
-/* Backtests the calibration: for each cut-off leaving K months, fits on the
- * months up to it, projects K months with R replicates and compares with what
- * happened. Writes OUT/backtest.csv (interval,nominal,observed,n) and
- * OUT/reliability.csv (forecast_bin,forecast_mean,observed_rate,n; last row
- * the Brier score). */
-cov_status cov_backtest(const char *history, const char *model, int K, long R, uint64_t seed,
-                        const char *out, void *fp, cov_diag *d);
+/* Backtests the calibration: for each reported cut-off leaving K months,
+ * fits on the points up to it, projects K months with R replicates and
+ * compares with the points reported after it. Writes OUT/backtest.csv
+ * (interval,nominal,observed,n) and OUT/reliability.csv
+ * (forecast_bin,forecast_mean,observed_rate,n; last row the Brier score). */
+cov_status cov_backtest(const char *history, const char *model, const struct cov_cal_opts *opts, int K, long R,
+                        uint64_t seed, const char *out, void *fp, cov_diag *d);
 
 /* After cov_simulate_precise: says whether the precision was reached. */
 void cov_precision_print(const cov_scenario *s, void *fp);

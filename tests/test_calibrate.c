@@ -148,7 +148,7 @@ static void test_backtest_is_honest(void **st)
     cov_scenario_free(s);
     cov_diag d;
     cov_diag_init(&d);
-    assert_int_equal(cov_backtest(TMP "/cal-history.csv", TMP "/cal-base.ini", 6, 400, 5, TMP "/cal-backtest",
+    assert_int_equal(cov_backtest(TMP "/cal-history.csv", TMP "/cal-base.ini", NULL, 6, 400, 5, TMP "/cal-backtest",
                                   NULL, &d), COV_OK);
     cov_csv *t = cov_csv_read(TMP "/cal-backtest/backtest.csv", &d);
     assert_non_null(t);
@@ -175,11 +175,11 @@ static void test_messy_history(void **st)
                "Xã Bốn,2020-05,2600,1730\nXã Bốn,2020-06,2600,1745\n");
     cov_diag d;
     cov_diag_init(&d);
-    assert_int_equal(cov_calibrate(TMP "/cal-messy.csv", TMP "/cal-base.ini", TMP "/cal-messy.ini", NULL, &d), COV_OK);
+    assert_int_equal(cov_calibrate(TMP "/cal-messy.csv", TMP "/cal-base.ini", NULL, TMP "/cal-messy.ini", NULL, &d), COV_OK);
     char *text = slurp(TMP "/cal-messy.ini");
     assert_non_null(text);
-    assert_non_null(strstr(text, "1 steps skipped for a population change"));
-    assert_non_null(strstr(text, "for missing"));
+    assert_non_null(strstr(text, "of 13 steps, 1 set aside for a population change"));
+    assert_non_null(strstr(text, "all groups: 12 steps (longest 2 months"));   /* the gap is a step */
     assert_non_null(strstr(text, "1 series with a single month"));
     assert_null(strstr(text, "nan"));
     assert_null(strstr(text, "inf"));
@@ -224,6 +224,147 @@ static void test_run_from_history(void **st)
     cov_scenario_free(s);
 }
 
+/* ---- histories shaped like real reports (issue 12) ---- */
+
+#define SEASON "seasonal_enroll = 1,1,1,1,1,1,1,1,2,1.5,1,1\n"
+
+/* One engine run of 20 communes of one group h with true rates P_TRUE,
+ * Q_TRUE (and a September drive in the seasonal factors), `months` months
+ * from 2018-12, REPEATS replicates, with the scenario lines `extra` (e.g.
+ * a [demography] section). */
+static cov_results *simulate_drift(const char *tag, int months, const char *extra, cov_scenario **s)
+{
+    char pop[4096] = "commune,group,population,insured\n", path[256], scen[1024];
+    for (int c = 1; c <= 20; c++) {
+        size_t l = strlen(pop);
+        snprintf(pop + l, sizeof pop - l, "Xã %s%d,h,%d,%d\n", tag, c, 2000 + 150 * c, 700 + 70 * c);
+    }
+    snprintf(path, sizeof path, TMP "/drift-pop-%s.csv", tag);
+    write_text(path, pop);
+    write_text(TMP "/drift-true.ini", "[group.h]\nenroll = 0.02\nlapse = 0.008\n" SEASON);
+    write_text(TMP "/drift-base.ini", "[group.h]\nenroll = 0.01\nlapse = 0.01\n" SEASON);
+    snprintf(scen, sizeof scen, "[run]\npopulation = drift-pop-%s.csv\nmodel = drift-true.ini\nstart = 2018-12\n"
+             "months = %d\nreplicates = %d\nseed = 91\n%s", tag, months, REPEATS, extra);
+    snprintf(path, sizeof path, TMP "/drift-%s.ini", tag);
+    write_text(path, scen);
+    cov_overrides ov = { .seed = -1, .keep_replicates = 1 };
+    return run_scenario(path, &ov, s);
+}
+
+/* Appends replicate k's communes to f, one row every `every` months. */
+static void append_history(FILE *f, const cov_results *r, long k, int every)
+{
+    for (int u = 0; u < r->ncommunes; u++)
+        for (int m = 0; m <= r->months; m += every) {
+            char mon[8];
+            cov_month_format(2018 * 12 + 11 + m, mon);
+            long at = cov_rep_at(r, u, m, 0, k);
+            fprintf(f, "%s,%s,%lld,%lld\n", r->unit_name[u], mon, (long long)r->rep_N[at], (long long)r->rep_I[at]);
+        }
+}
+
+/* The truth inside the stated 95% intervals in at least the share a
+ * binomial count over REPEATS allows (0.95 - 3 sd), and the stated
+ * log-scale errors matching the spread of the log estimates within the
+ * sampling error of a standard deviation from REPEATS values (3 sd). */
+static void check_recovery_log(const double *est, const double *lse, const double *lo, const double *hi,
+                               double truth, const char *what)
+{
+    int inside = 0;
+    double mean = 0, var = 0, mse = 0;
+    for (int k = 0; k < REPEATS; k++) {
+        inside += lo[k] <= truth && truth <= hi[k];
+        mean += log(est[k]) / REPEATS;
+        mse += lse[k] * lse[k] / REPEATS;
+    }
+    for (int k = 0; k < REPEATS; k++) var += pow(log(est[k]) - mean, 2) / (REPEATS - 1);
+    double share = (double)inside / REPEATS, floor_share = 0.95 - 3 * sqrt(0.95 * 0.05 / REPEATS);
+    double ratio = sqrt(mse / var), tol = 3 / sqrt(2.0 * (REPEATS - 1));
+    print_message("%-24s truth inside 95%%: %.3f; stated log error %.3f, observed %.3f\n", what, share, sqrt(mse),
+                  sqrt(var));
+    if (share < floor_share) fail_msg("%s: truth inside the 95%% interval in %.2f of repeats", what, share);
+    if (fabs(ratio - 1) > tol) fail_msg("%s: stated error %.3g against observed spread %.3g", what, sqrt(mse), sqrt(var));
+}
+
+/* Fits every replicate of two runs (one growing, one shrinking) as one
+ * history with a point every `every` months and checks the recovery. */
+static void recover_drift(int months, int every, const char *what)
+{
+    cov_scenario *sg, *ss;
+    /* growth +0.5% a month, newborns insured with share 0.5; shrinkage -0.5% a month, in proportion */
+    cov_results *rg = simulate_drift("G", months, "[demography]\nbirths = 0.005\nbirth_group = h\n"
+                                     "insured_at_birth = 0.5\n", &sg);
+    cov_results *rs = simulate_drift("S", months, "[demography]\ndeaths = 0.005\n", &ss);
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_model *m = cov_model_load(TMP "/drift-base.ini", &d);
+    assert_non_null(m);
+    double p[REPEATS], lp[REPEATS], plo[REPEATS], phi[REPEATS], q[REPEATS], lq[REPEATS], qlo[REPEATS], qhi[REPEATS];
+    cov_cal_opts o = { .entrant_share = 0.5 };
+    for (long k = 0; k < REPEATS; k++) {
+        FILE *f = fopen(TMP "/drift-history.csv", "w");
+        assert_non_null(f);
+        fputs("commune,month,population,insured\n", f);
+        append_history(f, rg, k, every);
+        append_history(f, rs, k, every);
+        fclose(f);
+        cov_history *h = cov_history_read(TMP "/drift-history.csv", m, NULL, 0, &d);
+        assert_non_null(h);
+        cov_fit fit;
+        cov_fit_rates_opts(h, m, 1 << 30, &o, NULL, &fit);
+        if (!fit.g[0].fitted || !fit.g[0].fit_p || !fit.g[0].fit_q) fail_msg("%s: %s", what, fit.g[0].reason);
+        assert_int_equal(fit.g[0].transitions, 40 * (months / every));   /* every step used, none set aside */
+        assert_int_equal(fit.g[0].max_gap, every);
+        p[k] = fit.g[0].p; lp[k] = fit.g[0].se_lp; plo[k] = fit.g[0].lo_p; phi[k] = fit.g[0].hi_p;
+        q[k] = fit.g[0].q; lq[k] = fit.g[0].se_lq; qlo[k] = fit.g[0].lo_q; qhi[k] = fit.g[0].hi_q;
+        cov_history_free(h);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "enroll, %s", what);
+    check_recovery_log(p, lp, plo, phi, P_TRUE, name);
+    snprintf(name, sizeof name, "lapse, %s", what);
+    check_recovery_log(q, lq, qlo, qhi, Q_TRUE, name);
+    cov_model_free(m);
+    cov_results_free(rg); cov_results_free(rs);
+    cov_scenario_free(sg); cov_scenario_free(ss);
+}
+
+/* Populations that change every month (±0.5%), monthly points. */
+static void test_recovery_population_drift(void **st) { (void)st; recover_drift(36, 1, "drift, monthly"); }
+
+/* The same with quarterly points only: steps of three months. */
+static void test_recovery_quarterly(void **st) { (void)st; recover_drift(36, 3, "drift, quarterly"); }
+
+/* Annual points for ten years: wide, honest intervals. */
+static void test_recovery_annual(void **st) { (void)st; recover_drift(120, 12, "drift, annual"); }
+
+/* A fully insured history determines nothing: exit 3 (COV_EINPUT), no
+ * model written, and reasons that agree with the data. */
+static void test_nothing_identifiable(void **st)
+{
+    (void)st;
+    char text[4096] = "commune,month,population,insured\n";
+    for (int c = 1; c <= 5; c++)
+        for (int m = 1; m <= 12; m++) {
+            size_t l = strlen(text);
+            snprintf(text + l, sizeof text - l, "Xã %d,2020-%02d,%d,%d\n", c, m, 1000 * c, 1000 * c);
+        }
+    write_text(TMP "/cal-full.csv", text);
+    remove(TMP "/cal-full.ini");
+    cov_diag d;
+    cov_diag_init(&d);
+    assert_int_equal(cov_calibrate(TMP "/cal-full.csv", TMP "/cal-base.ini", NULL, TMP "/cal-full.ini", NULL, &d),
+                     COV_EINPUT);
+    assert_null(fopen(TMP "/cal-full.ini", "r"));
+    bool saw_enroll = false, saw_lapse = false;
+    for (int i = 0; i < d.n; i++) {
+        saw_enroll = saw_enroll || strstr(d.e[i].msg, "enrollment: nobody was uninsured at any reported point");
+        saw_lapse = saw_lapse || strstr(d.e[i].msg, "lapse: the fit runs to the bound");
+        assert_null(strstr(d.e[i].msg, "at least 3 are needed"));   /* 55 steps: never "too few" */
+    }
+    if (!saw_enroll || !saw_lapse) { cov_diag_print(&d, stderr); fail_msg("the reasons are not given"); }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +373,10 @@ int main(void)
         cmocka_unit_test(test_backtest_is_honest),
         cmocka_unit_test(test_messy_history),
         cmocka_unit_test(test_run_from_history),
+        cmocka_unit_test(test_recovery_population_drift),
+        cmocka_unit_test(test_recovery_quarterly),
+        cmocka_unit_test(test_recovery_annual),
+        cmocka_unit_test(test_nothing_identifiable),
     };
     return cmocka_run_group_tests_name("calibration and backtests", tests, NULL, NULL);
 }
