@@ -1,7 +1,14 @@
 /* plot.c — `covcast plot`: reads a finished run, comparison or sweep
  * folder and writes DIR/plots/, one gnuplot script (.gp, filled from the
  * templates in plots/), data file (.dat) and image per chart, so an analyst
- * can edit a script and re-render it with plain gnuplot. */
+ * can edit a script and re-render it with plain gnuplot.
+ *
+ * Text from the folder (names of units, groups, targets, scenarios, levers,
+ * months) reaches a script only inside gnuplot double-quoted strings, written
+ * by gp_str(): every byte that gnuplot could act on (backquote, @, $, quotes,
+ * backslash, newline, control bytes) is an octal escape there, so a name
+ * never runs a command, whatever its bytes. Data files hold numbers and
+ * months only; names on an axis come from a string array in the script. */
 #define _GNU_SOURCE
 #include "plot.h"
 #include "csvread.h"
@@ -20,10 +27,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <unistr.h>
 
 extern char **environ;
 
 #define MAX_VARS 24
+#define NAME_BYTES 480           /* a name as shown in a chart, at most (longer ones end with "…") */
 
 typedef struct {
     const char *dir;             /* the run folder */
@@ -32,6 +41,7 @@ typedef struct {
     const cov_lang *L;
     const char *units;
     const char *tpl_dir;         /* where the templates are */
+    bool scripts_only;           /* write .gp and .dat files, do not run gnuplot */
     FILE *log;
     double scale;                /* chart size factor (the report draws smaller, larger-print charts) */
     cov_csv *hist;               /* history.csv of a run folder, or NULL */
@@ -41,7 +51,105 @@ typedef struct {
     int nnames;
 } ctx;
 
-typedef struct { const char *key; char val[4096]; } var;
+/* A template's {{KEY}} and its text (malloc'd). */
+typedef struct { const char *key; char *val; } var;
+typedef struct { var v[MAX_VARS]; int n; bool nomem; } vars;
+
+/* ---- text that reaches a chart ------------------------------------------ */
+
+/* Is u a character shown as itself: not a control character (C0, DEL, C1),
+ * not a bidirectional override or isolate, not a noncharacter XML forbids? */
+static bool printable(ucs4_t u)
+{
+    return u >= 0x20 && u != 0x7f && !(u >= 0x80 && u < 0xa0) && !(u >= 0x202a && u <= 0x202e)
+           && !(u >= 0x2066 && u <= 0x2069) && u != 0xfffe && u != 0xffff;
+}
+
+/* Length of the printable UTF-8 character at s (n bytes left), or 0. */
+static int printable_at(const char *s, size_t n)
+{
+    ucs4_t u;
+    int k = u8_mbtoucr(&u, (const uint8_t *)s, n);
+    return k > 0 && printable(u) ? k : 0;
+}
+
+/* The display form of the byte or character at s (n bytes left) in e;
+ * returns how many bytes of s it stands for. */
+static size_t visible_piece(const char *s, size_t n, char e[8])
+{
+    int k = printable_at(s, n);
+    if (k > 0) {
+        memcpy(e, s, (size_t)k);
+        e[k] = '\0';
+        return (size_t)k;
+    }
+    unsigned char b = (unsigned char)s[0];
+    if (b == '\n') strcpy(e, "\\n");
+    else if (b == '\t') strcpy(e, "\\t");
+    else if (b == '\r') strcpy(e, "\\r");
+    else snprintf(e, 8, "\\x%02X", b);
+    return 1;
+}
+
+void cov_plot_visible(const char *s, char *out, size_t n)
+{
+    if (!n) return;
+    size_t len = strlen(s), total = 0;
+    char e[8];
+    for (size_t i = 0; i < len;) {
+        i += visible_piece(s + i, len - i, e);
+        total += strlen(e);
+    }
+    bool cut = total > n - 1;
+    size_t limit = cut && n > 4 ? n - 4 : n - 1, j = 0;
+    for (size_t i = 0; i < len;) {
+        i += visible_piece(s + i, len - i, e);
+        size_t el = strlen(e);
+        if (j + el > limit) break;
+        memcpy(out + j, e, el);
+        j += el;
+    }
+    if (cut && n > 4) { memcpy(out + j, "…", 3); j += 3; }
+    out[j] = '\0';
+}
+
+/* Is byte b written as itself inside a gnuplot string: a letter, a digit,
+ * a space or punctuation that means nothing there? */
+static bool gp_plain(unsigned char b)
+{
+    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
+           || (b && strchr(" .,:;-_()[]/+=%*?<>&!~|", b));
+}
+
+/* Writes text s as the inside of a gnuplot double-quoted string literal:
+ * plain bytes and printable UTF-8 characters as they are; every other
+ * ASCII byte (quotes, backslash, backquote, @, $, #, newline) as an octal
+ * escape \ooo, which gnuplot reads back as that byte and never substitutes
+ * or expands; a control byte other than newline, or a byte that is not
+ * UTF-8, as the visible text \xHH. The only function that puts text into a
+ * script. */
+static void gp_str(FILE *m, const char *s)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        unsigned char b = (unsigned char)s[i];
+        int k = b >= 0x80 ? printable_at(s + i, len - i) : 0;
+        if (gp_plain(b)) fputc(b, m);
+        else if (k > 0) { fwrite(s + i, 1, (size_t)k, m); i += (size_t)k; continue; }
+        else if (b == '\n' || (b >= 0x20 && b < 0x7f)) fprintf(m, "\\%03o", b);
+        else fprintf(m, "\\134x%02X", b);
+        i++;
+    }
+}
+
+/* Is a filled-in value inert for gnuplot: no backquote (command
+ * substitution), no @ (macro), no control byte other than newline or tab? */
+static bool inert(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p == '`' || *p == '@' || (*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) return false;
+    return true;
+}
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -53,7 +161,49 @@ static const char *cell(const cov_csv *t, long r, const char *col)
 
 static double num(const cov_csv *t, long r, const char *col)
 {
-    return atof(cell(t, r, col));
+    double v = atof(cell(t, r, col));
+    return isfinite(v) ? v : 0;
+}
+
+/* The display form of a cell (cov_plot_visible) in buf. */
+static const char *vcell(const cov_csv *t, long r, const char *col, char *buf, size_t n)
+{
+    cov_plot_visible(cell(t, r, col), buf, n);
+    return buf;
+}
+
+/* Is s a decimal number (sign, digits, point, exponent) and finite? */
+static bool is_number(const char *s)
+{
+    if (!*s || strspn(s, "0123456789.eE+-") != strlen(s)) return false;
+    char *end;
+    double v = strtod(s, &end);
+    return *end == '\0' && isfinite(v);
+}
+
+/* Is s a month YYYY-MM? */
+static bool is_month(const char *s)
+{
+    return strlen(s) == 7 && strspn(s, "0123456789") == 4 && s[4] == '-' && strspn(s + 5, "0123456789") == 2
+           && ((s[5] == '0' && s[6] >= '1') || (s[5] == '1' && s[6] <= '2'));
+}
+
+/* Writes a data cell: a decimal number as it is, anything else as NaN
+ * (no point), so no text of a results file can reach or break a .dat row. */
+static void dat_num(FILE *m, const char *s, bool first)
+{
+    if (!first) fputc(',', m);
+    fputs(is_number(s) ? s : "NaN", m);
+}
+
+/* Records that a month cell of t is not YYYY-MM; returns false. */
+static bool bad_month(ctx *c, const cov_csv *t, long r, const char *col)
+{
+    int j = cov_csv_column(t, col);
+    const cov_field *f = j < 0 ? NULL : cov_csv_cell(t, r, j);
+    cov_diag_add(c->d, COV_EINPUT, t->path, f ? f->line : 0, f ? f->col : 0, 0,
+                 "%s is not a month written YYYY-MM: this file was not written by covcast, or was edited", col);
+    return false;
 }
 
 static cov_csv *read_table(ctx *c, const char *name, bool required)
@@ -61,16 +211,20 @@ static cov_csv *read_table(ctx *c, const char *name, bool required)
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", c->dir, name);
     if (!required && access(path, R_OK) != 0) return NULL;
-    return cov_csv_read(path, c->d);
+    int before = c->d->n;
+    cov_csv *t = cov_csv_read(path, c->d);
+    if (t && c->d->n > before) { cov_csv_free(t); return NULL; }   /* rows left out: not drawn from */
+    return t;
 }
 
 /* A file stem from a level and a unit: "fan-district-huyen-nam-truc". */
 static void stem(ctx *c, const char *kind, const char *a, const char *b, char *out, size_t n)
 {
-    char fa[96], fb[96];
+    char fa[96], fb[96], all[256];
     cov_fold(a, fa, sizeof fa);
     cov_fold(b ? b : "", fb, sizeof fb);
-    snprintf(out, n, "%s-%s%s%s", kind, fa, b ? "-" : "", fb);
+    snprintf(all, sizeof all, "%s-%s%s%s", kind, fa, b ? "-" : "", fb);
+    snprintf(out, n, "%.80s", all);   /* room for "-2" and ".svg" in names[] */
     for (char *p = out; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) *p = '-';
     for (int k = 2; ; k++) {
@@ -81,17 +235,6 @@ static void stem(ctx *c, const char *kind, const char *a, const char *b, char *o
         snprintf(out + (l > 80 ? 80 : l), n - (l > 80 ? 80 : l), "-%d", k);
     }
     if (c->nnames < 256) snprintf(c->names[c->nnames++], sizeof c->names[0], "%s", out);
-}
-
-/* Doubles quotes for a gnuplot double-quoted string. */
-static void gp_escape(const char *s, char *out, size_t n)
-{
-    size_t j = 0;
-    for (; *s && j + 3 < n; s++) {
-        if (*s == '"' || *s == '\\') out[j++] = '\\';
-        out[j++] = *s == '\n' ? ' ' : *s;
-    }
-    out[j] = '\0';
 }
 
 static void terminal(const ctx *c, int w, int h, char *out, size_t n)
@@ -110,7 +253,7 @@ static bool write_file(ctx *c, const char *name, const char *text)
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", c->tmp, name);
     FILE *f = fopen(path, "w");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+    if (!f || fputs(text ? text : "", f) < 0 || fclose(f) != 0) {
         if (f) fclose(f);
         cov_diag_add(c->d, COV_EIO, path, 0, 0, 0, "cannot write: %s", strerror(errno));
         return false;
@@ -131,60 +274,77 @@ static bool write_dat(ctx *c, const char *stem_name, FILE *m, char **dat)
     return ok;
 }
 
-/* Fills template NAME.gp with vars into STEM.gp and runs gnuplot on it in
- * the plots folder. */
-static bool render(ctx *c, const char *tpl, const char *stem_name, var *v, int nv)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.gp", c->tpl_dir, tpl);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cov_diag_add(c->d, COV_EIO, path, 0, 0, 0, "cannot read the chart template: %s", strerror(errno));
-        return false;
-    }
-    char *text = NULL;
-    size_t cap = 0, len = 0;
-    FILE *mem = open_memstream(&text, &cap);
-    int ch;
-    char key[64];
-    while ((ch = fgetc(f)) != EOF) {
-        if (ch == '{') {
-            int c2 = fgetc(f);
-            if (c2 == '{') {
-                size_t k = 0;
-                while ((ch = fgetc(f)) != EOF && ch != '}' && k + 1 < sizeof key) key[k++] = (char)ch;
-                key[k] = '\0';
-                fgetc(f);   /* the second '}' */
-                const char *val = "";
-                if (!strcmp(key, "SELF")) val = stem_name;
-                for (int i = 0; i < nv; i++) if (!strcmp(v[i].key, key)) val = v[i].val;
-                if (!strcmp(key, "SELF")) fprintf(mem, "%s.gp", val);
-                else fputs(val, mem);
-                continue;
-            }
-            fputc(ch, mem);
-            if (c2 != EOF) fputc(c2, mem);
-            continue;
-        }
-        fputc(ch, mem);
-    }
-    fclose(f);
-    fclose(mem);
-    len = strlen(text);
-    (void)len;
-    char gp[256];
-    snprintf(gp, sizeof gp, "%s.gp", stem_name);
-    bool ok = write_file(c, gp, text);
-    free(text);
-    if (!ok) return false;
+/* ---- templates ------------------------------------------------------------ */
 
-    /* gnuplot gp, in the plots folder, stderr kept for the error message */
+/* Sets KEY to script text made here (numbers, a terminal, plot clauses),
+ * replacing an earlier value of KEY. */
+static void setv(vars *v, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void setv(vars *v, const char *key, const char *fmt, ...)
+{
+    int i = 0;
+    while (i < v->n && strcmp(v->v[i].key, key)) i++;
+    if (i == MAX_VARS) { v->nomem = true; return; }
+    char *s = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0) { s = NULL; v->nomem = true; }
+    va_end(ap);
+    if (i < v->n) free(v->v[i].val);
+    else v->n++;
+    v->v[i] = (var){ key, s };
+}
+
+/* Sets KEY, which the template puts between double quotes, to text. */
+static void sets(vars *v, const char *key, const char *text)
+{
+    char *s = NULL;
+    size_t cap = 0;
+    FILE *m = open_memstream(&s, &cap);
+    if (!m) { v->nomem = true; return; }
+    gp_str(m, text);
+    fclose(m);
+    setv(v, key, "%s", s ? s : "");
+    free(s);
+}
+
+static void vars_free(vars *v)
+{
+    for (int i = 0; i < v->n; i++) free(v->v[i].val);
+    v->n = 0;
+}
+
+/* Template text tpl with each {{KEY}} replaced by its value ({{SELF}}: the
+ * script's own file name; an unknown key: nothing). Malloc'd; NULL on no
+ * memory. */
+static char *fill(const char *tpl, const vars *v, const char *self)
+{
+    char *text = NULL;
+    size_t cap = 0;
+    FILE *m = open_memstream(&text, &cap);
+    if (!m) return NULL;
+    for (const char *p = tpl; *p;) {
+        const char *end = p[0] == '{' && p[1] == '{' ? strstr(p + 2, "}}") : NULL;
+        if (!end) { fputc(*p++, m); continue; }
+        size_t k = (size_t)(end - p - 2);
+        if (k == 4 && !strncmp(p + 2, "SELF", 4)) fprintf(m, "%s.gp", self);
+        for (int i = 0; i < v->n; i++)
+            if (strlen(v->v[i].key) == k && !strncmp(v->v[i].key, p + 2, k) && v->v[i].val) fputs(v->v[i].val, m);
+        p = end + 2;
+    }
+    fclose(m);
+    return text;
+}
+
+/* Runs gnuplot on the script gp in the plots folder; false with the
+ * error gnuplot gave. */
+static bool run_gnuplot(ctx *c, const char *gp)
+{
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addchdir_np(&fa, c->tmp);
     posix_spawn_file_actions_addopen(&fa, 2, ".gnuplot-errors", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    char *argv[] = { "gnuplot", gp, NULL };
+    char *argv[] = { "gnuplot", (char *)gp, NULL };
     pid_t pid;
     int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ), status = 0;
     posix_spawn_file_actions_destroy(&fa);
@@ -206,37 +366,82 @@ static bool render(ctx *c, const char *tpl, const char *stem_name, var *v, int n
     }
     remove(errs);
     bool good = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!good)
-        cov_diag_add(c->d, COV_EINTERNAL, NULL, 0, 0, 0, "gnuplot failed on %s: %s", gp, msg ? msg : "no message");
-    else {
-        c->charts++;
-        if (c->log) fprintf(c->log, "  %s.%s\n", stem_name, c->format);
+    if (!good) {
+        char shown[2048];
+        cov_plot_visible(msg ? msg : "no message", shown, sizeof shown);
+        cov_diag_add(c->d, COV_EINTERNAL, NULL, 0, 0, 0, "gnuplot failed on %s: %s", gp, shown);
     }
     free(msg);
     return good;
 }
 
-static void setv(var *v, int *n, const char *key, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void setv(var *v, int *n, const char *key, const char *fmt, ...)
+/* Fills template TPL.gp with v into STEM.gp and runs gnuplot on it in the
+ * plots folder (unless scripts only). A value that is not inert is refused
+ * before anything runs. Frees the values. */
+static bool render(ctx *c, const char *tpl, const char *stem_name, vars *v)
 {
-    if (*n >= MAX_VARS) return;
-    v[*n].key = key;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(v[*n].val, sizeof v[*n].val, fmt, ap);
-    va_end(ap);
-    (*n)++;
+    char path[4096], gp[256];
+    snprintf(path, sizeof path, "%s/%s.gp", c->tpl_dir, tpl);
+    snprintf(gp, sizeof gp, "%s.gp", stem_name);
+    FILE *f = fopen(path, "rb");
+    char *t = NULL, *text = NULL;
+    size_t tcap = 0;
+    if (!f || getdelim(&t, &tcap, '\0', f) < 0) {
+        cov_diag_add(c->d, COV_EIO, path, 0, 0, 0, "cannot read the chart template: %s", strerror(errno));
+        if (f) fclose(f);
+        free(t);
+        vars_free(v);
+        return false;
+    }
+    fclose(f);
+    bool ok = !v->nomem && (text = fill(t, v, stem_name)) != NULL;
+    if (!ok) cov_diag_add(c->d, COV_ELIMIT, NULL, 0, 0, 0, "out of memory while writing %s", gp);
+    for (int i = 0; ok && i < v->n; i++)
+        if (!inert(v->v[i].val)) {   /* a bug in this file, never the data's fault: refuse, run nothing */
+            cov_diag_add(c->d, COV_EINTERNAL, NULL, 0, 0, 0,
+                         "%s: the text for {{%s}} has a backquote, an @ or a control character that gnuplot "
+                         "could act on; nothing was drawn (please report this with the results folder)",
+                         gp, v->v[i].key);
+            ok = false;
+        }
+    ok = ok && write_file(c, gp, text) && (c->scripts_only || run_gnuplot(c, gp));
+    if (ok) {
+        c->charts++;
+        if (c->log) fprintf(c->log, "  %s.%s\n", stem_name, c->scripts_only ? "gp" : c->format);
+    }
+    free(t);
+    free(text);
+    vars_free(v);
+    return ok;
 }
 
-static void common_vars(ctx *c, var *v, int *n, const char *stem_name, int w, int h)
+static void common_vars(ctx *c, vars *v, const char *stem_name, int w, int h)
 {
-    char term[256];
+    char term[256], name[340];
     terminal(c, w, h, term, sizeof term);
-    setv(v, n, "TERMINAL", "%s", term);
-    setv(v, n, "OUTPUT", "%s.%s", stem_name, c->format);
-    setv(v, n, "DATA", "%s.dat", stem_name);
-    setv(v, n, "DECIMAL", "%c", c->L->decimal);
+    setv(v, "TERMINAL", "%s", term);
+    snprintf(name, sizeof name, "%s.%s", stem_name, c->format);
+    sets(v, "OUTPUT", name);
+    snprintf(name, sizeof name, "%s.dat", stem_name);
+    sets(v, "DATA", name);
+    sets(v, "DECIMAL", (char[2]){ c->L->decimal, '\0' });
 }
+
+/* Appends a gnuplot array of the texts (each a double-quoted string) to m,
+ * several to a line. */
+static void gp_array(FILE *m, const char *name, char **texts, long n)
+{
+    fprintf(m, "array %s[%ld] = [", name, n);
+    for (long i = 0; i < n; i++) {
+        fputs(i == 0 ? "" : i % 4 ? ", " : ", \\\n    ", m);
+        fputc('"', m);
+        gp_str(m, texts[i]);
+        fputc('"', m);
+    }
+    fputs("]\n", m);
+}
+
+/* ---- which units ---------------------------------------------------------- */
 
 /* Is this (level, unit) charted? Levels above the commune always (but "all"
  * only when there is no other level); communes with --units all or by name. */
@@ -256,46 +461,123 @@ static bool selected(const ctx *c, const char *level, const char *unit, bool has
     return true;
 }
 
-static void pct(const ctx *c, const char *s, char *buf, size_t n)
+/* Does every name of --units name a unit of table t? An error naming the
+ * first one that does not, with the closest units there, otherwise. */
+static bool units_known(ctx *c, const cov_csv *t)
 {
-    cov_fmt_pct(c->L, atof(s), buf, n);
+    if (!c->units || !strcmp(c->units, "all")) return true;
+    char **items;
+    int n = cov_split(c->units, &items);
+    if (n < 0) { cov_diag_add(c->d, COV_ELIMIT, NULL, 0, 0, 0, "out of memory"); return false; }
+    bool ok = n > 0;
+    if (!ok) cov_diag_add(c->d, COV_EUSAGE, NULL, 0, 0, 0, "--units: give all, or unit names separated by ';'");
+    for (int i = 0; ok && i < n; i++) {
+        long r = 0;
+        while (r < t->nrows && strcmp(cell(t, r, "unit"), items[i])) r++;
+        if (r < t->nrows) continue;
+        /* the closest names, by edit distance of their folded forms */
+        enum { K = 5 };
+        long best[K];
+        int dist[K], nb = 0;
+        char fi[96], fu[96];
+        cov_fold(items[i], fi, sizeof fi);
+        for (long q = 0; q < t->nrows; q++) {
+            const char *u = cell(t, q, "unit");
+            bool seen = false;
+            for (int k = 0; k < nb && !seen; k++) seen = !strcmp(cell(t, best[k], "unit"), u);
+            if (seen || !*u) continue;
+            cov_fold(u, fu, sizeof fu);
+            int dq = cov_edit_distance(fi, fu), k;
+            if (nb < K) k = nb++;
+            else if (dq < dist[K - 1]) k = K - 1;
+            else continue;
+            for (; k > 0 && dist[k - 1] > dq; k--) { best[k] = best[k - 1]; dist[k] = dist[k - 1]; }
+            best[k] = q;
+            dist[k] = dq;
+        }
+        char shown[NAME_BYTES], list[4 * NAME_BYTES] = "", one[NAME_BYTES];
+        size_t l = 0;
+        for (int k = 0; k < nb; k++) {
+            cov_plot_visible(cell(t, best[k], "unit"), one, 120);
+            l += (size_t)snprintf(list + l, l < sizeof list ? sizeof list - l : 0, "%s\"%s\"", k ? ", " : "", one);
+        }
+        cov_plot_visible(items[i], shown, sizeof shown);
+        cov_diag_add(c->d, COV_EUSAGE, NULL, 0, 0, 0,
+                     "--units: no unit is named \"%s\" in %s; the closest are %s (names are separated by ';', "
+                     "or give --units all)", shown, t->path, nb ? list : "none");
+        ok = false;
+    }
+    cov_split_free(items, n);
+    return ok;
 }
 
-/* Title lines and dashed marks for the targets of one unit. */
-static void target_marks(ctx *c, const cov_csv *tg, const char *level, const char *unit,
-                         char *title, size_t tn, char *marks, size_t mn, double *ymin, double *ymax, bool time_axis)
+/* A threshold cell as the language writes it (85,2%). */
+static void pct(const ctx *c, const cov_csv *t, long r, char *buf, size_t n)
 {
-    size_t tl = strlen(title), ml = strlen(marks);
+    cov_fmt_pct(c->L, num(t, r, "threshold"), buf, n);
+}
+
+/* A month cell as the language writes it (12/2018), for display. */
+static void month_text(const cov_csv *t, long r, const char *col, char *buf, size_t n)
+{
+    char shown[NAME_BYTES];
+    cov_fmt_month(vcell(t, r, col, shown, sizeof shown), buf, n);
+}
+
+/* Appends to title (text) a line for each target of this unit, three at
+ * most, and to marks (script) each whole-unit target's threshold, dashed,
+ * and on a time axis its deadline, dotted. */
+static void target_marks(ctx *c, const cov_csv *tg, const char *level, const char *unit,
+                         char *title, size_t tn, FILE *marks, double *ymin, double *ymax, bool time_axis)
+{
+    size_t tl = strlen(title);
     int shown = 0;
     for (long r = 0; tg && r < tg->nrows; r++) {
         if (strcmp(cell(tg, r, "level"), level) || strcmp(cell(tg, r, "unit"), unit)) continue;
         double thr = num(tg, r, "threshold");
-        char th[32], dl[16], p[16], lo[16], hi[16], name[256], line[512];
-        pct(c, cell(tg, r, "threshold"), th, sizeof th);
-        cov_fmt_month(cell(tg, r, "deadline"), dl, sizeof dl);
+        const char *deadline = cell(tg, r, "deadline");
+        bool whole = !strcmp(cell(tg, r, "group"), "all");
+        char th[32], dl[NAME_BYTES], p[16], lo[16], hi[16], name[2 * NAME_BYTES + 8], grp[NAME_BYTES];
+        char line[4 * NAME_BYTES];
+        pct(c, tg, r, th, sizeof th);
+        month_text(tg, r, "deadline", dl, sizeof dl);
         cov_fmt_num(c->L, num(tg, r, "probability"), 3, p, sizeof p);
         cov_fmt_num(c->L, num(tg, r, "probability_lo"), 3, lo, sizeof lo);
         cov_fmt_num(c->L, num(tg, r, "probability_hi"), 3, hi, sizeof hi);
-        gp_escape(cell(tg, r, "target"), name, sizeof name);
-        if (strcmp(cell(tg, r, "group"), "all")) {
+        vcell(tg, r, "target", name, NAME_BYTES);
+        if (!whole) {
             size_t l = strlen(name);
-            snprintf(name + l, sizeof name - l, " (%s)", cell(tg, r, "group"));
+            snprintf(name + l, sizeof name - l, " (%s)", vcell(tg, r, "group", grp, sizeof grp));
         }
         if (shown < 3) {
             snprintf(line, sizeof line, c->L->target_line, name, th, dl, p, lo, hi);
-            tl += (size_t)snprintf(title + tl, tl < tn ? tn - tl : 0, "\\n%s", line);
+            tl += (size_t)snprintf(title + tl, tl < tn ? tn - tl : 0, "\n%s", line);
         }
         shown++;
-        if (strcmp(cell(tg, r, "group"), "all")) continue;   /* a group's target: not on the whole unit's scale */
+        if (!whole) continue;   /* a group's target: not on the whole unit's scale */
         if (thr < *ymin) *ymin = thr;
         if (thr > *ymax) *ymax = thr;
-        if (time_axis)
-            ml += (size_t)snprintf(marks + ml, ml < mn ? mn - ml : 0,
-                                   "set arrow from graph 0, first %g to graph 1, first %g nohead dt 2 lw 1.6 lc rgb okabe_vermillion front\n"
-                                   "set arrow from '%s', graph 0 to '%s', graph 1 nohead dt 3 lw 1.4 lc rgb okabe_vermillion front\n"
-                                   "set label \"%s\" at graph 0.01, first %g offset 0,0.6 textcolor rgb okabe_vermillion font ',10' front\n",
-                                   thr, thr, cell(tg, r, "deadline"), cell(tg, r, "deadline"), th, thr);
+        if (!time_axis) continue;
+        fprintf(marks, "set arrow from graph 0, first %g to graph 1, first %g nohead dt 2 lw 1.6 "
+                       "lc rgb okabe_vermillion front\n", thr, thr);
+        if (is_month(deadline)) {
+            fputs("set arrow from \"", marks);
+            gp_str(marks, deadline);
+            fputs("\", graph 0 to \"", marks);
+            gp_str(marks, deadline);
+            fputs("\", graph 1 nohead dt 3 lw 1.4 lc rgb okabe_vermillion front\n", marks);
+        }
+        fputs("set label \"", marks);
+        gp_str(marks, th);
+        fprintf(marks, "\" at graph 0.01, first %g offset 0,0.6 textcolor rgb okabe_vermillion font ',10' front\n", thr);
     }
+}
+
+/* The text written to a memory stream, once closed (NULL: "" ). */
+static char *closed(FILE *m, char **text)
+{
+    if (m) fclose(m);
+    return *text ? *text : (*text = strdup(""));
 }
 
 /* ---- run folders -------------------------------------------------------- */
@@ -312,6 +594,8 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
         long r1 = r0;
         while (r1 < tr->nrows && !strcmp(cell(tr, r1, "level"), level) && !strcmp(cell(tr, r1, "unit"), unit)) r1++;
         if (!selected(c, level, unit, has_levels)) { r0 = r1; continue; }
+        for (long r = r0; r < r1; r++)
+            if (!is_month(cell(tr, r, "month"))) return bad_month(c, tr, r, "month");
         char st[320];
         stem(c, "fan", level, unit, st, sizeof st);
         char *dat = NULL;
@@ -319,39 +603,25 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
         FILE *m = open_memstream(&dat, &dcap);
         double ymin = 100, ymax = 0;
         fputs("# month,p05,p25,p50,p75,p95\n", m);
+        static const char *cols[5] = { "coverage_p05", "coverage_p25", "coverage_p50", "coverage_p75", "coverage_p95" };
         for (long r = r0; r < r1; r++) {
-            fprintf(m, "%s,%s,%s,%s,%s,%s\n", cell(tr, r, "month"), cell(tr, r, "coverage_p05"),
-                    cell(tr, r, "coverage_p25"), cell(tr, r, "coverage_p50"), cell(tr, r, "coverage_p75"),
-                    cell(tr, r, "coverage_p95"));
+            fputs(cell(tr, r, "month"), m);
+            for (int k = 0; k < 5; k++) dat_num(m, cell(tr, r, cols[k]), false);
+            fputc('\n', m);
             ymin = fmin(ymin, num(tr, r, "coverage_p05"));
             ymax = fmax(ymax, num(tr, r, "coverage_p95"));
         }
-        bool ok = write_dat(c, st, m, &dat);
-        if (!ok) return false;
-        var v[MAX_VARS];
-        int n = 0;
-        char title[2048], marks[4096] = "", esc[512];
-        gp_escape(unit, esc, sizeof esc);
-        snprintf(title, sizeof title, "%s", esc);
-        target_marks(c, tg, level, unit, title, sizeof title, marks, sizeof marks, &ymin, &ymax, true);
-        double lo = fmax(0, floor(ymin - 1)), hi = fmin(100, ceil(ymax + 1));
-        if (hi - lo < 2) { lo = fmax(0, lo - 1); hi = fmin(100, hi + 1); }
-        common_vars(c, v, &n, st, 1100, 680);
-        setv(v, &n, "TITLE", "%s", title);
-        setv(v, &n, "MARKS", "%s", marks);
-        setv(v, &n, "XLABEL", "%s", c->L->month_axis);
-        setv(v, &n, "YLABEL", "%s", c->L->coverage_axis);
-        setv(v, &n, "YMIN", "%g", lo);
-        setv(v, &n, "YMAX", "%g", hi);
-        setv(v, &n, "XMIN", "%s", cell(tr, r0, "month"));
-        setv(v, &n, "XMAX", "%s", cell(tr, r1 - 1, "month"));
-        setv(v, &n, "KEY", "outside right top vertical");
-        setv(v, &n, "BAND90", "%s", c->L->band90);
-        setv(v, &n, "BAND50", "%s", c->L->band50);
-        setv(v, &n, "MEDIAN", "%s", c->L->median);
+        if (!write_dat(c, st, m, &dat)) return false;
+        char title[8192], *marks = NULL, *more = NULL;
+        size_t mcap = 0;
+        vcell(tr, r0, "unit", title, NAME_BYTES);
+        FILE *mm = open_memstream(&marks, &mcap);
+        if (mm) target_marks(c, tg, level, unit, title, sizeof title, mm, &ymin, &ymax, true);
+        closed(mm, &marks);
         /* what happened before the snapshot, when the run has a history */
-        char more[512] = "", hmin[16] = "";
-        if (c->hist) {
+        const char *xmin = cell(tr, r0, "month");
+        FILE *mo = open_memstream(&more, &mcap);
+        if (c->hist && mo) {
             char *hd = NULL;
             size_t hcap = 0;
             FILE *hm = open_memstream(&hd, &hcap);
@@ -359,8 +629,14 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
             fputs("# month,coverage (observed)\n", hm);
             for (long r = 0; r < c->hist->nrows; r++)
                 if (!strcmp(cell(c->hist, r, "level"), level) && !strcmp(cell(c->hist, r, "unit"), unit)) {
-                    if (!rows) snprintf(hmin, sizeof hmin, "%s", cell(c->hist, r, "month"));
-                    fprintf(hm, "%s,%s\n", cell(c->hist, r, "month"), cell(c->hist, r, "coverage"));
+                    if (!is_month(cell(c->hist, r, "month"))) {
+                        fclose(hm); free(hd); closed(mo, &more); free(more); free(marks);
+                        return bad_month(c, c->hist, r, "month");
+                    }
+                    if (!rows) xmin = cell(c->hist, r, "month");
+                    fputs(cell(c->hist, r, "month"), hm);
+                    dat_num(hm, cell(c->hist, r, "coverage"), false);
+                    fputc('\n', hm);
                     ymin = fmin(ymin, num(c->hist, r, "coverage"));
                     ymax = fmax(ymax, num(c->hist, r, "coverage"));
                     rows++;
@@ -368,30 +644,73 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
             fclose(hm);
             char hname[340];
             snprintf(hname, sizeof hname, "%s-observed.dat", st);
-            if (rows && !write_file(c, hname, hd)) { free(hd); return false; }
+            bool ok = !rows || write_file(c, hname, hd);
             free(hd);
-            if (rows)
-                snprintf(more, sizeof more, ", \\\n     '%s' using 1:2 with linespoints lw 1.5 pt 5 ps 0.6 lc rgb '#222222' title \"%s\"",
-                         hname, c->L->observed);
-            lo = fmax(0, floor(ymin - 1));
-            hi = fmin(100, ceil(ymax + 1));
-            for (int k = 0; k < n; k++)
-                if (!strcmp(v[k].key, "YMIN")) snprintf(v[k].val, sizeof v[k].val, "%g", lo);
-                else if (!strcmp(v[k].key, "YMAX")) snprintf(v[k].val, sizeof v[k].val, "%g", hi);
-                else if (!strcmp(v[k].key, "XMIN") && *hmin) snprintf(v[k].val, sizeof v[k].val, "%s", hmin);
+            if (!ok) { closed(mo, &more); free(more); free(marks); return false; }
+            if (rows) {
+                fputs(", \\\n     \"", mo);
+                gp_str(mo, hname);
+                fputs("\" using 1:2 with linespoints lw 1.5 pt 5 ps 0.6 lc rgb '#222222' title \"", mo);
+                gp_str(mo, c->L->observed);
+                fputc('"', mo);
+            }
         }
-        setv(v, &n, "MORE", "%s", more);
-        if (!render(c, "fan", st, v, n)) return false;
+        closed(mo, &more);
+        double lo = fmax(0, floor(ymin - 1)), hi = fmin(100, ceil(ymax + 1));
+        if (hi - lo < 2) { lo = fmax(0, lo - 1); hi = fmin(100, hi + 1); }
+        vars v = { .n = 0 };
+        common_vars(c, &v, st, 1100, 680);
+        sets(&v, "TITLE", title);
+        setv(&v, "MARKS", "%s", marks);
+        sets(&v, "XLABEL", c->L->month_axis);
+        sets(&v, "YLABEL", c->L->coverage_axis);
+        setv(&v, "YMIN", "%g", lo);
+        setv(&v, "YMAX", "%g", hi);
+        sets(&v, "XMIN", xmin);
+        sets(&v, "XMAX", cell(tr, r1 - 1, "month"));
+        setv(&v, "KEY", "outside right top vertical");
+        sets(&v, "BAND90", c->L->band90);
+        sets(&v, "BAND50", c->L->band50);
+        sets(&v, "MEDIAN", c->L->median);
+        setv(&v, "MORE", "%s", more);
+        free(marks);
+        free(more);
+        if (!render(c, "fan", st, &v)) return false;
         r0 = r1;
     }
     return true;
 }
 
-typedef struct { const char *name; double cards, p; } bar;
+typedef struct { char *name; double cards, p; } bar;
 static int by_cards(const void *a, const void *b)
 {
     double x = ((const bar *)a)->cards, y = ((const bar *)b)->cards;
     return x < y ? -1 : x > y;   /* ascending: gnuplot draws the first row at the bottom */
+}
+
+/* The arrays of a cards chart: each commune's name and its count of cards
+ * as the language writes it, in the order of the bars. */
+static char *cards_arrays(const ctx *c, const bar *b, long nb)
+{
+    char **names = calloc((size_t)nb, sizeof *names), **labels = calloc((size_t)nb, sizeof *labels);
+    char *text = NULL;
+    size_t cap = 0;
+    FILE *m = names && labels ? open_memstream(&text, &cap) : NULL;
+    for (long i = 0; m && i < nb; i++) {
+        names[i] = b[i].name;
+        labels[i] = malloc(32);
+        if (labels[i]) cov_fmt_int(c->L, (long long)b[i].cards, labels[i], 32);
+        else { fclose(m); m = NULL; free(text); text = NULL; }
+    }
+    if (m) {
+        gp_array(m, "NAMES", names, nb);
+        gp_array(m, "LABELS", labels, nb);
+        fclose(m);
+    }
+    for (long i = 0; labels && i < nb; i++) free(labels[i]);
+    free(names);
+    free(labels);
+    return text;
 }
 
 static bool cards_charts(ctx *c, const cov_csv *tg)
@@ -403,13 +722,16 @@ static bool cards_charts(ctx *c, const cov_csv *tg)
         if (strcmp(cell(tg, r0, "level"), "commune")) { r0 = r1; continue; }
         long nb = r1 - r0;
         bar *b = calloc((size_t)nb, sizeof *b);
-        if (!b) return false;
+        char *names = calloc((size_t)nb, NAME_BYTES);
+        if (!b || !names) { free(b); free(names); cov_diag_add(c->d, COV_ELIMIT, NULL, 0, 0, 0, "out of memory"); return false; }
         double maxc = 1;
-        size_t wname = 8;
+        long wname = 8;
         for (long r = r0; r < r1; r++) {
-            b[r - r0] = (bar){ cell(tg, r, "unit"), num(tg, r, "cards_needed_now"), num(tg, r, "probability") };
+            char *nm = names + (r - r0) * NAME_BYTES;
+            vcell(tg, r, "unit", nm, NAME_BYTES);
+            b[r - r0] = (bar){ nm, fmax(0, num(tg, r, "cards_needed_now")), num(tg, r, "probability") };
             maxc = fmax(maxc, b[r - r0].cards);
-            size_t w = (size_t)cov_utf8_width(b[r - r0].name, strlen(b[r - r0].name));
+            long w = cov_utf8_width(nm, strlen(nm));
             if (w > wname) wname = w;
         }
         qsort(b, (size_t)nb, sizeof *b, by_cards);
@@ -418,31 +740,29 @@ static bool cards_charts(ctx *c, const cov_csv *tg)
         char *dat = NULL;
         size_t dcap = 0;
         FILE *m = open_memstream(&dat, &dcap);
-        fputs("# commune,cards_needed_now,label,probability\n", m);
-        for (long i = 0; i < nb; i++) {
-            char lab[32];
-            cov_fmt_int(c->L, (long long)b[i].cards, lab, sizeof lab);
-            char q[300];
-            gp_escape(b[i].name, q, sizeof q);
-            fprintf(m, "\"%s\",%.0f,%s,%.4f\n", q, b[i].cards, lab, b[i].p);
-        }
-        char title[1024], th[32], dl[16], esc[256];
+        fputs("# rank (in NAMES and LABELS of the script),cards_needed_now,probability\n", m);
+        for (long i = 0; i < nb; i++) fprintf(m, "%ld,%.0f,%.4f\n", i + 1, b[i].cards, b[i].p);
+        char title[4 * NAME_BYTES], th[32], dl[NAME_BYTES], shown[NAME_BYTES];
         bool ok = write_dat(c, st, m, &dat);
-        pct(c, cell(tg, r0, "threshold"), th, sizeof th);
-        cov_fmt_month(cell(tg, r0, "deadline"), dl, sizeof dl);
-        gp_escape(target, esc, sizeof esc);
-        snprintf(title, sizeof title, c->L->cards_title, esc, th, dl);
-        var v[MAX_VARS];
-        int n = 0;
-        common_vars(c, v, &n, st, 1000, (int)(170 + 27 * nb));
-        setv(v, &n, "TITLE", "%s", title);
-        setv(v, &n, "XLABEL", "%s", c->L->cards_axis);
-        setv(v, &n, "CBLABEL", "%s", c->L->cards_cb);
-        setv(v, &n, "XMAX", "%g", ceil(maxc * 1.15));
-        setv(v, &n, "N", "%ld", nb);
-        setv(v, &n, "LMARGIN", "%zu", wname + 2);
+        pct(c, tg, r0, th, sizeof th);
+        month_text(tg, r0, "deadline", dl, sizeof dl);
+        snprintf(title, sizeof title, c->L->cards_title, vcell(tg, r0, "target", shown, sizeof shown), th, dl);
+        char *arrays = ok ? cards_arrays(c, b, nb) : NULL;
+        vars v = { .n = 0 };
+        common_vars(c, &v, st, 1000, (int)fmin(30000, 170 + 27 * (double)nb));
+        sets(&v, "TITLE", title);
+        sets(&v, "XLABEL", c->L->cards_axis);
+        sets(&v, "CBLABEL", c->L->cards_cb);
+        setv(&v, "XMAX", "%g", ceil(maxc * 1.15));
+        setv(&v, "N", "%ld", nb);
+        setv(&v, "LMARGIN", "%ld", (wname > 400 ? 400 : wname) + 2);
+        setv(&v, "ARRAYS", "%s", arrays ? arrays : "");
+        if (ok && !arrays) { v.nomem = true; }
+        free(arrays);
         free(b);
-        if (!ok || !render(c, "cards", st, v, n)) return false;
+        free(names);
+        if (!ok) { vars_free(&v); return false; }
+        if (!render(c, "cards", st, &v)) return false;
         r0 = r1;
     }
     return true;
@@ -463,41 +783,47 @@ static bool exceedance_charts(ctx *c, const cov_csv *ex, const cov_csv *tg)
         size_t dcap = 0;
         FILE *m = open_memstream(&dat, &dcap);
         fputs("# threshold,probability\n", m);
-        for (long r = r0; r < r1; r++) fprintf(m, "%s,%s\n", cell(ex, r, "threshold"), cell(ex, r, "probability"));
-        bool ok = write_dat(c, st, m, &dat);
-        if (!ok) return false;
+        for (long r = r0; r < r1; r++) {
+            dat_num(m, cell(ex, r, "threshold"), true);
+            dat_num(m, cell(ex, r, "probability"), false);
+            fputc('\n', m);
+        }
+        if (!write_dat(c, st, m, &dat)) return false;
         /* mark this target: its threshold and probability */
-        char marks[2048] = "", title[1024], dl[16] = "", esc[256];
+        char *marks = NULL, title[4 * NAME_BYTES], dl[NAME_BYTES] = "", shown[NAME_BYTES];
+        size_t mcap = 0;
+        FILE *mm = open_memstream(&marks, &mcap);
         double xmin = num(ex, r0, "threshold"), xmax = num(ex, r1 - 1, "threshold");
-        for (long r = 0; tg && r < tg->nrows; r++) {
+        for (long r = 0; mm && tg && r < tg->nrows; r++) {
             if (strcmp(cell(tg, r, "target"), target) || strcmp(cell(tg, r, "unit"), unit)
                 || strcmp(cell(tg, r, "level"), level)) continue;
-            char th[32], p[16];
-            pct(c, cell(tg, r, "threshold"), th, sizeof th);
+            char th[32], p[16], label[64];
+            pct(c, tg, r, th, sizeof th);
             cov_fmt_num(c->L, num(tg, r, "probability"), 3, p, sizeof p);
-            cov_fmt_month(cell(tg, r, "deadline"), dl, sizeof dl);
+            month_text(tg, r, "deadline", dl, sizeof dl);
             double thr = num(tg, r, "threshold");
-            snprintf(marks, sizeof marks,
-                     "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lw 1.6 lc rgb okabe_vermillion front\n"
-                     "set label \"%s: %s\" at %g, %g point pt 7 ps 1.3 lc rgb okabe_vermillion offset 1,1 "
-                     "textcolor rgb okabe_vermillion front\n",
-                     thr, thr, th, p, thr, num(tg, r, "probability"));
+            fprintf(mm, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lw 1.6 lc rgb okabe_vermillion front\n"
+                        "set label \"", thr, thr);
+            snprintf(label, sizeof label, "%s: %s", th, p);
+            gp_str(mm, label);
+            fprintf(mm, "\" at %g, %g point pt 7 ps 1.3 lc rgb okabe_vermillion offset 1,1 "
+                        "textcolor rgb okabe_vermillion front\n", thr, num(tg, r, "probability"));
             xmin = fmin(xmin, thr - 0.5);
             xmax = fmax(xmax, thr + 0.5);
         }
-        gp_escape(unit, esc, sizeof esc);
-        snprintf(title, sizeof title, c->L->exceed_title, esc, dl);
-        var v[MAX_VARS];
-        int n = 0;
-        common_vars(c, v, &n, st, 1000, 600);
-        setv(v, &n, "TITLE", "%s", title);
-        setv(v, &n, "MARKS", "%s", marks);
-        setv(v, &n, "XLABEL", "%s", c->L->threshold_axis);
-        setv(v, &n, "YLABEL", "%s", c->L->probability_axis);
-        setv(v, &n, "XMIN", "%g", fmax(0, xmin));
-        setv(v, &n, "XMAX", "%g", fmin(100, xmax));
-        setv(v, &n, "CURVE", "%s", c->L->exceed_curve);
-        if (!render(c, "exceedance", st, v, n)) return false;
+        closed(mm, &marks);
+        snprintf(title, sizeof title, c->L->exceed_title, vcell(ex, r0, "unit", shown, sizeof shown), dl);
+        vars v = { .n = 0 };
+        common_vars(c, &v, st, 1000, 600);
+        sets(&v, "TITLE", title);
+        setv(&v, "MARKS", "%s", marks);
+        free(marks);
+        sets(&v, "XLABEL", c->L->threshold_axis);
+        sets(&v, "YLABEL", c->L->probability_axis);
+        setv(&v, "XMIN", "%g", fmax(0, xmin));
+        setv(&v, "XMAX", "%g", fmin(100, fmax(xmax, fmax(0, xmin) + 0.01)));
+        sets(&v, "CURVE", c->L->exceed_curve);
+        if (!render(c, "exceedance", st, &v)) return false;
         r0 = r1;
     }
     return true;
@@ -509,7 +835,8 @@ static bool plot_run(ctx *c)
     cov_csv *tg = tr ? read_table(c, "targets.csv", false) : NULL;
     cov_csv *ex = tr ? read_table(c, "exceedance.csv", false) : NULL;
     c->hist = tr ? read_table(c, "history.csv", false) : NULL;
-    bool ok = tr && fan_charts(c, tr, tg) && cards_charts(c, tg) && exceedance_charts(c, ex, tg);
+    bool ok = tr && !c->d->n && units_known(c, tr) && fan_charts(c, tr, tg) && cards_charts(c, tg)
+              && exceedance_charts(c, ex, tg);
     cov_csv_free(tr); cov_csv_free(tg); cov_csv_free(ex); cov_csv_free(c->hist);
     c->hist = NULL;
     return ok;
@@ -520,6 +847,24 @@ static bool plot_run(ctx *c)
 static const char *COLOURS[6] = { "okabe_blue", "okabe_orange", "okabe_green", "okabe_vermillion",
                                   "okabe_purple", "okabe_sky" };
 
+/* Appends to plots (script) the clause that draws data file dname: the
+ * clause text before and after the file name, the title text. */
+static void plot_clause(FILE *plots, const char *before, const char *dname, const char *middle, const char *title)
+{
+    fputs(before, plots);
+    if (dname) {
+        fputc('"', plots);
+        gp_str(plots, dname);
+        fputc('"', plots);
+    } else {
+        fputs("''", plots);
+    }
+    fputs(middle, plots);
+    fputs(" title \"", plots);
+    gp_str(plots, title);
+    fputc('"', plots);
+}
+
 static bool plot_compare(ctx *c)
 {
     cov_csv *idx = read_table(c, "scenarios.csv", true);
@@ -527,7 +872,8 @@ static bool plot_compare(ctx *c)
     int ns = (int)idx->nrows;
     cov_csv *tr[16] = { 0 }, *tg[16] = { 0 };
     if (ns > 16) ns = 16;
-    bool ok = true;
+    bool ok = ns > 0;
+    if (!ok) cov_diag_add(c->d, COV_EINPUT, idx->path, 0, 0, 0, "no scenario is listed");
     char sub[1024];
     for (int i = 0; i < ns && ok; i++) {
         snprintf(sub, sizeof sub, "%s/trajectories.csv", cell(idx, i, "folder"));
@@ -535,59 +881,69 @@ static bool plot_compare(ctx *c)
         snprintf(sub, sizeof sub, "%s/targets.csv", cell(idx, i, "folder"));
         ok = ok && (tg[i] = read_table(c, sub, true)) != NULL;
     }
+    ok = ok && units_known(c, tr[0]);
     bool has_levels = false;
     for (long r = 0; ok && r < tr[0]->nrows && !has_levels; r++) {
         const char *lv = cell(tr[0], r, "level");
         has_levels = strcmp(lv, "commune") && strcmp(lv, "all");
     }
+    char shown[NAME_BYTES];
     /* one chart per unit: every scenario's median and 90% band */
     for (long r0 = 0; ok && r0 < tr[0]->nrows;) {
         const char *level = cell(tr[0], r0, "level"), *unit = cell(tr[0], r0, "unit");
         long r1 = r0;
         while (r1 < tr[0]->nrows && !strcmp(cell(tr[0], r1, "unit"), unit) && !strcmp(cell(tr[0], r1, "level"), level)) r1++;
         if (!selected(c, level, unit, has_levels)) { r0 = r1; continue; }
-        char st[320], plots[4096] = "", title[2048], marks[4096] = "", esc[512];
+        char st[320], title[8192], *plots = NULL, *marks = NULL;
+        size_t pcap = 0, mcap = 0;
         stem(c, "compare", level, unit, st, sizeof st);
         double ymin = 100, ymax = 0;
-        size_t pl = 0;
-        for (int i = 0; i < ns && ok; i++) {
+        FILE *pm = open_memstream(&plots, &pcap);
+        for (int i = 0; i < ns && ok && pm; i++) {
             char *dat = NULL;
             size_t dcap = 0;
             FILE *m = open_memstream(&dat, &dcap);
             fputs("# month,p05,p50,p95\n", m);
-            for (long r = 0; r < tr[i]->nrows; r++) {
+            for (long r = 0; r < tr[i]->nrows && ok; r++) {
                 if (strcmp(cell(tr[i], r, "unit"), unit) || strcmp(cell(tr[i], r, "level"), level)) continue;
-                fprintf(m, "%s,%s,%s,%s\n", cell(tr[i], r, "month"), cell(tr[i], r, "coverage_p05"),
-                        cell(tr[i], r, "coverage_p50"), cell(tr[i], r, "coverage_p95"));
+                if (!is_month(cell(tr[i], r, "month"))) { ok = bad_month(c, tr[i], r, "month"); break; }
+                fputs(cell(tr[i], r, "month"), m);
+                dat_num(m, cell(tr[i], r, "coverage_p05"), false);
+                dat_num(m, cell(tr[i], r, "coverage_p50"), false);
+                dat_num(m, cell(tr[i], r, "coverage_p95"), false);
+                fputc('\n', m);
                 ymin = fmin(ymin, num(tr[i], r, "coverage_p05"));
                 ymax = fmax(ymax, num(tr[i], r, "coverage_p95"));
             }
             fclose(m);
-            char dname[340];
+            char dname[340], before[200], middle[200];
             snprintf(dname, sizeof dname, "%s-%d.dat", st, i + 1);
-            ok = write_file(c, dname, dat);
+            ok = ok && write_file(c, dname, dat);
             free(dat);
-            gp_escape(cell(idx, i, "scenario"), esc, sizeof esc);
-            pl += (size_t)snprintf(plots + pl, pl < sizeof plots ? sizeof plots - pl : 0,
-                                   "%s'%s' using 1:2:4 with filledcurves lc rgb %s notitle, "
-                                   "'' using 1:3 with lines lw 2.5 lc rgb %s title \"%s\"",
-                                   i ? ", \\\n     " : "", dname, COLOURS[i % 6], COLOURS[i % 6], esc);
+            snprintf(before, sizeof before, "%s", i ? ", \\\n     " : "");
+            snprintf(middle, sizeof middle, " using 1:2:4 with filledcurves lc rgb %s notitle, "
+                     "'' using 1:3 with lines lw 2.5 lc rgb %s", COLOURS[i % 6], COLOURS[i % 6]);
+            plot_clause(pm, before, dname, middle, vcell(idx, i, "scenario", shown, sizeof shown));
         }
-        gp_escape(unit, esc, sizeof esc);
-        snprintf(title, sizeof title, c->L->compare_title, esc);
-        target_marks(c, tg[0], level, unit, title, sizeof title, marks, sizeof marks, &ymin, &ymax, true);
-        var v[MAX_VARS];
-        int n = 0;
-        common_vars(c, v, &n, st, 1100, 680);
-        setv(v, &n, "TITLE", "%s", title);
-        setv(v, &n, "MARKS", "%s", marks);
-        setv(v, &n, "PLOTS", "%s", plots);
-        setv(v, &n, "XLABEL", "%s", c->L->month_axis);
-        setv(v, &n, "YLABEL", "%s", c->L->coverage_axis);
-        setv(v, &n, "YMIN", "%g", fmax(0, floor(ymin - 1)));
-        setv(v, &n, "YMAX", "%g", fmin(100, ceil(ymax + 1)));
-        setv(v, &n, "KEY", "outside right top vertical");
-        ok = ok && render(c, "compare", st, v, n);
+        closed(pm, &plots);
+        snprintf(title, sizeof title, c->L->compare_title, vcell(tr[0], r0, "unit", shown, sizeof shown));
+        FILE *mm = open_memstream(&marks, &mcap);
+        if (mm) target_marks(c, tg[0], level, unit, title, sizeof title, mm, &ymin, &ymax, true);
+        closed(mm, &marks);
+        vars v = { .n = 0 };
+        common_vars(c, &v, st, 1100, 680);
+        sets(&v, "TITLE", title);
+        setv(&v, "MARKS", "%s", marks);
+        setv(&v, "PLOTS", "%s", plots);
+        sets(&v, "XLABEL", c->L->month_axis);
+        sets(&v, "YLABEL", c->L->coverage_axis);
+        setv(&v, "YMIN", "%g", fmax(0, floor(ymin - 1)));
+        setv(&v, "YMAX", "%g", fmin(100, fmax(ceil(ymax + 1), fmax(0, floor(ymin - 1)) + 1)));
+        setv(&v, "KEY", "outside right top vertical");
+        free(plots);
+        free(marks);
+        if (ok) ok = render(c, "compare", st, &v);
+        else vars_free(&v);
         r0 = r1;
     }
     /* bars: each target and unit above the commune (or selected), each scenario */
@@ -595,8 +951,10 @@ static bool plot_compare(ctx *c)
         char *dat = NULL;
         size_t dcap = 0;
         FILE *m = open_memstream(&dat, &dcap);
-        int rows = 0;
-        for (long r = 0; r < tg[0]->nrows; r++) {
+        long rows = 0;
+        char **labels = calloc((size_t)tg[0]->nrows + 1, sizeof *labels);
+        fputs("# rank (in LABELS of the script),then probability,probability_lo,probability_hi of each scenario\n", m);
+        for (long r = 0; labels && r < tg[0]->nrows; r++) {
             if (!selected(c, cell(tg[0], r, "level"), cell(tg[0], r, "unit"), has_levels)) continue;
             long k[16];
             bool everywhere = true;
@@ -609,39 +967,48 @@ static bool plot_compare(ctx *c)
                 everywhere = everywhere && k[i] >= 0;
             }
             if (!everywhere) continue;
-            char lab[512];
-            gp_escape(cell(tg[0], r, "target"), lab, sizeof lab);
-            fprintf(m, "\"%s — ", lab);
-            gp_escape(cell(tg[0], r, "unit"), lab, sizeof lab);
-            fprintf(m, "%s\"", lab);
-            for (int i = 0; i < ns; i++)
-                fprintf(m, ",%s,%s,%s", cell(tg[i], k[i], "probability"), cell(tg[i], k[i], "probability_lo"),
-                        cell(tg[i], k[i], "probability_hi"));
+            char a[NAME_BYTES], b[NAME_BYTES];
+            if (asprintf(&labels[rows], "%s — %s", vcell(tg[0], r, "target", a, sizeof a),
+                         vcell(tg[0], r, "unit", b, sizeof b)) < 0) { labels[rows] = NULL; break; }
+            fprintf(m, "%ld", rows + 1);
+            for (int i = 0; i < ns; i++) {
+                dat_num(m, cell(tg[i], k[i], "probability"), false);
+                dat_num(m, cell(tg[i], k[i], "probability_lo"), false);
+                dat_num(m, cell(tg[i], k[i], "probability_hi"), false);
+            }
             fputc('\n', m);
             rows++;
         }
         fclose(m);
-        char st[320];
+        char st[320], dname[340], *plots = NULL, *arrays = NULL;
+        size_t pcap = 0, acap = 0;
         stem(c, "compare-bars", "targets", NULL, st, sizeof st);
-        char dname[340], plots[4096] = "", esc[512];
         snprintf(dname, sizeof dname, "%s.dat", st);
-        ok = write_file(c, dname, dat);
+        ok = labels && write_file(c, dname, dat);
         free(dat);
-        size_t pl = 0;
-        for (int i = 0; i < ns; i++) {
-            gp_escape(cell(idx, i, "scenario"), esc, sizeof esc);
-            pl += (size_t)snprintf(plots + pl, pl < sizeof plots ? sizeof plots - pl : 0,
-                                   "%s'%s' using %d:%d:%d%s lc rgb %s title \"%s\"", i ? ", " : "",
-                                   i ? "" : dname, 2 + 3 * i, 3 + 3 * i, 4 + 3 * i, i ? "" : ":xtic(1)",
-                                   COLOURS[i % 6], esc);
+        FILE *pm = open_memstream(&plots, &pcap);
+        for (int i = 0; pm && i < ns; i++) {
+            char middle[200];
+            snprintf(middle, sizeof middle, " using %d:%d:%d%s lc rgb %s", 2 + 3 * i, 3 + 3 * i, 4 + 3 * i,
+                     i ? "" : ":xtic(LABELS[int($1)])", COLOURS[i % 6]);
+            plot_clause(pm, i ? ", " : "", i ? NULL : dname, middle, vcell(idx, i, "scenario", shown, sizeof shown));
         }
-        var v[MAX_VARS];
-        int n = 0;
-        common_vars(c, v, &n, st, (int)fmax(900, 160 + 90.0 * rows * ns), 620);
-        setv(v, &n, "TITLE", "%s", c->L->bars_title);
-        setv(v, &n, "YLABEL", "%s", c->L->probability_axis);
-        setv(v, &n, "PLOTS", "%s", plots);
-        ok = ok && (rows == 0 || render(c, "compare-bars", st, v, n));   /* no shared target: no bars */
+        closed(pm, &plots);
+        FILE *am = open_memstream(&arrays, &acap);
+        if (am && rows) gp_array(am, "LABELS", labels, rows);
+        closed(am, &arrays);
+        for (long r = 0; labels && r < rows; r++) free(labels[r]);
+        free(labels);
+        vars v = { .n = 0 };
+        common_vars(c, &v, st, (int)fmin(30000, fmax(900, 160 + 90.0 * (double)rows * ns)), 620);
+        sets(&v, "TITLE", c->L->bars_title);
+        sets(&v, "YLABEL", c->L->probability_axis);
+        setv(&v, "PLOTS", "%s", plots);
+        setv(&v, "ARRAYS", "%s", arrays);
+        free(plots);
+        free(arrays);
+        if (ok && rows > 0) ok = render(c, "compare-bars", st, &v);   /* no shared target: no bars */
+        else vars_free(&v);
     }
     for (int i = 0; i < ns; i++) { cov_csv_free(tr[i]); cov_csv_free(tg[i]); }
     cov_csv_free(idx);
@@ -652,7 +1019,7 @@ static bool plot_sweep(ctx *c)
 {
     cov_csv *sw = read_table(c, "sweep.csv", true);
     if (!sw) return false;
-    bool ok = true, has_levels = false;
+    bool ok = units_known(c, sw), has_levels = false;
     for (long r = 0; r < sw->nrows && !has_levels; r++) {
         const char *lv = cell(sw, r, "level");
         has_levels = strcmp(lv, "commune") && strcmp(lv, "all");
@@ -671,22 +1038,26 @@ static bool plot_sweep(ctx *c)
         fputs("# value,probability,probability_lo,probability_hi\n", m);
         for (long r = 0; r < sw->nrows; r++)
             if (!strcmp(cell(sw, r, "target"), target) && !strcmp(cell(sw, r, "level"), level)
-                && !strcmp(cell(sw, r, "unit"), unit))
-                fprintf(m, "%s,%s,%s,%s\n", cell(sw, r, "value"), cell(sw, r, "probability"),
-                        cell(sw, r, "probability_lo"), cell(sw, r, "probability_hi"));
-        char title[1024], esc[256], lever[256];
+                && !strcmp(cell(sw, r, "unit"), unit)) {
+                dat_num(m, cell(sw, r, "value"), true);
+                dat_num(m, cell(sw, r, "probability"), false);
+                dat_num(m, cell(sw, r, "probability_lo"), false);
+                dat_num(m, cell(sw, r, "probability_hi"), false);
+                fputc('\n', m);
+            }
+        char title[4 * NAME_BYTES], full[5 * NAME_BYTES + 8], shown[NAME_BYTES], lever[NAME_BYTES], tname[NAME_BYTES];
         ok = write_dat(c, st, m, &dat);
-        gp_escape(unit, esc, sizeof esc);
-        gp_escape(cell(sw, r0, "lever"), lever, sizeof lever);
-        snprintf(title, sizeof title, c->L->sweep_title, esc, lever);
-        var v[MAX_VARS];
-        int n = 0;
-        common_vars(c, v, &n, st, 1000, 600);
-        setv(v, &n, "TITLE", "%s — %s", title, target);
-        setv(v, &n, "XLABEL", "%s", lever);
-        setv(v, &n, "YLABEL", "%s", c->L->probability_axis);
-        setv(v, &n, "CURVE", "%s", c->L->sweep_curve);
-        ok = ok && render(c, "sweep", st, v, n);
+        vcell(sw, r0, "lever", lever, sizeof lever);
+        snprintf(title, sizeof title, c->L->sweep_title, vcell(sw, r0, "unit", shown, sizeof shown), lever);
+        snprintf(full, sizeof full, "%s — %s", title, vcell(sw, r0, "target", tname, sizeof tname));
+        vars v = { .n = 0 };
+        common_vars(c, &v, st, 1000, 600);
+        sets(&v, "TITLE", full);
+        sets(&v, "XLABEL", lever);
+        sets(&v, "YLABEL", c->L->probability_axis);
+        sets(&v, "CURVE", c->L->sweep_curve);
+        if (ok) ok = render(c, "sweep", st, &v);
+        else vars_free(&v);
     }
     cov_csv_free(sw);
     return ok;
@@ -699,19 +1070,23 @@ static bool square_chart(ctx *c, const char *tpl, const char *dat, const char *t
     stem(c, tpl, !strcmp(tpl, "backtest") ? "intervals" : "thresholds", NULL, st, sizeof st);
     snprintf(dname, sizeof dname, "%s.dat", st);
     if (!write_file(c, dname, dat)) return false;
-    var v[MAX_VARS];
-    int n = 0;
-    common_vars(c, v, &n, st, 700, 700);
-    setv(v, &n, "TITLE", "%s", title);
-    setv(v, &n, "XLABEL", "%s", xl);
-    setv(v, &n, "YLABEL", "%s", yl);
-    setv(v, &n, "DIAGONAL", "%s", !strcmp(c->L->code, "vi") ? "Trung thực" : "Honest");
-    setv(v, &n, "CURVE", "%s", "covcast");
-    return render(c, tpl, st, v, n);
+    vars v = { .n = 0 };
+    common_vars(c, &v, st, 700, 700);
+    sets(&v, "TITLE", title);
+    sets(&v, "XLABEL", xl);
+    sets(&v, "YLABEL", yl);
+    sets(&v, "DIAGONAL", !strcmp(c->L->code, "vi") ? "Trung thực" : "Honest");
+    sets(&v, "CURVE", "covcast");
+    return render(c, tpl, st, &v);
 }
 
 static bool plot_backtest(ctx *c)
 {
+    if (c->units) {
+        cov_diag_add(c->d, COV_EUSAGE, NULL, 0, 0, 0,
+                     "--units picks the units of a run, compare or sweep folder; a backtest folder has none");
+        return false;
+    }
     cov_csv *bt = read_table(c, "backtest.csv", true), *rl = bt ? read_table(c, "reliability.csv", false) : NULL;
     if (!bt) return false;
     bool vi = !strcmp(c->L->code, "vi");
@@ -719,7 +1094,11 @@ static bool plot_backtest(ctx *c)
     size_t cap = 0;
     FILE *m = open_memstream(&dat, &cap);
     fputs("# nominal,observed\n", m);
-    for (long r = 0; r < bt->nrows; r++) fprintf(m, "%s,%s\n", cell(bt, r, "nominal"), cell(bt, r, "observed"));
+    for (long r = 0; r < bt->nrows; r++) {
+        dat_num(m, cell(bt, r, "nominal"), true);
+        dat_num(m, cell(bt, r, "observed"), false);
+        fputc('\n', m);
+    }
     fclose(m);
     bool ok = square_chart(c, "backtest", dat,
                            vi ? "Khoảng dự báo có trung thực? (kiểm tra ngược)" : "Are the intervals honest? (backtest)",
@@ -731,8 +1110,12 @@ static bool plot_backtest(ctx *c)
         m = open_memstream(&dat, &cap);
         fputs("# forecast_mean,observed_rate,n\n", m);
         for (long r = 0; r < rl->nrows; r++)
-            if (strcmp(cell(rl, r, "forecast_bin"), "brier"))
-                fprintf(m, "%s,%s,%s\n", cell(rl, r, "forecast_mean"), cell(rl, r, "observed_rate"), cell(rl, r, "n"));
+            if (strcmp(cell(rl, r, "forecast_bin"), "brier")) {
+                dat_num(m, cell(rl, r, "forecast_mean"), true);
+                dat_num(m, cell(rl, r, "observed_rate"), false);
+                dat_num(m, cell(rl, r, "n"), false);
+                fputc('\n', m);
+            }
         fclose(m);
         ok = square_chart(c, "reliability", dat,
                           vi ? "Độ tin cậy của xác suất (kiểm tra ngược)" : "Reliability of the probabilities (backtest)",
@@ -744,7 +1127,6 @@ static bool plot_backtest(ctx *c)
     cov_csv_free(rl);
     return ok;
 }
-
 /* ---- entry ------------------------------------------------------------------ */
 
 /* The templates: $COVCAST_PLOTS, else plots/ beside the executable, else ./plots. */
@@ -795,6 +1177,7 @@ static int prepare(ctx *c, const char *dir, const cov_plot_opts *o, char *tpl, s
     c->format = o && o->format ? o->format : "png";
     c->L = cov_lang_get(o ? o->lang : NULL);
     c->units = o ? o->units : NULL;
+    c->scripts_only = o && o->scripts_only;
     c->d = d;
     if (!c->L) {
         cov_diag_add(d, COV_EUSAGE, NULL, 0, 0, 0, "--lang must be vi or en, got \"%s\"", o->lang);

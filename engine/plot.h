@@ -3,13 +3,23 @@
 #ifndef COV_PLOT_H
 #define COV_PLOT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include "covcast.h"
 
 typedef struct {
     const char *format;   /* "png" (default), "svg" or "pdf" */
     const char *lang;     /* "vi" (default) or "en" */
-    const char *units;    /* NULL: levels above the commune; "all"; or "A;B" names added */
+    const char *units;    /* NULL: levels above the commune; "all"; or "A;B" names added
+                             (a name that is no unit of the folder: COV_EUSAGE) */
+    bool scripts_only;    /* write each chart's .gp and .dat but do not run gnuplot */
 } cov_plot_opts;
+
+/* Names reach a chart only as data: inside gnuplot double-quoted strings
+ * with every byte gnuplot could act on (backquote, @, $, quotes, backslash,
+ * newline, control bytes) written as an octal escape, never in a .dat file.
+ * A filled script with a raw backquote, @ or control byte from the data is
+ * refused (COV_EINTERNAL) before gnuplot runs. */
 
 /* Writes DIR/plots/: for each chart its gnuplot script (.gp), data (.dat)
  * and image, replacing an earlier plots folder only when every chart has
@@ -25,5 +35,11 @@ cov_status cov_plot_svgs(const char *dir, const char *lang, cov_chart **charts, 
 /* Writes DIR/report.html (self-contained, SVG charts inlined) from a run
  * folder; draws the SVG charts first. */
 cov_status cov_report(const char *dir, const char *lang, void *log, cov_diag *d);
+
+/* The display form of a name in charts and the report: the text itself,
+ * except control characters, bytes that are not UTF-8 and bidirectional
+ * overrides, written as the visible text \n, \t, \r or \xHH (each byte).
+ * At most n-1 bytes; a longer text is cut at a character and ends with "…". */
+void cov_plot_visible(const char *s, char *out, size_t n);
 
 #endif

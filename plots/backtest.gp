@@ -2,9 +2,9 @@
 # nominal interval against the nominal level (the diagonal is perfect).
 # Made by `covcast plot`; edit it and re-render with: gnuplot {{SELF}}
 set terminal {{TERMINAL}}
-set output '{{OUTPUT}}'
+set output "{{OUTPUT}}"
 load 'common.gp'
-set decimalsign '{{DECIMAL}}'
+set decimalsign "{{DECIMAL}}"
 set title "{{TITLE}}" font ',13'
 set xlabel "{{XLABEL}}"
 set ylabel "{{YLABEL}}"
@@ -15,4 +15,4 @@ set format y '%.0f%%'
 set size square
 set key top left box opaque
 plot x with lines dt 2 lc rgb '#777777' title "{{DIAGONAL}}", \
-     '{{DATA}}' using 1:2 with linespoints lw 2 pt 7 ps 1.2 lc rgb okabe_blue title "{{CURVE}}"
+     "{{DATA}}" using 1:2 with linespoints lw 2 pt 7 ps 1.2 lc rgb okabe_blue title "{{CURVE}}"

@@ -1,12 +1,14 @@
 # cards.gp — communes ranked by the cards still needed now to reach a
 # target, each bar coloured by the commune's probability of reaching it by
 # the deadline (orange: unlikely, blue: likely; the dot at the bar's end
-# shows the colour even where no card is missing). Made by `covcast plot`;
-# edit it and re-render with: gnuplot {{SELF}}
+# shows the colour even where no card is missing). The data file holds
+# numbers only; row k's commune name is NAMES[k], its count as written
+# LABELS[k]. Made by `covcast plot`; edit it and re-render with:
+# gnuplot {{SELF}}
 set terminal {{TERMINAL}}
-set output '{{OUTPUT}}'
+set output "{{OUTPUT}}"
 load 'common.gp'
-set decimalsign '{{DECIMAL}}'
+set decimalsign "{{DECIMAL}}"
 set title "{{TITLE}}" font ',13'
 set xlabel "{{XLABEL}}"
 set format x '%.0f'
@@ -22,6 +24,7 @@ set style fill solid 0.9 border lc rgb '#555555'
 set lmargin {{LMARGIN}}
 set rmargin 12
 unset key
-plot '{{DATA}}' using ($2/2):0:($2/2):(0.36):4:ytic(1) with boxxyerror lc palette, \
-     '' using 2:0:4 with points pt 7 ps 1.3 lc palette, \
-     '' using 2:0:('  '.stringcolumn(3)) with labels left font ',9' textcolor rgb '#222222'
+{{ARRAYS}}
+plot "{{DATA}}" using ($2/2):0:($2/2):(0.36):3:ytic(NAMES[int($1)]) with boxxyerror lc palette, \
+     '' using 2:0:3 with points pt 7 ps 1.3 lc palette, \
+     '' using 2:0:('  '.LABELS[int($1)]) with labels left font ',9' textcolor rgb '#222222'

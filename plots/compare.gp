@@ -2,9 +2,9 @@
 # band, month by month, on the same futures (common random numbers).
 # Made by `covcast plot`; edit it and re-render with: gnuplot {{SELF}}
 set terminal {{TERMINAL}}
-set output '{{OUTPUT}}'
+set output "{{OUTPUT}}"
 load 'common.gp'
-set decimalsign '{{DECIMAL}}'
+set decimalsign "{{DECIMAL}}"
 set title "{{TITLE}}" font ',13'
 set xdata time
 set timefmt '%Y-%m'

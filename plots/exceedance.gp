@@ -2,9 +2,9 @@
 # x, for every x: one curve answers 95.5% and 99% alike. Targets are marked.
 # Made by `covcast plot`; edit it and re-render with: gnuplot {{SELF}}
 set terminal {{TERMINAL}}
-set output '{{OUTPUT}}'
+set output "{{OUTPUT}}"
 load 'common.gp'
-set decimalsign '{{DECIMAL}}'
+set decimalsign "{{DECIMAL}}"
 set title "{{TITLE}}" font ',13'
 set xlabel "{{XLABEL}}"
 set ylabel "{{YLABEL}}"
@@ -15,4 +15,4 @@ set xrange [{{XMIN}}:{{XMAX}}]
 unset key
 set rmargin 4
 {{MARKS}}
-plot '{{DATA}}' using 1:2 with lines lw 2.5 lc rgb okabe_blue title "{{CURVE}}"
+plot "{{DATA}}" using 1:2 with lines lw 2.5 lc rgb okabe_blue title "{{CURVE}}"

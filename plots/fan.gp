@@ -3,9 +3,9 @@
 # and its deadline (dotted). Made by `covcast plot` from plots/fan.gp;
 # edit it and re-render with: gnuplot {{SELF}}
 set terminal {{TERMINAL}}
-set output '{{OUTPUT}}'
+set output "{{OUTPUT}}"
 load 'common.gp'
-set decimalsign '{{DECIMAL}}'
+set decimalsign "{{DECIMAL}}"
 set title "{{TITLE}}" font ',13'
 set xdata time
 set timefmt '%Y-%m'
@@ -15,11 +15,11 @@ set xlabel "{{XLABEL}}" offset 0,-0.5
 set ylabel "{{YLABEL}}"
 set format y '%.1f%%'
 set yrange [{{YMIN}}:{{YMAX}}]
-set xrange ['{{XMIN}}':'{{XMAX}}']
+set xrange ["{{XMIN}}":"{{XMAX}}"]
 set key {{KEY}} box opaque samplen 2
 set style fill transparent solid 0.30 noborder
 set bmargin 6
 {{MARKS}}
-plot '{{DATA}}' using 1:2:6 with filledcurves lc rgb okabe_sky title "{{BAND90}}", \
+plot "{{DATA}}" using 1:2:6 with filledcurves lc rgb okabe_sky title "{{BAND90}}", \
      '' using 1:3:5 with filledcurves lc rgb okabe_blue fs transparent solid 0.35 title "{{BAND50}}", \
      '' using 1:4 with linespoints lw 2.5 pt 7 ps 0.6 lc rgb okabe_dark title "{{MEDIAN}}"{{MORE}}
