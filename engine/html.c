@@ -2,6 +2,7 @@
  * for leadership to open or print on A4: every target with its probability,
  * a verdict in words and the cards still needed, riskiest first; then the
  * charts, inlined as SVG. No scripts, nothing from the network. */
+#define _GNU_SOURCE
 #include "plot.h"
 #include "csvread.h"
 #include "lang.h"
@@ -12,19 +13,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistr.h>
 
+/* Writes s as HTML text or attribute value: its display form
+ * (cov_plot_visible: control characters and bytes that are not UTF-8 as
+ * \xHH) with & < > " ' as entities. */
 static void esc(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '&') fputs("&amp;", f);
-        else if (*s == '<') fputs("&lt;", f);
-        else if (*s == '>') fputs("&gt;", f);
-        else if (*s == '"') fputs("&quot;", f);
-        else fputc(*s, f);
+    size_t n = 4 * strlen(s) + 8;
+    char *shown = malloc(n);
+    if (!shown) return;
+    cov_plot_visible(s, shown, n);
+    for (const char *p = shown; *p; p++) {
+        if (*p == '&') fputs("&amp;", f);
+        else if (*p == '<') fputs("&lt;", f);
+        else if (*p == '>') fputs("&gt;", f);
+        else if (*p == '"') fputs("&quot;", f);
+        else if (*p == '\'') fputs("&#39;", f);
+        else fputc(*p, f);
     }
+    free(shown);
 }
 
-/* The value of "key" in a flat JSON object (run.json), unquoted; "" if none. */
+/* Four hex digits at p as a number, or -1. */
+static long hex4(const char *p)
+{
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        int c = p[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* The value of "key" in a flat JSON object (run.json), its string escapes
+ * decoded; "" if none. A \u escape that is no character gives U+FFFD. */
 static void json_value(const char *json, const char *key, char *out, size_t n)
 {
     char pat[64];
@@ -37,7 +62,32 @@ static void json_value(const char *json, const char *key, char *out, size_t n)
     bool quoted = *p == '"';
     if (quoted) p++;
     size_t j = 0;
-    while (*p && j + 1 < n && (quoted ? *p != '"' : (*p != ',' && *p != '\n' && *p != '}'))) out[j++] = *p++;
+    while (*p && (quoted ? *p != '"' : (*p != ',' && *p != '\n' && *p != '}'))) {
+        char one[8];
+        size_t k = 1;
+        one[0] = *p++;
+        if (quoted && one[0] == '\\' && *p) {
+            char e = *p++;
+            const char *simple = strchr("\"\\/bfnrt", e);
+            if (simple) one[0] = "\"\\/\b\f\n\r\t"[simple - "\"\\/bfnrt"];
+            else if (e == 'u' && hex4(p) >= 0) {
+                long u = hex4(p);
+                p += 4;
+                if (u >= 0xd800 && u < 0xdc00 && p[0] == '\\' && p[1] == 'u' && hex4(p + 2) >= 0xdc00
+                    && hex4(p + 2) < 0xe000) {
+                    u = 0x10000 + ((u - 0xd800) << 10) + (hex4(p + 2) - 0xdc00);
+                    p += 6;
+                }
+                int w = u >= 0xd800 && u < 0xe000 ? -1 : u8_uctomb((uint8_t *)one, (ucs4_t)u, sizeof one);
+                k = w > 0 ? (size_t)w : (size_t)u8_uctomb((uint8_t *)one, 0xfffd, sizeof one);
+            } else {
+                one[0] = e;
+            }
+        }
+        if (j + k >= n) break;
+        memcpy(out + j, one, k);
+        j += k;
+    }
     out[j] = '\0';
 }
 
@@ -53,7 +103,9 @@ static char *slurp(const char *path)
 }
 
 /* Writes svg without its XML prologue, every id prefixed with c<k>- so that
- * several charts can share one page. */
+ * several charts can share one page. Only tags are rewritten: chart text
+ * (between tags, where gnuplot has written < and & as entities) is copied
+ * as it is. */
 static void inline_svg(FILE *f, const char *svg, int k)
 {
     const char *p = strstr(svg, "<svg");
@@ -61,9 +113,12 @@ static void inline_svg(FILE *f, const char *svg, int k)
     char pre[16];
     snprintf(pre, sizeof pre, "c%d-", k);
     static const char *pats[3] = { "id=\"", "href=\"#", "url(#" };
+    bool in_tag = false;
     while (*p) {
         int hit = -1;
-        for (int i = 0; i < 3 && hit < 0; i++)
+        if (*p == '<') in_tag = true;
+        else if (*p == '>') in_tag = false;
+        for (int i = 0; in_tag && i < 3 && hit < 0; i++)
             if (!strncmp(p, pats[i], strlen(pats[i]))) hit = i;
         if (hit >= 0) {
             fputs(pats[hit], f);
@@ -73,6 +128,20 @@ static void inline_svg(FILE *f, const char *svg, int k)
             fputc(*p++, f);
         }
     }
+}
+
+/* The cell of column name in row r, "" when the file has no such column. */
+static const char *text(const cov_csv *t, long r, const char *name)
+{
+    int j = cov_csv_column(t, name);
+    return j < 0 ? "" : cov_csv_cell(t, r, j)->text;
+}
+
+/* The number in that cell, 0 when it is none or not finite. */
+static double number(const cov_csv *t, long r, const char *name)
+{
+    double v = atof(text(t, r, name));
+    return isfinite(v) ? v : 0;
 }
 
 typedef struct { long row; double p; } order_t;
@@ -115,6 +184,18 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
     int ncharts = 0;
     cov_status st = cov_plot_svgs(dir, lang, &charts, &ncharts, d);
     if (st != COV_OK) return st;
+    for (int k = 0; k < ncharts && st == COV_OK; k++)   /* the page promises no scripts */
+        if (strcasestr(charts[k].svg, "<script") || strcasestr(charts[k].svg, "<foreignobject")
+            || strcasestr(charts[k].svg, "javascript:")) {
+            cov_diag_add(d, COV_EINTERNAL, NULL, 0, 0, 0, "chart %s has a script or embedded page; no report was "
+                         "written (please report this with the results folder)", charts[k].name);
+            st = COV_EINTERNAL;
+        }
+    if (st != COV_OK) {
+        for (int k = 0; k < ncharts; k++) free(charts[k].svg);
+        free(charts);
+        return st;
+    }
     char path[4200], tmp[4300];
     snprintf(path, sizeof path, "%s/targets.csv", dir);
     cov_csv *tg = cov_csv_read(path, d);
@@ -142,13 +223,15 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", CSS);
     esc(f, L->report_title); fputs(": ", f); esc(f, scen);
     fputs("</h1>\n<p class=\"meta\">", f);
-    char snap[16];
+    char snap[40];
     cov_fmt_month(start, snap, sizeof snap);
-    fprintf(f, "%s %s · %s %s · %s %s · %s %s · covcast %s · %s",
-            !strcmp(L->code, "vi") ? "Thời điểm số liệu" : "Snapshot", snap,
-            !strcmp(L->code, "vi") ? "số tháng dự báo" : "months projected", months,
-            !strcmp(L->code, "vi") ? "số lần mô phỏng" : "replicates", reps,
-            !strcmp(L->code, "vi") ? "hạt giống" : "seed", seed, version, created);
+    bool vi = !strcmp(L->code, "vi");
+    const char *meta[6][2] = { { vi ? "Thời điểm số liệu " : "Snapshot ", snap },
+                               { vi ? " · số tháng dự báo " : " · months projected ", months },
+                               { vi ? " · số lần mô phỏng " : " · replicates ", reps },
+                               { vi ? " · hạt giống " : " · seed ", seed },
+                               { " · covcast ", version }, { " · ", created } };
+    for (int k = 0; k < 6; k++) { fputs(meta[k][0], f); esc(f, meta[k][1]); }
     fputs("</p>\n<p>", f);
     esc(f, L->report_intro);
     fputs("</p>\n<table>\n<thead><tr>", f);
@@ -157,21 +240,20 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
     for (int k = 0; k < 8; k++) { fputs("<th>", f); esc(f, cols[k]); fputs("</th>", f); }
     fputs("</tr></thead>\n<tbody>\n", f);
     order_t *ord = calloc((size_t)tg->nrows + 1, sizeof *ord);
-    int jp = cov_csv_column(tg, "probability");
-    for (long r = 0; ord && r < tg->nrows; r++) ord[r] = (order_t){ r, atof(cov_csv_cell(tg, r, jp)->text) };
+    for (long r = 0; ord && r < tg->nrows; r++) ord[r] = (order_t){ r, number(tg, r, "probability") };
     if (ord) qsort(ord, (size_t)tg->nrows, sizeof *ord, by_risk);
     for (long i = 0; ord && i < tg->nrows; i++) {
         long r = ord[i].row;
-#define COL(name) cov_csv_cell(tg, r, cov_csv_column(tg, name))->text
-        char thr[32], dl[16], p[16], lo[16], hi[16], med[16], cards[32], short50[32];
-        cov_fmt_pct(L, atof(COL("threshold")), thr, sizeof thr);
+#define COL(name) text(tg, r, name)
+        char thr[32], dl[512], p[16], lo[16], hi[16], med[16], cards[32], short50[32];
+        cov_fmt_pct(L, number(tg, r, "threshold"), thr, sizeof thr);
         cov_fmt_month(COL("deadline"), dl, sizeof dl);
         cov_fmt_num(L, ord[i].p, 3, p, sizeof p);
-        cov_fmt_num(L, atof(COL("probability_lo")), 3, lo, sizeof lo);
-        cov_fmt_num(L, atof(COL("probability_hi")), 3, hi, sizeof hi);
-        cov_fmt_num(L, atof(COL("coverage_p50")), 2, med, sizeof med);
-        cov_fmt_int(L, atoll(COL("cards_needed_now")), cards, sizeof cards);
-        cov_fmt_int(L, llround(atof(COL("shortfall_p50"))), short50, sizeof short50);
+        cov_fmt_num(L, number(tg, r, "probability_lo"), 3, lo, sizeof lo);
+        cov_fmt_num(L, number(tg, r, "probability_hi"), 3, hi, sizeof hi);
+        cov_fmt_num(L, number(tg, r, "coverage_p50"), 2, med, sizeof med);
+        cov_fmt_int(L, (long long)fmax(-1e15, fmin(1e15, number(tg, r, "cards_needed_now"))), cards, sizeof cards);
+        cov_fmt_int(L, llround(fmax(-1e15, fmin(1e15, number(tg, r, "shortfall_p50")))), short50, sizeof short50);
         int v = cov_verdict(ord[i].p);
         fputs("<tr><td class=\"t\">", f);
         esc(f, COL("target"));
@@ -179,7 +261,9 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
         if (strcmp(COL("group"), "all")) { fputs(" (", f); esc(f, COL("group")); fputs(")", f); }
         fputs("</td><td class=\"t\">", f);
         esc(f, COL("unit"));
-        fprintf(f, "</td><td>%s</td><td class=\"num\">%s (%s–%s)</td><td><span class=\"v v%d\">", dl, p, lo, hi, v);
+        fputs("</td><td>", f);
+        esc(f, dl);
+        fprintf(f, "</td><td class=\"num\">%s (%s–%s)</td><td><span class=\"v v%d\">", p, lo, hi, v);
         esc(f, L->verdict[v]);
         fprintf(f, "</span></td><td class=\"num\">%s%%</td><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
                 med, cards, short50);
@@ -192,7 +276,9 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
     esc(f, L->charts);
     fputs("</h2>\n", f);
     for (int k = 0; k < ncharts; k++) {
-        fprintf(f, "<figure id=\"%s\">\n", charts[k].name);
+        fputs("<figure id=\"", f);
+        esc(f, charts[k].name);
+        fputs("\">\n", f);
         inline_svg(f, charts[k].svg, k);
         fputs("\n</figure>\n", f);
     }
@@ -203,7 +289,10 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
         fputs("chạy lại: <code>covcast run KỊCH_BẢN.ini --seed ", f);
     else
         fputs("to reproduce: <code>covcast run SCENARIO.ini --seed ", f);
-    fprintf(f, "%s --replicates %s</code></p>\n</body>\n</html>\n", seed, reps);
+    esc(f, seed);
+    fputs(" --replicates ", f);
+    esc(f, reps);
+    fputs("</code></p>\n</body>\n</html>\n", f);
     bool ok = !ferror(f);
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
