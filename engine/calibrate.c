@@ -57,7 +57,8 @@ typedef struct {
     const step *v;
     long n, nres;
     int nc;                        /* components */
-    const double *cw, *cI;         /* [n * nc]: each component's share of the people and insured at the start */
+    const double *cw, *lc0;        /* [n * nc]: each component's share of the people, and the mix's coverage
+                                      (logit) that splits a series' first point */
     double bp[COV_MAX_GROUPS], bq[COV_MAX_GROUPS];
     const double *sea_e[COV_MAX_GROUPS], *sea_l[COV_MAX_GROUPS];
     bool totals;                   /* parameters are log factors on the hazards, else logits */
@@ -125,21 +126,49 @@ static void chain(double N0, double I0, double N1, int m0, int k, double p, doub
 
 static bool has_flows(const step *s) { return s->k == 1 && s->E >= 0 && s->L >= 0; }
 
+/* Splits N0 people in shares w and I0 insured over nc groups whose
+ * coverages are expit(lc + x), x chosen so that the insured add up to I0. */
+static void split_logit(int nc, const double *w, const double *lc, double N0, double I0, double *Ig)
+{
+    double x = 0, target = clampd(N0 > 0 ? I0 / N0 : 0, 1e-9, 1 - 1e-9);
+    for (int it = 0; it < 50; it++) {   /* Newton: the total coverage rises with x */
+        double c = 0, dc = 0;
+        for (int g = 0; g < nc; g++) { double e = expit(lc[g] + x); c += w[g] * e; dc += w[g] * e * (1 - e); }
+        double dx = dc > 0 ? (target - c) / dc : 0;
+        x = clampd(x + clampd(dx, -2, 2), -40, 40);
+        if (fabs(dx) < 1e-10) break;
+    }
+    double c = 0;
+    for (int g = 0; g < nc; g++) { Ig[g] = N0 * w[g] * expit(lc[g] + x); c += Ig[g]; }
+    for (int g = 0; g < nc && c > 0; g++) Ig[g] *= I0 / c;   /* exact sum */
+}
+
 /* Raw residuals (observed - expected) and their variances at th; res and
- * var have nres entries (either may be NULL). */
+ * var have nres entries (either may be NULL). With several components
+ * (totals), a series' first point is split by the mix; each later point by
+ * the coverages the model predicted for it, shifted to the observed total. */
 static void evaluate(const fitctx *c, const double th[2], double *res, double *var)
 {
     long i = 0;
+    double lc[COV_MAX_GROUPS], Ig[COV_MAX_GROUPS];
     for (long t = 0; t < c->n; t++) {
         const step *s = &c->v[t];
         double mean = 0, vr = 0, Em = 0, Ev = 0, Lm = 0, Lv = 0;
+        if (c->nc > 1) {
+            const step *b = t > 0 ? &c->v[t - 1] : NULL;
+            if (!b || b->series != s->series || b->m0 + b->k != s->m0)
+                memcpy(lc, &c->lc0[t * c->nc], (size_t)c->nc * sizeof *lc);
+            split_logit(c->nc, &c->cw[t * c->nc], lc, s->N0, s->I0, Ig);
+        }
         for (int g = 0; g < c->nc; g++) {
-            double w = c->nc > 1 ? c->cw[t * c->nc + g] : 1, I0 = c->nc > 1 ? c->cI[t * c->nc + g] : s->I0;
+            double w = c->nc > 1 ? c->cw[t * c->nc + g] : 1, I0 = c->nc > 1 ? Ig[g] : s->I0;
             if (w <= 0) continue;
-            double p, q, pe = 0, ql = 0, U1 = 0, I1 = 0;
+            double p, q, pe = 0, ql = 0, U1 = 0, I1 = 0, mg = 0, vg = 0;
             base_rates(c, th, g, &p, &q);
-            chain(s->N0 * w, I0, s->N1 * w, s->m0, s->k, p, q, c->sea_e[g], c->sea_l[g], c->r, &mean, &vr, &pe,
+            chain(s->N0 * w, I0, s->N1 * w, s->m0, s->k, p, q, c->sea_e[g], c->sea_l[g], c->r, &mg, &vg, &pe,
                   &ql, &U1, &I1);
+            mean += mg; vr += vg;
+            if (c->nc > 1) lc[g] = logit(clampd(s->N1 * w > 0 ? mg / (s->N1 * w) : 0.5, 1e-6, 1 - 1e-6));
             Em += pe * U1; Ev += pe * (1 - pe) * U1;
             Lm += ql * I1; Lv += ql * (1 - ql) * I1;
         }
@@ -390,28 +419,26 @@ static int mix_row(const cov_mix *x, const cov_hseries *s)
     return x->n;
 }
 
+/* A mix row's shares of the people and coverages on the logit scale. */
+static void mix_shares(const cov_mix *x, int row, double *w, double *lc)
+{
+    const double *N = &x->N[row * x->ng], *I = &x->I[row * x->ng];
+    double tot = 0;
+    for (int g = 0; g < x->ng; g++) tot += N[g];
+    for (int g = 0; g < x->ng; g++) {
+        w[g] = tot > 0 ? N[g] / tot : 1.0 / x->ng;
+        lc[g] = logit(clampd(N[g] > 0 ? I[g] / N[g] : 0.5, 1e-4, 1 - 1e-4));
+    }
+}
+
 /* Splits a commune's N0, I0 over the groups of a mix row: people in the
  * row's shares; coverage the row's, shifted by one common amount on the
  * logit scale so that the insured add up to I0. */
 static void split(const cov_mix *x, int row, double N0, double I0, double *w, double *Ig)
 {
-    const double *N = &x->N[row * x->ng], *I = &x->I[row * x->ng];
-    double tot = 0;
-    for (int g = 0; g < x->ng; g++) tot += N[g];
     double lc[COV_MAX_GROUPS];
-    for (int g = 0; g < x->ng; g++) {
-        w[g] = tot > 0 ? N[g] / tot : 1.0 / x->ng;
-        lc[g] = logit(clampd(N[g] > 0 ? I[g] / N[g] : 0.5, 1e-4, 1 - 1e-4));
-    }
-    double lo = -40, hi = 40, target = N0 > 0 ? I0 / N0 : 0;
-    for (int it = 0; it < 100; it++) {
-        double mid = (lo + hi) / 2, c = 0;
-        for (int g = 0; g < x->ng; g++) c += w[g] * expit(lc[g] + mid);
-        if (c < target) lo = mid; else hi = mid;
-    }
-    double c = 0;
-    for (int g = 0; g < x->ng; g++) { Ig[g] = N0 * w[g] * expit(lc[g] + lo); c += Ig[g]; }
-    for (int g = 0; g < x->ng && c > 0; g++) Ig[g] *= I0 / c;   /* exact sum */
+    mix_shares(x, row, w, lc);
+    split_logit(x->ng, w, lc, N0, I0, Ig);
 }
 
 void cov_mix_split(const cov_mix *x, const cov_hseries *s, int64_t N, int64_t I, int64_t *Ng, int64_t *Ig)
@@ -491,18 +518,18 @@ static bool setup(fitctx *c, const cov_history *h, const cov_model *m, int gi, c
         c->sea_l[g] = gr->seasonal_lapse;
     }
     if (!c->totals || c->nc == 1) { c->nc = 1; return true; }
-    double *cw = malloc((size_t)n * (size_t)c->nc * sizeof *cw), *cI = malloc((size_t)n * (size_t)c->nc * sizeof *cI);
-    if (!cw || !cI) { free(cw); free(cI); return false; }
+    double *cw = malloc((size_t)n * (size_t)c->nc * sizeof *cw), *lc = malloc((size_t)n * (size_t)c->nc * sizeof *lc);
+    if (!cw || !lc) { free(cw); free(lc); return false; }
     for (long t = 0; t < n; t++)
-        split(mix, mix_row(mix, &h->s[v[t].series]), v[t].N0, v[t].I0, &cw[t * c->nc], &cI[t * c->nc]);
-    c->cw = cw; c->cI = cI;
+        mix_shares(mix, mix_row(mix, &h->s[v[t].series]), &cw[t * c->nc], &lc[t * c->nc]);
+    c->cw = cw; c->lc0 = lc;
     return true;
 }
 
 static void teardown(fitctx *c)
 {
     free((void *)c->cw);
-    free((void *)c->cI);
+    free((void *)c->lc0);
 }
 
 /* One series' own enrollment parameter with lapse fixed at the group's:
@@ -512,7 +539,7 @@ static bool series_enroll(fitctx *c, const step *v, long n, const double th[2], 
 {
     fitctx sc = *c;
     sc.v = v; sc.n = n; sc.nres = residual_count(v, n);
-    if (c->nc > 1) { sc.cw = c->cw + (v - c->v) * c->nc; sc.cI = c->cI + (v - c->v) * c->nc; }
+    if (c->nc > 1) { sc.cw = c->cw + (v - c->v) * c->nc; sc.lc0 = c->lc0 + (v - c->v) * c->nc; }
     sc.free[0] = true; sc.free[1] = false;
     sc.th[0] = th[0]; sc.th[1] = th[1];
     solution s = solve(&sc);

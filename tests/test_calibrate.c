@@ -365,6 +365,66 @@ static void test_nothing_identifiable(void **st)
     if (!saw_enroll || !saw_lapse) { cov_diag_print(&d, stderr); fail_msg("the reasons are not given"); }
 }
 
+/* Totals only: a history without groups against a two-group model. The
+ * truth is the base model with its enrollment hazards times 1.5 and its
+ * lapse hazards times 0.7; the fit must find these factors within its
+ * intervals, using the snapshot's group mix. */
+static void test_recovery_totals_only(void **st)
+{
+    (void)st;
+    char pop[8192] = "commune,group,population,insured\n";
+    for (int c = 1; c <= 20; c++) {
+        size_t l = strlen(pop);
+        snprintf(pop + l, sizeof pop - l, "Xã %d,a,%d,%d\nXã %d,b,%d,%d\n", c, 1200 + 60 * c, 500 + 30 * c, c,
+                 1800 - 40 * c, 700 + 10 * c);
+    }
+    write_text(TMP "/tot-pop.csv", pop);
+    double fe = 1.5, fl = 0.7;
+    char model[1024];
+    snprintf(model, sizeof model, "[group.a]\nenroll = %.17g\nlapse = %.17g\n" SEASON "[group.b]\nenroll = %.17g\n"
+             "lapse = %.17g\n", -expm1(fe * log1p(-0.03)), -expm1(fl * log1p(-0.005)), -expm1(fe * log1p(-0.01)),
+             -expm1(fl * log1p(-0.012)));
+    write_text(TMP "/tot-true.ini", model);
+    write_text(TMP "/tot-base.ini", "[group.a]\nenroll = 0.03\nlapse = 0.005\n" SEASON
+               "[group.b]\nenroll = 0.01\nlapse = 0.012\n");
+    char scen[512];
+    snprintf(scen, sizeof scen, "[run]\npopulation = tot-pop.csv\nmodel = tot-true.ini\nstart = 2018-12\n"
+             "months = 36\nreplicates = %d\nseed = 17\n", REPEATS);
+    write_text(TMP "/tot-sim.ini", scen);
+    cov_overrides ov = { .seed = -1, .keep_replicates = 1 };
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/tot-sim.ini", &ov, &s);
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_model *m = cov_model_load(TMP "/tot-base.ini", &d);
+    assert_non_null(m);
+    cov_mix *mix = cov_mix_load(TMP "/tot-pop.csv", m, &d);
+    assert_non_null(mix);
+    double p[REPEATS], lp[REPEATS], plo[REPEATS], phi[REPEATS], q[REPEATS], lq[REPEATS], qlo[REPEATS], qhi[REPEATS];
+    for (long k = 0; k < REPEATS; k++) {
+        FILE *f = fopen(TMP "/tot-history.csv", "w");
+        assert_non_null(f);
+        fputs("commune,month,population,insured\n", f);
+        append_history(f, r, k, 1);
+        fclose(f);
+        cov_history *h = cov_history_read(TMP "/tot-history.csv", m, NULL, 0, &d);
+        assert_non_null(h);
+        cov_fit fit;
+        cov_fit_rates_opts(h, m, 1 << 30, NULL, mix, &fit);
+        assert_true(fit.totals);
+        if (!fit.g[0].fitted || !fit.g[0].fit_p || !fit.g[0].fit_q) fail_msg("totals: %s", fit.g[0].reason);
+        p[k] = fit.g[0].p; lp[k] = fit.g[0].se_lp; plo[k] = fit.g[0].lo_p; phi[k] = fit.g[0].hi_p;
+        q[k] = fit.g[0].q; lq[k] = fit.g[0].se_lq; qlo[k] = fit.g[0].lo_q; qhi[k] = fit.g[0].hi_q;
+        cov_history_free(h);
+    }
+    check_recovery_log(p, lp, plo, phi, fe, "enroll factor, totals");
+    check_recovery_log(q, lq, qlo, qhi, fl, "lapse factor, totals");
+    cov_mix_free(mix);
+    cov_model_free(m);
+    cov_results_free(r);
+    cov_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_recovery_quarterly),
         cmocka_unit_test(test_recovery_annual),
         cmocka_unit_test(test_nothing_identifiable),
+        cmocka_unit_test(test_recovery_totals_only),
     };
     return cmocka_run_group_tests_name("calibration and backtests", tests, NULL, NULL);
 }
