@@ -75,11 +75,169 @@ static bool month_range(cov_ini *ini, cov_ini_entry *e, int *m0, int *m1, cov_di
     return ok;
 }
 
-static int commune_lookup(const cov_population *p, const char *k)
+/* The communes a scenario's word for a commune names. */
+#define NAMED_KEEP 3             /* matches kept to list in a message */
+typedef struct {
+    int n;                       /* how many communes match */
+    int c[NAMED_KEEP];           /* the first of them */
+    char bare[256];              /* a qualified word's name part, "" when the word was not qualified */
+} named_t;
+
+/* Is u the name of one of commune c's parent units (any level)? */
+static bool has_parent(const cov_population *p, int c, const char *u)
 {
-    for (int c = 0; c < p->ncommunes; c++)
-        if ((p->c[c].code && !strcmp(p->c[c].code, k)) || !strcmp(p->c[c].name, k)) return c;
-    return -1;
+    for (int l = 0; l < p->nlevels; l++)
+        if (p->c[c].parent[l] >= 0 && !strcmp(p->levels[l].units[p->c[c].parent[l]], u)) return true;
+    return false;
+}
+
+/* Adds to m the communes called name whose parent units include every one
+ * of parents[0..np). */
+static void match_name(const cov_population *p, const char *name, char **parents, int np, named_t *m)
+{
+    for (int c = 0; c < p->ncommunes; c++) {
+        if (strcmp(p->c[c].name, name)) continue;
+        bool ok = true;
+        for (int i = 0; i < np && ok; i++) ok = has_parent(p, c, parents[i]);
+        if (!ok) continue;
+        if (m->n < NAMED_KEEP) m->c[m->n] = c;
+        m->n++;
+    }
+}
+
+/* Splits a qualified word in place: "Tỉnh Y/Huyện X/Xã Z" into parents
+ * {Tỉnh Y, Huyện X} and the name Xã Z; with paren, "Xã Z (Huyện X)" too
+ * (the last balanced brackets hold a parent). Returns the name, or NULL
+ * when k is not qualified that way. */
+static char *split_qualified(char *k, char **parents, int *np, int max, bool paren)
+{
+    *np = 0;
+    char *name = k;
+    for (char *slash; (slash = strchr(name, '/')) && *np < max;) {
+        *slash = '\0';
+        parents[(*np)++] = cov_trim(name);
+        name = slash + 1;
+    }
+    size_t n = strlen(name);
+    if (paren && n > 1 && name[n - 1] == ')' && *np < max) {
+        int depth = 0;
+        char *open = NULL;
+        for (char *q = name + n - 1; q >= name && !open; q--) {
+            depth += *q == ')' ? 1 : *q == '(' ? -1 : 0;
+            if (depth == 0) open = q;
+        }
+        if (!open || open == name) return NULL;
+        name[n - 1] = '\0';
+        *open = '\0';
+        parents[(*np)++] = cov_trim(open + 1);
+    }
+    name = cov_trim(name);
+    if (!*name || *np == 0) return NULL;
+    for (int i = 0; i < *np; i++)
+        if (!*parents[i]) return NULL;
+    return name;
+}
+
+/* The communes that the word k names: the one whose code is k; else those
+ * whose name is k; else those of a qualified name, "Xã Z (Huyện X)" or
+ * "Tỉnh Y/Huyện X/Xã Z" (the name and some of its parent units, any level). */
+static named_t communes_named(const cov_population *p, const char *k)
+{
+    named_t m = { 0 };
+    for (int c = 0; c < p->ncommunes && !m.n; c++)
+        if (p->c[c].code && !strcmp(p->c[c].code, k)) { m.n = 1; m.c[0] = c; }
+    if (!m.n) match_name(p, k, NULL, 0, &m);
+    for (int paren = 0; paren < 2 && !m.n; paren++) {
+        char *q = cov_strdup(k), *parents[COV_MAX_LEVELS + 1];
+        int np;
+        char *name = q ? split_qualified(q, parents, &np, COV_MAX_LEVELS + 1, paren) : NULL;
+        named_t mq = { 0 };
+        if (name) {
+            match_name(p, name, parents, np, &mq);
+            named_t bare = { 0 };
+            match_name(p, name, NULL, 0, &bare);
+            if (mq.n || (bare.n && !*m.bare)) { m = mq; snprintf(m.bare, sizeof m.bare, "%s", name); }
+        }
+        free(q);
+    }
+    return m;
+}
+
+/* Appends text to out (size n, length *l) when it fits whole. */
+static bool append(char *out, size_t n, size_t *l, const char *text)
+{
+    size_t t = strlen(text);
+    if (*l + t + 1 > n) return false;
+    memcpy(out + *l, text, t + 1);
+    *l += t;
+    return true;
+}
+
+/* The first matches of m as a message lists them: "02.010.0004 (Huyện Bắc
+ * Quang, Tỉnh Hà Giang); …; and 24 more". */
+static void list_matches(const cov_population *p, const named_t *m, char *out, size_t n)
+{
+    size_t l = 0;
+    out[0] = '\0';
+    for (int i = 0; i < m->n && i < NAMED_KEEP; i++) {
+        const cov_commune *cm = &p->c[m->c[i]];
+        char one[300];
+        size_t k = 0;
+        one[0] = '\0';
+        append(one, sizeof one, &k, i ? "; " : "");
+        append(one, sizeof one, &k, cm->code ? cm->code : cm->name);
+        for (int v = 0; v < p->nlevels; v++)
+            if (cm->parent[v] >= 0) {
+                append(one, sizeof one, &k, v ? ", " : " (");
+                append(one, sizeof one, &k, p->levels[v].units[cm->parent[v]]);
+            }
+        if (p->nlevels) append(one, sizeof one, &k, ")");
+        if (!append(out, n, &l, one)) return;
+    }
+    char more[48];
+    snprintf(more, sizeof more, "; and %d more", m->n - NAMED_KEEP);
+    if (m->n > NAMED_KEEP) append(out, n, &l, more);
+}
+
+/* How to name commune c alone, with examples: by its code; with the unit
+ * of the first level when no other commune of that name shares it; with
+ * all its units, "Tỉnh Y/Huyện X/Xã Z", when no other shares them all. */
+static void how_to_name(const cov_population *p, int c, char *out, size_t n)
+{
+    const cov_commune *cm = &p->c[c];
+    int first = 0, all = 0;   /* communes of that name sharing the first level's unit, every unit */
+    for (int k = 0; k < p->ncommunes && p->nlevels; k++) {
+        if (strcmp(p->c[k].name, cm->name)) continue;
+        first += p->c[k].parent[0] == cm->parent[0];
+        all += !memcmp(p->c[k].parent, cm->parent, (size_t)p->nlevels * sizeof cm->parent[0]);
+    }
+    char ex[3][300];
+    int nex = 0;
+    if (cm->code) snprintf(ex[nex++], sizeof ex[0], "%s", cm->code);
+    bool qualified = p->nlevels && all == 1;
+    if (qualified && first == 1 && cm->parent[0] >= 0)
+        snprintf(ex[nex++], sizeof ex[0], "\"%s (%s)\"", cm->name, p->levels[0].units[cm->parent[0]]);
+    if (qualified) {
+        size_t l = 0;
+        ex[nex][0] = '\0';
+        append(ex[nex], sizeof ex[0], &l, "\"");
+        for (int v = p->nlevels - 1; v >= 0; v--)
+            if (cm->parent[v] >= 0) {
+                append(ex[nex], sizeof ex[0], &l, p->levels[v].units[cm->parent[v]]);
+                append(ex[nex], sizeof ex[0], &l, "/");
+            }
+        append(ex[nex], sizeof ex[0], &l, cm->name);
+        append(ex[nex], sizeof ex[0], &l, "\"");
+        nex++;
+    }
+    size_t l = 0;
+    out[0] = '\0';
+    append(out, n, &l, !qualified ? "by its code" : cm->code ? "by its code or with its parent units"
+                                                           : "with its parent units");
+    for (int i = 0; i < nex; i++) {
+        append(out, n, &l, i == 0 ? ", e.g. " : i == nex - 1 ? " or " : ", ");
+        append(out, n, &l, ex[i]);
+    }
 }
 
 /* Suggests communes whose names are close to k: equal once diacritics are
@@ -109,11 +267,35 @@ static void nearest_communes(const cov_population *p, const char *k, char *out, 
 static void mark_commune(const cov_scenario *s, bool *set, const char *name, const char *file,
                          long line, long col, cov_diag *d)
 {
-    int c = commune_lookup(s->pop, name);
-    if (c >= 0) { set[c] = true; return; }
+    named_t m = communes_named(s->pop, name);
+    if (m.n == 1) { set[m.c[0]] = true; return; }
+    long width = cov_utf8_width(name, strlen(name));
+    char list[300], how[300];
+    if (m.n > 1) {
+        list_matches(s->pop, &m, list, sizeof list);
+        how_to_name(s->pop, m.c[0], how, sizeof how);
+        cov_diag_add(d, COV_EINPUT, file, line, col, width,
+                     "\"%s\" names %d communes of %s: %s. Name the one you mean %s",
+                     name, m.n, s->population_path, list, how);
+        return;
+    }
+    if (*m.bare) {
+        named_t all = { 0 };
+        match_name(s->pop, m.bare, NULL, 0, &all);
+        list_matches(s->pop, &all, list, sizeof list);
+        if (all.n == 1)
+            cov_diag_add(d, COV_EINPUT, file, line, col, width,
+                         "the commune called \"%s\" in %s does not lie in the units named in \"%s\"; it is %s",
+                         m.bare, s->population_path, name, list);
+        else
+            cov_diag_add(d, COV_EINPUT, file, line, col, width,
+                         "none of the %d communes called \"%s\" in %s lies in the units named in \"%s\"; "
+                         "they are: %s", all.n, m.bare, s->population_path, name, list);
+        return;
+    }
     char near[512] = "";
     nearest_communes(s->pop, name, near, sizeof near);
-    cov_diag_add(d, COV_EINPUT, file, line, col, cov_utf8_width(name, strlen(name)),
+    cov_diag_add(d, COV_EINPUT, file, line, col, width,
                  "unknown commune \"%s\" in %s%s", name, s->population_path, near);
 }
 
@@ -180,6 +362,17 @@ static int group_value(cov_scenario *s, cov_ini *ini, cov_ini_entry *e, cov_diag
     return g;
 }
 
+/* The projected months, "2018-06 to 2019-05": those after the snapshot
+ * month up to the horizon, the only months in which a lever can act. */
+static void horizon_text(const cov_scenario *s, char *out, size_t n)
+{
+    char a[8], b[8], c[8];
+    cov_month_format(s->start + 1, a);
+    cov_month_format(s->start + s->months, b);
+    cov_month_format(s->start, c);
+    snprintf(out, n, "%s to %s (after the snapshot month %s, for 'months' = %d)", a, b, c, s->months);
+}
+
 void cov_parse_target(cov_scenario *s, cov_ini *ini, const char *sec, cov_target *t, cov_diag *d)
 {
     t->name = cov_strdup(sec + 7);
@@ -234,8 +427,16 @@ void cov_parse_campaign(cov_scenario *s, cov_ini *ini, const char *sec, cov_camp
     k->lapse_mult = 1.0;
     cov_ini_find(ini, sec, "description");
     cov_ini_entry *e;
-    if ((e = cov_ini_find(ini, sec, "months"))) month_range(ini, e, &k->m0, &k->m1, d);
-    else missing(d, ini, sec, "'months' (e.g. months = 2018-06..2018-07)");
+    if ((e = cov_ini_find(ini, sec, "months"))) {
+        if (month_range(ini, e, &k->m0, &k->m1, d) && (k->m1 <= s->start || k->m0 > s->start + s->months)) {
+            char h[128];
+            horizon_text(s, h, sizeof h);
+            cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                         "the campaign runs in %s, entirely outside the projected months %s, "
+                         "so it changes nothing; move it, or change [run] start or months", e->value, h);
+        }
+    } else
+        missing(d, ini, sec, "'months' (e.g. months = 2018-06..2018-07)");
     k->communes = commune_set(s, ini, sec, d);
     group_set(s, ini, sec, k->groups, d);
     if ((e = cov_ini_find(ini, sec, "enroll_multiplier"))) cov_ini_nonneg(ini, e, &k->enroll_mult, d);
@@ -257,6 +458,24 @@ void cov_parse_campaign(cov_scenario *s, cov_ini *ini, const char *sec, cov_camp
     }
 }
 
+/* A reclassification acts at the end of its month, in the projection only:
+ * at or before the snapshot month, or after the horizon, it never would. */
+static void reclassify_month_check(const cov_scenario *s, cov_ini *ini, cov_ini_entry *e, int month, cov_diag *d)
+{
+    char h[128], a[8];
+    horizon_text(s, h, sizeof h);
+    cov_month_format(s->start, a);
+    if (month <= s->start)
+        cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                     "the reclassification in %s is at or before the snapshot month %s: the snapshot already "
+                     "counts people in their groups of that month, so it would never be applied; give a month "
+                     "of the projection, %s", e->value, a, h);
+    else if (month > s->start + s->months)
+        cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                     "the reclassification in %s is after the last projected month, so it would never be "
+                     "applied; the projection covers %s: raise 'months' in [run] or --months", e->value, h);
+}
+
 void cov_parse_reclassify(cov_scenario *s, cov_ini *ini, const char *sec, cov_reclassify *x, cov_diag *d)
 {
     x->name = cov_strdup(sec + 11);
@@ -268,8 +487,10 @@ void cov_parse_reclassify(cov_scenario *s, cov_ini *ini, const char *sec, cov_re
     x->keep = 0.0;
     cov_ini_find(ini, sec, "description");
     cov_ini_entry *e;
-    if ((e = cov_ini_find(ini, sec, "month"))) cov_month_value(ini, e, &x->month, d);
-    else missing(d, ini, sec, "'month', when the people move (e.g. month = 2021-07)");
+    if ((e = cov_ini_find(ini, sec, "month"))) {
+        if (cov_month_value(ini, e, &x->month, d)) reclassify_month_check(s, ini, e, x->month, d);
+    } else
+        missing(d, ini, sec, "'month', when the people move (e.g. month = 2021-07)");
     if ((e = cov_ini_find(ini, sec, "from"))) x->from = group_value(s, ini, e, d);
     else missing(d, ini, sec, "'from', the group people leave (e.g. from = state_full)");
     x->communes = commune_set(s, ini, sec, d);
@@ -311,6 +532,11 @@ void cov_parse_reclassify(cov_scenario *s, cov_ini *ini, const char *sec, cov_re
                              "to = students:0.25, household:0.75; \"%s\" is not one", items[i]);
                 continue;
             }
+            if (g == x->from)
+                cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                             "'to' lists %s, the group people leave ('from'): they would stay where they are "
+                             "and still lose their cards with probability 1 - keep; list only the groups they "
+                             "move to", items[i]);
             x->to[x->nto] = g;
             x->to_frac[x->nto++] = f;
             sum += f;

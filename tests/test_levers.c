@@ -412,6 +412,66 @@ static void test_allocate(void **st)
     cov_scenario_free(s);
 }
 
+/* Is the commune with this code in a section's set? */
+static bool in_set(const cov_scenario *s, const bool *set, const char *code)
+{
+    for (int c = 0; c < s->pop->ncommunes; c++)
+        if (!strcmp(s->pop->c[c].code, code)) return set && set[c];
+    fail_msg("no commune %s", code);
+    return false;
+}
+
+static void test_commune_names_with_parents(void **st)
+{
+    (void)st;
+    files("names", "[group.household]\nenroll = 0.01\nlapse = 0.01\n",
+          "commune_code,commune,district,province,group,population,insured\n"
+          "101,Xã Tân Thành,Huyện Bắc Quang,Tỉnh Hà Giang,household,1000,800\n"
+          "102,Xã Tân Thành,Huyện Hàm Yên,Tỉnh Tuyên Quang,household,1200,900\n"
+          "103,Xã Tân Thành,Huyện Châu Thành (Tỉnh An Giang),Tỉnh An Giang,household,1500,1100\n"
+          "104,Xã Tân Thành,Huyện Châu Thành (Tỉnh Long An),Tỉnh Long An,household,1300,1000\n"
+          "105,Xã Tân Thành,Huyện Thủ Thừa,Tỉnh Long An,household,900,700\n"
+          "201,Xã Tân Lập,Huyện Bắc Quang,Tỉnh Hà Giang,household,800,600\n"
+          "202,Xã Tân Lập,Huyện Bắc Quang,Tỉnh Hà Giang,household,700,500\n"
+          "301,Xã Một (cũ),Huyện Thủ Thừa,Tỉnh Long An,household,500,400\n",
+          "[run]\npopulation = population.csv\nmodel = model.ini\nlevels = district, province\n"
+          "start = 2018-05\nmonths = 3\nreplicates = 10\n"
+          "[campaign.qualified]\nmonths = 2018-06\nenroll_multiplier = 2\n"
+          "communes = Xã Tân Thành (Huyện Bắc Quang); Tỉnh Long An/Huyện Thủ Thừa/Xã Tân Thành; "
+          "Xã Tân Thành (Huyện Châu Thành (Tỉnh An Giang)); 202\n"
+          "[extra.listed]\ncards = 1\ncommunes_file = list.csv\n"
+          "[school.slashes]\nmonth = 09\ngroups = household\nenroll = 0.1\n"
+          "communes = Tỉnh Tuyên Quang / Xã Tân Thành; Xã Một (cũ); Tỉnh Long An/Xã Một (cũ)\n");
+    write_text(TMP "/names/list.csv", "commune\n\"Xã Tân Thành (Huyện Châu Thành (Tỉnh Long An))\"\n");
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_scenario *s = cov_scenario_load(TMP "/names/scenario.ini", NULL, &d);
+    if (!s) cov_diag_print(&d, stderr);
+    assert_non_null(s);
+    const bool *k = s->campaigns[0].communes, *x = s->extras[0].communes, *sc = s->schools[0].communes;
+    static const char *codes[] = { "101", "102", "103", "104", "105", "201", "202", "301" };
+    static const bool in_k[] = { 1, 0, 1, 0, 1, 0, 1, 0 }, in_x[] = { 0, 0, 0, 1, 0, 0, 0, 0 },
+                      in_sc[] = { 0, 1, 0, 0, 0, 0, 0, 1 };
+    for (int i = 0; i < 8; i++) {
+        if (in_set(s, k, codes[i]) != in_k[i]) fail_msg("campaign: commune %s", codes[i]);
+        if (in_set(s, x, codes[i]) != in_x[i]) fail_msg("communes_file: commune %s", codes[i]);
+        if (in_set(s, sc, codes[i]) != in_sc[i]) fail_msg("school: commune %s", codes[i]);
+    }
+    cov_scenario_free(s);
+
+    /* the bare name of five communes is an error naming them, at the entry */
+    write_text(TMP "/names/bare.ini", "[run]\npopulation = population.csv\nmodel = model.ini\n"
+               "levels = district, province\nstart = 2018-05\nmonths = 3\n"
+               "[campaign.bare]\nmonths = 2018-06\ncommunes = 202; Xã Tân Thành\n");
+    cov_diag_init(&d);
+    assert_null(cov_scenario_load(TMP "/names/bare.ini", NULL, &d));
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.e[0].line, 9);
+    assert_int_equal(d.e[0].col, 17);
+    assert_non_null(strstr(d.e[0].msg, "\"Xã Tân Thành\" names 5 communes"));
+    assert_non_null(strstr(d.e[0].msg, "101 (Huyện Bắc Quang, Tỉnh Hà Giang)"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_sweep_monotone),
         cmocka_unit_test(test_solve),
         cmocka_unit_test(test_allocate),
+        cmocka_unit_test(test_commune_names_with_parents),
     };
     return cmocka_run_group_tests_name("scenario levers", tests, NULL, NULL);
 }
