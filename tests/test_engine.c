@@ -341,20 +341,21 @@ static void test_quantiles_by_counting(void **st)
 static void test_gap_table(void **st)
 {
     (void)st;
-    cov_diag d;
+    cov_diag d, rd;   /* rd: the test's own reading of the tables, not an input of cov_gap */
     cov_diag_init(&d);
+    cov_diag_init(&rd);
     const char *pop = "scenarios/data/nam-truc-2018.csv";
     static const struct { const char *thr; long long cards; } cases[2] = { { "85.2", 4476 }, { "91", 15715 } };
     for (int k = 0; k < 2; k++) {
         assert_int_equal(cov_gap(pop, cases[k].thr, "district", TMP "/gap.csv", NULL, &d), COV_OK);
-        cov_csv *t = cov_csv_read(TMP "/gap.csv", &d);
+        cov_csv *t = cov_csv_read(TMP "/gap.csv", &rd);
         assert_non_null(t);
         assert_int_equal(t->nrows, 1);
         assert_int_equal(atoll(cov_csv_cell(t, 0, cov_csv_column(t, "cards_needed_now"))->text), cases[k].cards);
         cov_csv_free(t);
     }
     assert_int_equal(cov_gap(pop, "85", "commune", TMP "/gap.csv", NULL, &d), COV_OK);
-    cov_csv *t = cov_csv_read(TMP "/gap.csv", &d);
+    cov_csv *t = cov_csv_read(TMP "/gap.csv", &rd);
     assert_non_null(t);
     assert_int_equal(t->nrows, 20);
     long long N = 0, I = 0, prev = -1;
