@@ -692,8 +692,8 @@ static void group_block(FILE *f, const cov_group *g, const cov_rate_fit *fit, bo
 
 static void entry_rule(char *buf, size_t n, double r)
 {
-    if (r < 0) snprintf(buf, n, "newcomers insured like the residents (the coverage at the step's start)");
-    else snprintf(buf, n, "newcomers insured with share %.3g", r);
+    if (r < 0) snprintf(buf, n, "newcomers are insured\n;   like the residents (the coverage at the step's start)");
+    else snprintf(buf, n, "newcomers arrive insured\n;   with share %.3g (--entrant-share)", r);
 }
 
 bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, const cov_fit *fit, int cutoff)
@@ -710,8 +710,8 @@ bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, c
           "; whatever the gap, is fitted on the two-state chain's mean and variance over its\n"
           "; months (seasonal factors month by month), by weighted nonlinear least squares\n"
           "; with quasi-binomial dispersion; card flows, where reported, enter as counts.\n", f);
-    fprintf(f, "; Population changes: the net change is spread over the step's months, %s,\n"
-               ";   leavers in proportion to coverage (docs/MODEL.md, Calibration).\n", rule);
+    fprintf(f, "; Population changes: the net change is spread over the step's months; %s;\n"
+               ";   leavers leave in proportion to coverage (docs/MODEL.md, Calibration).\n", rule);
     if (fit->totals)
         fputs("; TOTALS ONLY: the history has no group column, so one factor on every group's enrollment\n"
               ";   hazard and one on every lapse hazard are fitted; the groups keep the base model's\n"
@@ -725,9 +725,9 @@ bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, c
             fprintf(f, "; %s: NOT FITTED, the base model's rates are kept: %s\n", name, r->reason);
             continue;
         }
-        fprintf(f, "; %s: %ld steps (longest %d months, %ld with card flows), dispersion %.2f (1 = binomial\n"
+        fprintf(f, "; %s: %ld steps (longest %d month%s, %ld with card flows), dispersion %.2f (1 = binomial\n"
                    ";   noise only), correlation of the two estimates %.2f\n", name, r->transitions, r->max_gap,
-                r->flow_steps, r->phi, r->corr);
+                r->max_gap == 1 ? "" : "s", r->flow_steps, r->phi, r->corr);
         if (r->reason[0]) fprintf(f, ";   %s\n", r->reason);
         if (!r->separated)
             fputs(";   THESE DATA CANNOT TELL ENROLLMENT FROM LAPSE APART (an error above half the\n"

@@ -1,0 +1,40 @@
+#!/bin/sh
+# calibrate.sh — golden command-line cases of `covcast calibrate`. Each
+# folder in tests/calibrate/ holds `args` (the covcast arguments; the script
+# adds --out), `expected.code`, `expected.out` (stdout) and `expected.err`
+# (stderr), and for a success `expected.model.ini`, all compared byte for
+# byte. A failure must leave no model file.
+# `sh tests/calibrate.sh --update` rewrites the expected files (review the diff!).
+update=0; [ "${1:-}" = "--update" ] && update=1
+bin=${COVCAST:-./covcast}
+pass=0; fail=0
+tmp=${TESTS_TMP:-tests/tmp}/calibrate
+rm -rf "$tmp"; mkdir -p "$tmp"
+for dir in tests/calibrate/*/; do
+  name=$(basename "$dir")
+  out="$tmp/$name"; mkdir -p "$out"
+  # shellcheck disable=SC2046
+  LC_ALL=C $bin $(cat "$dir/args") --out "$out/model.ini" > "$out/stdout" 2> "$out/stderr" < /dev/null
+  code=$?
+  sed -i "s#$out/#OUT/#g" "$out/stdout" "$out/stderr"
+  if [ $update = 1 ]; then
+    echo $code > "$dir/expected.code"
+    cp "$out/stdout" "$dir/expected.out"; cp "$out/stderr" "$dir/expected.err"
+    if [ -f "$out/model.ini" ]; then cp "$out/model.ini" "$dir/expected.model.ini"; else rm -f "$dir/expected.model.ini"; fi
+  fi
+  ok=1; why=""
+  [ "$code" = "$(cat "$dir/expected.code")" ] || { ok=0; why="exit $code, expected $(cat "$dir/expected.code")"; }
+  cmp -s "$out/stdout" "$dir/expected.out" || { ok=0; why="$why stdout differs"; }
+  cmp -s "$out/stderr" "$dir/expected.err" || { ok=0; why="$why stderr differs"; }
+  if [ -f "$dir/expected.model.ini" ]; then
+    cmp -s "$out/model.ini" "$dir/expected.model.ini" || { ok=0; why="$why model.ini differs"; }
+  else
+    [ -e "$out/model.ini" ] && { ok=0; why="$why a model was written"; }
+  fi
+  if [ $ok = 1 ]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAILED calibrate case $name:$why"
+    diff "$dir/expected.out" "$out/stdout" | head -10; diff "$dir/expected.err" "$out/stderr" | head -10
+  fi
+done
+echo "calibrate: $pass passed, $fail failed"
+[ $fail = 0 ]
