@@ -5,7 +5,9 @@
 #include "dist.h"
 #include "history.h"
 #include "outdir.h"
+#include "regroup.h"
 #include "text.h"
+#include "types.h"
 
 #include <getopt.h>
 #include <gsl/gsl_errno.h>
@@ -40,6 +42,8 @@ static const char *MAIN_HELP =
 "                                       were past forecasts right as often as they said?\n"
 "  covcast gap POPULATION.csv --threshold 95.5 [--level district]\n"
 "                                       cards needed now per unit, no simulation\n"
+"  covcast regroup FILE.csv --crosswalk CROSSWALK.csv --out NEW.csv\n"
+"                                       carry a population or history onto new communes\n"
 "  covcast --help                       this text\n"
 "  covcast --version                    the version\n"
 "\n"
@@ -462,7 +466,7 @@ static int cmd_allocate(int argc, char **argv)
 
 static const char *CALIBRATE_HELP =
 "Usage: covcast calibrate HISTORY.csv --model BASE.ini [--out FITTED.ini]\n"
-"                         [--entrant-share S] [--population SNAPSHOT.csv]\n"
+"                         [--entrant-share S] [--population SNAPSHOT.csv] [--levels LEVEL]\n"
 "\n"
 "Estimates each group's monthly enrollment and lapse probabilities from what\n"
 "happened, with their uncertainty, and writes a model file in the same format:\n"
@@ -484,6 +488,10 @@ static const char *CALIBRATE_HELP =
 "Without a group column, against a model with several groups, one factor on\n"
 "all enrollment hazards and one on all lapse hazards are fitted; the groups\n"
 "keep their ratios and the group mix of --population SNAPSHOT.csv.\n"
+"--levels LEVEL (a level column of the history, e.g. district) also fits each\n"
+"unit of that level, pooled toward the overall rates (a unit with little data\n"
+"stays near them, one with much data follows its own), into FITTED-rates.csv\n"
+"beside FITTED.ini (not yet read by run: see README).\n"
 "A rate the data cannot determine is kept from the base model, with the reason;\n"
 "when no rate can be estimated, nothing is written and the exit code is 3.\n";
 
@@ -508,6 +516,7 @@ static int cmd_calibrate(int argc, char **argv)
         { "out", required_argument, NULL, 'o' },
         { "entrant-share", required_argument, NULL, 'S' },
         { "population", required_argument, NULL, 'P' },
+        { "levels", required_argument, NULL, 'L' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -520,12 +529,17 @@ static int cmd_calibrate(int argc, char **argv)
         case 'M': model = optarg; break;
         case 'o': out = optarg; break;
         case 'S': case 'P': if (!cal_flag("calibrate", c, optarg, &co)) return COV_EUSAGE; break;
+        case 'L': co.level = optarg; break;
         case 'h': fputs(CALIBRATE_HELP, stdout); return COV_OK;
         default: fputs("Try 'covcast calibrate --help'.\n", stderr); return COV_EUSAGE;
         }
     }
     if (optind != argc - 1 || !model) {
         fputs("covcast calibrate: give one history file and --model BASE.ini.\nTry 'covcast calibrate --help'.\n", stderr);
+        return COV_EUSAGE;
+    }
+    if (co.level && !out) {
+        fputs("covcast calibrate: --levels writes a rates file beside the model: give --out FITTED.ini too.\n", stderr);
         return COV_EUSAGE;
     }
     cov_diag d;
@@ -715,6 +729,94 @@ static int cmd_gap(int argc, char **argv)
     return (int)st;
 }
 
+static const char *REGROUP_HELP =
+"Usage: covcast regroup FILE.csv --crosswalk CROSSWALK.csv [--split equal|area|main]\n"
+"                       [--reform YYYY-MM] --out NEW.csv\n"
+"\n"
+"Carries a population file or a history file (one with a month column) from\n"
+"the old communes to the new ones, e.g. the 10,035 communes of June 2025 to\n"
+"the 3,321 of July 2025 (scenarios/data/crosswalk-2025.csv).\n"
+"\n"
+"  - An old commune merged whole into a new one: its people, insured and card\n"
+"    flows are added to the new one's.\n"
+"  - An old commune split between several new ones: by the crosswalk's share\n"
+"    column when it has one, else by the --split rule; apportioned in whole\n"
+"    people (largest remainder), so every total is kept exactly; the insured\n"
+"    in the same proportions. Every split is listed, with the people\n"
+"    apportioned by a rule rather than by data.\n"
+"  - A history's months before --reform are regrouped; those from it on are\n"
+"    already on the new communes and are kept (their codes are new codes).\n"
+"  - Rows are matched by commune_code first, by name as the fallback (accents\n"
+"    and case ignored, within the province column when the file has one).\n"
+"    A commune that matches nothing is an error naming it: nothing is dropped.\n"
+"    Old and new codes are different lists: new 00004 is Ba Đình, old 00004\n"
+"    was Trúc Bạch.\n"
+"\n"
+"The crosswalk has a row per old -> new pair: old_code,new_code, and may have\n"
+"share, old_commune, old_province, new_commune, new_province, new_area_km2\n"
+"and main (1 on the main destination of a split). The output has\n"
+"commune_code (the new code), commune, province (the new names), then month,\n"
+"group, population, insured and card flows as the input has them.\n"
+"\n"
+"Options:\n"
+"  -x, --crosswalk FILE  the crosswalk CSV (required)\n"
+"  -s, --split RULE      for splits without shares: equal (default), area (by\n"
+"                        the new communes' area) or main (all to the main one)\n"
+"  -R, --reform MONTH    the first month on the new communes (default 2025-07)\n"
+"  -o, --out FILE        the regrouped file (required)\n"
+"  -q, --quiet           no summary\n";
+
+static int cmd_regroup(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "crosswalk", required_argument, NULL, 'x' },
+        { "split", required_argument, NULL, 's' },
+        { "reform", required_argument, NULL, 'R' },
+        { "out", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    cov_regroup_opts o = { .crosswalk = NULL, .rule = COV_SPLIT_EQUAL };
+    const char *out = NULL, *reform = "2025-07";
+    bool quiet = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "x:s:R:o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'x': o.crosswalk = optarg; break;
+        case 's':
+            if (!strcmp(optarg, "equal")) o.rule = COV_SPLIT_EQUAL;
+            else if (!strcmp(optarg, "area")) o.rule = COV_SPLIT_AREA;
+            else if (!strcmp(optarg, "main")) o.rule = COV_SPLIT_MAIN;
+            else {
+                fprintf(stderr, "covcast regroup: --split must be equal, area or main, got \"%s\"\n", optarg);
+                return COV_EUSAGE;
+            }
+            break;
+        case 'R': reform = optarg; break;
+        case 'o': out = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(REGROUP_HELP, stdout); return COV_OK;
+        default: fputs("Try 'covcast regroup --help'.\n", stderr); return COV_EUSAGE;
+        }
+    }
+    if (optind != argc - 1 || !o.crosswalk || !out) {
+        fputs("covcast regroup: give one population or history file, --crosswalk and --out.\n"
+              "Try 'covcast regroup --help'.\n", stderr);
+        return COV_EUSAGE;
+    }
+    if (!cov_month_parse(reform, &o.reform)) {
+        fprintf(stderr, "covcast regroup: --reform must be a month written YYYY-MM, got \"%s\"\n", reform);
+        return COV_EUSAGE;
+    }
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_status st = cov_regroup(argv[optind], &o, out, quiet ? NULL : stdout, NULL, &d);
+    if (st != COV_OK) cov_diag_print(&d, stderr);
+    return (int)st;
+}
+
 static int dispatch(int argc, char **argv);
 
 int cov_cli_main(int argc, char **argv)
@@ -757,6 +859,7 @@ static int dispatch(int argc, char **argv)
     }
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1, false);
     if (!strcmp(cmd, "gap")) return cmd_gap(argc - 1, argv + 1);
+    if (!strcmp(cmd, "regroup")) return cmd_regroup(argc - 1, argv + 1);
     if (!strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
     if (!strcmp(cmd, "backtest")) return cmd_backtest(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cmd_plot(argc - 1, argv + 1, true);
