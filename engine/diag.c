@@ -80,22 +80,28 @@ static bool combining(const unsigned char *s)
     return (s[0] == 0xCC && s[1] >= 0x80) || (s[0] == 0xCD && s[1] <= 0xAF);
 }
 
-/* Prints the line (bytes that are not UTF-8 shown as '?', at most about
- * 200 characters around col) and a caret under col..col+len-1. */
+/* Prints the line (bytes that are not UTF-8 shown as '?', control
+ * characters escaped as cov_term shows them, at most about 200 characters
+ * around col) and a caret under col..col+len-1. */
 static void echo(FILE *fp, const char *line, long col, long len)
 {
     const unsigned char *u = (const unsigned char *)line;
     size_t n = strlen(line);
     long from = col > 120 ? col - 100 : 1, to = from + 200;   /* characters shown */
-    long ch = 1, caret_pad = 0;
+    long ch = 1, caret_pad = 0, wider = 0;   /* wider: extra columns of escapes under the caret */
     fputs("    ", fp);
     if (from > 1) { fputs("…", fp); caret_pad = 1; }
     for (size_t i = 0; i < n;) {
         size_t k = seq_len(u + i, n - i);
         bool mark = k == 2 && combining(u + i);
         if (ch >= from && ch < to) {
-            if (k) fwrite(u + i, 1, k, fp); else fputc('?', fp);
-            if (ch < col && !mark) caret_pad++;
+            char one[5] = "", esc[16];
+            if (k) memcpy(one, u + i, k);
+            const char *shown = k ? cov_term_into(one, esc, sizeof esc) : "?";
+            long dw = k && !mark ? cov_utf8_width(shown, strlen(shown)) : !mark;
+            fputs(shown, fp);
+            if (ch < col && !mark) caret_pad += dw;
+            else if (ch < col + (len > 0 ? len : 1) && dw > 1) wider += dw - 1;
         }
         if (!mark) ch++;
         i += k ? k : 1;
@@ -105,7 +111,7 @@ static void echo(FILE *fp, const char *line, long col, long len)
     if (col <= 0) return;
     fputs("    ", fp);
     for (long k = 0; k < caret_pad; k++) fputc(' ', fp);
-    long w = len > 0 ? len : 1;
+    long w = (len > 0 ? len : 1) + wider;
     if (w > 200) w = 200;
     for (long k = 0; k < w; k++) fputc('^', fp);
     fputc('\n', fp);
@@ -116,14 +122,17 @@ void cov_diag_print(const cov_diag *d, void *fpv)
     FILE *fp = fpv;
     for (int i = 0; i < d->n; i++) {
         const cov_diag_entry *e = &d->e[i];
+        char file[sizeof e->file * 4], msg[sizeof e->msg * 4];   /* names in them may hold ESC: escaped */
+        cov_term_into(e->file, file, sizeof file);
+        cov_term_into(e->msg, msg, sizeof msg);
         if (e->file[0] && e->line > 0 && e->col > 0)
-            fprintf(fp, "%s:%ld:%ld: error: %s\n", e->file, e->line, e->col, e->msg);
+            fprintf(fp, "%s:%ld:%ld: error: %s\n", file, e->line, e->col, msg);
         else if (e->file[0] && e->line > 0)
-            fprintf(fp, "%s:%ld: error: %s\n", e->file, e->line, e->msg);
+            fprintf(fp, "%s:%ld: error: %s\n", file, e->line, msg);
         else if (e->file[0])
-            fprintf(fp, "%s: error: %s\n", e->file, e->msg);
+            fprintf(fp, "%s: error: %s\n", file, msg);
         else
-            fprintf(fp, "covcast: error: %s\n", e->msg);
+            fprintf(fp, "covcast: error: %s\n", msg);
         if (!e->file[0] || e->line <= 0) continue;
         char *text = read_line(e->file, e->line);
         if (!text) continue;

@@ -56,12 +56,16 @@ static void write_targets(FILE *f, const cov_results *res, const cov_scenario *s
             cov_csv_text(f, cov_level_name(s, tg->level), false);
             cov_csv_text(f, res->unit_name[u], false);
             cov_csv_text(f, tg->group < 0 ? "all" : s->model->g[tg->group].name, false);
-            fprintf(f, ",%d.%02d,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%lld,%.1f",
-                    tg->threshold / 100, tg->threshold % 100, dl,
-                    (double)ts->reached / (double)res->replicates, lo, hi,
-                    (double)ts->reached_by / (double)res->replicates,
-                    ts->cov_q[0], ts->cov_q[1], ts->cov_q[2], (long long)ts->cards_now,
-                    ts->shortfall_p50);
+            if (ts->no_people)   /* no one to cover: no probability, no coverage (README) */
+                fprintf(f, ",%d.%02d,%s,,,,,,,,%lld,%.1f", tg->threshold / 100, tg->threshold % 100, dl,
+                        (long long)ts->cards_now, ts->shortfall_p50);
+            else
+                fprintf(f, ",%d.%02d,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%lld,%.1f",
+                        tg->threshold / 100, tg->threshold % 100, dl,
+                        (double)ts->reached / (double)res->replicates, lo, hi,
+                        (double)ts->reached_by / (double)res->replicates,
+                        ts->cov_q[0], ts->cov_q[1], ts->cov_q[2], (long long)ts->cards_now,
+                        ts->shortfall_p50);
             cov_csv_text(f, res->unit_code[u], false);
             fputc('\n', f);
         }
@@ -88,8 +92,9 @@ static void write_first_reached(FILE *f, const cov_results *res, const cov_scena
                 cov_csv_text(f, tg->name, true);
                 cov_csv_text(f, cov_level_name(s, tg->level), false);
                 cov_csv_text(f, res->unit_name[u], false);
-                fprintf(f, ",%s,%.4f,%.4f", m <= d ? mon : "never", (double)k / (double)res->replicates,
-                        (double)cum / (double)res->replicates);
+                if (res->ts[t][u].no_people) fprintf(f, ",%s,,", m <= d ? mon : "never");
+                else fprintf(f, ",%s,%.4f,%.4f", m <= d ? mon : "never", (double)k / (double)res->replicates,
+                             (double)cum / (double)res->replicates);
                 cov_csv_text(f, res->unit_code[u], false);
                 fputc('\n', f);
             }
@@ -112,7 +117,8 @@ static void write_exceedance(FILE *f, const cov_results *res, const cov_scenario
                 cov_csv_text(f, s->targets[t].name, true);
                 cov_csv_text(f, cov_level_name(s, s->targets[t].level), false);
                 cov_csv_text(f, res->unit_name[u], false);
-                fprintf(f, ",%d.%02d,%.4f\n", T / 100, T % 100, (double)ts->ex_count[k] / (double)res->replicates);
+                if (ts->no_people) fprintf(f, ",%d.%02d,\n", T / 100, T % 100);
+                else fprintf(f, ",%d.%02d,%.4f\n", T / 100, T % 100, (double)ts->ex_count[k] / (double)res->replicates);
             }
         }
 }

@@ -27,9 +27,12 @@ static const char *verdict(double p)
 
 static const cov_results *sort_res;
 static int sort_t;
+/* Riskiest first; units with no people (no probability) last. */
 static int by_probability(const void *a, const void *b)
 {
-    long ra = sort_res->ts[sort_t][*(const int *)a].reached, rb = sort_res->ts[sort_t][*(const int *)b].reached;
+    const cov_target_stats *ta = &sort_res->ts[sort_t][*(const int *)a], *tb = &sort_res->ts[sort_t][*(const int *)b];
+    if (ta->no_people != tb->no_people) return ta->no_people ? 1 : -1;
+    long ra = ta->reached, rb = tb->reached;
     return ra < rb ? -1 : ra > rb ? 1 : *(const int *)a - *(const int *)b;
 }
 
@@ -50,23 +53,26 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
     char start[8];
     cov_month_format(s->start, start);
     fprintf(f, "covcast %s: %s — %ld replicates, seed %llu, snapshot %s, %d months\n",
-            COV_VERSION, s->name, res->replicates, (unsigned long long)s->seed, start, s->months);
+            COV_VERSION, cov_term(s->name), res->replicates, (unsigned long long)s->seed, start, s->months);
     if (s->ntargets == 0) {
         fputs("No targets in this scenario: see trajectories.csv for the projections.\n", f);
         return;
     }
     long wname = 4;
     for (int u = 0; u < res->nunits; u++) {
-        long w = cov_utf8_width(res->unit_name[u], strlen(res->unit_name[u]));
+        const char *name = cov_term(res->unit_name[u]);
+        long w = cov_utf8_width(name, strlen(name));
         if (w > wname) wname = w;
     }
     if (wname > 28) wname = 28;
     long wtarget = 6, wthr = 9;
     for (int t = 0; t < s->ntargets; t++) {
-        long w = cov_utf8_width(s->targets[t].name, strlen(s->targets[t].name));
+        const char *name = cov_term(s->targets[t].name);
+        long w = cov_utf8_width(name, strlen(name));
         if (w > wtarget) wtarget = w;
         if (s->targets[t].group >= 0) {
-            w = 8 + (long)strlen(s->model->g[s->targets[t].group].name);
+            name = cov_term(s->model->g[s->targets[t].group].name);
+            w = 8 + cov_utf8_width(name, strlen(name));
             if (w > wthr) wthr = w;
         }
     }
@@ -85,19 +91,23 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
         qsort(order, (size_t)n, sizeof *order, by_probability);
         char thr[32], dl[8];
         snprintf(thr, sizeof thr, "%d.%02d%%%s%s", tg->threshold / 100, tg->threshold % 100,
-                 tg->group >= 0 ? " " : "", tg->group >= 0 ? s->model->g[tg->group].name : "");
+                 tg->group >= 0 ? " " : "", tg->group >= 0 ? cov_term(s->model->g[tg->group].name) : "");
         cov_month_format(tg->deadline, dl);
         for (int i = 0; i < n && i < MAX_LINES_PER_TARGET; i++) {
             const cov_target_stats *ts = &res->ts[t][order[i]];
             double p = (double)ts->reached / (double)res->replicates, lo, hi;
             cov_wilson(ts->reached, res->replicates, &lo, &hi);
             char buf[64], name[128];
-            snprintf(name, sizeof name, "%s", res->unit_name[order[i]]);
-            pad(f, tg->name, wtarget + 2); pad(f, name, wname + 2); pad(f, thr, wthr + 2); pad(f, dl, 10);
-            snprintf(buf, sizeof buf, "%.3f", p); pad(f, buf, 12);
-            snprintf(buf, sizeof buf, "%.3f–%.3f", lo, hi); pad(f, buf, 16);
-            pad(f, verdict(p), 15);
-            snprintf(buf, sizeof buf, "%.2f%%", ts->cov_q[1]); pad(f, buf, 10);
+            cov_term_into(res->unit_name[order[i]], name, sizeof name);
+            pad(f, cov_term(tg->name), wtarget + 2); pad(f, name, wname + 2); pad(f, thr, wthr + 2); pad(f, dl, 10);
+            if (ts->no_people) {   /* a unit with no one in it has no probability (README) */
+                pad(f, "—", 12); pad(f, "—", 16); pad(f, "no people", 15); pad(f, "—", 10);
+            } else {
+                snprintf(buf, sizeof buf, "%.3f", p); pad(f, buf, 12);
+                snprintf(buf, sizeof buf, "%.3f–%.3f", lo, hi); pad(f, buf, 16);
+                pad(f, verdict(p), 15);
+                snprintf(buf, sizeof buf, "%.2f%%", ts->cov_q[1]); pad(f, buf, 10);
+            }
             cov_fmt_int(cov_lang_get("en"), ts->cards_now, buf, sizeof buf);
             fprintf(f, "%s\n", buf);
         }

@@ -283,7 +283,7 @@ static bool exchange(const plan *pl, cov_results *res, int64_t *PI, int64_t *PN)
         SHARES(per_unit * 8);
         ok = cov_dist_share(res->rep_I, off) && cov_dist_share(res->rep_N, off);
     }
-    /* commune targets: packed records, one per commune */
+    /* commune targets: packed records, one per commune (3 counts, 4 figures, the no-people flag, first[], hits) */
     long rec = 8 * 8 + (long)(H + 2) * 8 + (s->keep_hits ? pl->R : 0);
     char *buf = malloc((size_t)C * (size_t)rec + 1);
     for (int t = 0; ok && t < s->ntargets; t++) {
@@ -296,6 +296,7 @@ static bool exchange(const plan *pl, cov_results *res, int64_t *PI, int64_t *PN)
             int64_t f[3] = { ts->reached, ts->reached_by, ts->cards_now };
             double g[4] = { ts->cov_q[0], ts->cov_q[1], ts->cov_q[2], ts->shortfall_p50 };
             memcpy(p, f, sizeof f); memcpy(p + 24, g, sizeof g);
+            p[56] = ts->no_people;
             memcpy(p + 64, ts->first, (size_t)(H + 2) * 8);
             if (s->keep_hits) memcpy(p + 64 + (H + 2) * 8, ts->hit, (size_t)pl->R);
         }
@@ -309,6 +310,7 @@ static bool exchange(const plan *pl, cov_results *res, int64_t *PI, int64_t *PN)
             memcpy(f, p, sizeof f); memcpy(g, p + 24, sizeof g);
             ts->reached = (long)f[0]; ts->reached_by = (long)f[1]; ts->cards_now = f[2];
             ts->cov_q[0] = g[0]; ts->cov_q[1] = g[1]; ts->cov_q[2] = g[2]; ts->shortfall_p50 = g[3];
+            ts->no_people = p[56] != 0;
             memcpy(ts->first, p + 64, (size_t)(H + 2) * 8);
             if (s->keep_hits) memcpy(ts->hit, p + 64 + (H + 2) * 8, (size_t)pl->R);
         }

@@ -119,6 +119,7 @@ void cov_stats_target(const cov_series *u, const cov_target *t, int d,
     long *first = ts->first;
     memset(first, 0, (size_t)(u->months + 2) * sizeof *first);
     ts->reached = ts->reached_by = 0;
+    ts->no_people = true;
     const int64_t *I0 = u->I + cov_series_at(u, 0, s), *N0 = u->N + cov_series_at(u, 0, s);
     ts->cards_now = cov_cards_needed(I0[0], N0[0], t->threshold);
     const int64_t *Id = u->I + cov_series_at(u, d, s), *Nd = u->N + cov_series_at(u, d, s);
@@ -130,6 +131,7 @@ void cov_stats_target(const cov_series *u, const cov_target *t, int d,
         }
         first[fm]++;
         if (fm <= d) ts->reached_by++;
+        ts->no_people = ts->no_people && Nd[r] == 0;
         int hit = cov_reached(Id[r], Nd[r], t->threshold);
         ts->reached += hit;
         if (ts->hit) ts->hit[r] = (unsigned char)hit;

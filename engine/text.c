@@ -1,4 +1,5 @@
-/* text.c — string helpers (see text.h). Pure functions, no globals. */
+/* text.c — string helpers (see text.h). Pure functions; the only globals
+ * are cov_term's buffers. */
 #include "text.h"
 #include "types.h"
 
@@ -309,4 +310,47 @@ int cov_edit_distance(const char *a, const char *b)
         memcpy(prev, cur, sizeof cur);
     }
     return prev[lb];
+}
+
+/* Length of the valid UTF-8 character at u (at most n bytes), 0 if none. */
+static size_t char_len(const unsigned char *u, size_t n)
+{
+    size_t bad;
+    for (size_t k = 1; k <= 4 && k <= n; k++)
+        if (cov_utf8_valid((const char *)u, k, &bad)) return k;
+    return 0;
+}
+
+char *cov_term_into(const char *s, char *out, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = strlen(s), o = 0;
+    if (n == 0) return out;
+    for (size_t i = 0; i < len;) {
+        size_t k = char_len(u + i, len - i);
+        char esc[8] = "";
+        if (k == 0) snprintf(esc, sizeof esc, "\\x%02x", u[i]);
+        else if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f)) snprintf(esc, sizeof esc, "\\x%02x", u[i]);
+        else if (k == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0) snprintf(esc, sizeof esc, "\\u%04x", u[i + 1]);
+        size_t w = esc[0] ? strlen(esc) : k;
+        bool more = i + (k ? k : 1) < len;
+        if (o + w + (more ? 3 : 0) + 1 > n) {   /* keeps room for "…" and the NUL */
+            if (o + 3 + 1 <= n) { memcpy(out + o, "…", 3); o += 3; }
+            break;
+        }
+        memcpy(out + o, esc[0] ? esc : (const char *)u + i, w);
+        o += w;
+        i += k ? k : 1;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+const char *cov_term(const char *s)
+{
+    static char pool[8][4096];
+    static int next;
+    char *out = pool[next];
+    next = (next + 1) % 8;
+    return cov_term_into(s ? s : "", out, sizeof pool[0]);
 }

@@ -30,6 +30,16 @@ bool cov_parse_double(const char *s, double *out);   /* finite, '.' decimal */
 /* "85.2" -> 8520 hundredths of a percent; at most 2 decimals, 0..100. */
 bool cov_parse_percent100(const char *s, int32_t *out);
 
+/* For a terminal: s with every control character (U+0000-U+001F, DEL,
+ * U+0080-U+009F) shown as \x1b or \u0085 and every byte that is not UTF-8
+ * as \xff, so a name can never move the cursor, change colours or retitle
+ * the window. Files keep the bytes as they are; this is for stdout and
+ * stderr only. cov_term_into writes into out (n bytes; a text too long ends
+ * in "…") and returns out; cov_term returns one of 8 buffers it reuses in
+ * turn (one printf may hold 8 of them; not for threads). */
+char *cov_term_into(const char *s, char *out, size_t n);
+const char *cov_term(const char *s);
+
 /* Folds s for "is this close?" comparisons: lower case, diacritics removed
  * (Đồng Sơn and dong son fold alike; NFC and NFD forms too). Never use the
  * folded form as an identity: names must match exactly. */

@@ -179,6 +179,7 @@ typedef struct {
 /* One target evaluated for one unit. */
 typedef struct {
     long reached, reached_by;    /* replicates at/above threshold at / by the deadline */
+    bool no_people;              /* no one at the deadline in any replicate: no probability (reached counts all) */
     double cov_q[3];             /* coverage percent at the deadline: 5, 50, 95% */
     int64_t cards_now;           /* max(0, ceil(T*N/10000 - I)) at the snapshot */
     double shortfall_p50;        /* median cards short at the deadline */

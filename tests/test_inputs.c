@@ -1,0 +1,237 @@
+/* test_inputs.c — inputs read once, whole, with limits (a very wide header,
+ * an oversized INI file, diagnostics that quote the text read rather than
+ * the file as it is now), and what is shown of them: names with control
+ * characters escaped on the terminal, a unit with no people given no
+ * probability. */
+#include "testutil.h"
+#include "csvread.h"
+#include "input.h"
+#include "iniread.h"
+#include "load.h"
+#include "text.h"
+
+#include <unistd.h>
+
+/* Everything cov_diag_print writes, in a malloc'd string. */
+static char *printed(const cov_diag *d)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    assert_non_null(f);
+    cov_diag_print(d, f);
+    fclose(f);
+    return buf;
+}
+
+/* A header of 100,000 columns, one name three times: each repeat points at
+ * the first column of its name, and the population loader says so. The
+ * check sorts the names once; comparing every pair took 16 s here. */
+static void test_wide_header(void **st)
+{
+    (void)st;
+    enum { W = 100000 };
+    FILE *f = fopen(TMP "/wide.csv", "w");
+    assert_non_null(f);
+    fputs("commune,group,population,insured", f);
+    for (int j = 4; j < W; j++) {
+        if (j == 70000 || j == W - 1) fputs(",x17", f);   /* x17 is column 18 */
+        else fprintf(f, ",x%d", j);
+    }
+    fputs("\nA,household,10,5", f);
+    for (int j = 4; j < W; j++) fputs(",0", f);
+    fputc('\n', f);
+    fclose(f);
+
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_csv *t = cov_csv_read(TMP "/wide.csv", &d);
+    assert_non_null(t);
+    assert_int_equal(t->ncols, W);
+    int *rep = malloc(W * sizeof *rep);
+    assert_true(cov_csv_repeats(t, rep));
+    int nrep = 0;
+    for (int j = 0; j < W; j++)
+        if (rep[j] >= 0) {
+            nrep++;
+            assert_true(j == 70000 || j == W - 1);
+            assert_int_equal(rep[j], 17);
+        }
+    assert_int_equal(nrep, 2);
+    free(rep);
+    cov_csv_free(t);
+
+    cov_model *m = cov_model_load("tests/cases/common/model.ini", &d);
+    assert_non_null(m);
+    cov_population *p = cov_population_load(TMP "/wide.csv", m, NULL, 0, NULL, 0, NULL, &d);
+    assert_null(p);
+    assert_int_equal(d.n, 2);
+    assert_non_null(strstr(d.e[0].msg, "'x17' appears twice in the header (first in column 18)"));
+    assert_int_equal(d.e[1].line, 1);
+    cov_model_free(m);
+}
+
+/* A scenario file of 100 MB (sparse: no disk used) is refused before a byte
+ * is read, with the limit named; one of exactly the limit is read. */
+static void test_ini_size_limit(void **st)
+{
+    (void)st;
+    write_text(TMP "/huge.ini", "[run]\n");
+    assert_int_equal(truncate(TMP "/huge.ini", 100L * 1000 * 1000), 0);
+    cov_diag d;
+    cov_diag_init(&d);
+    assert_null(cov_ini_read(TMP "/huge.ini", &d));
+    assert_int_equal(d.status, COV_ELIMIT);
+    assert_non_null(strstr(d.e[0].msg, "more than 16 MiB, covcast's limit for an INI file"));
+    unlink(TMP "/huge.ini");
+
+    write_text(TMP "/limit.ini", "");
+    assert_int_equal(truncate(TMP "/limit.ini", (off_t)COV_MAX_INI_BYTES), 0);   /* NUL bytes: refused as not text */
+    cov_diag_init(&d);
+    assert_null(cov_ini_read(TMP "/limit.ini", &d));
+    assert_int_equal(d.status, COV_EINPUT);
+    assert_non_null(strstr(d.e[0].msg, "NUL byte"));
+    unlink(TMP "/limit.ini");
+}
+
+/* A diagnostic quotes the line as it was read, even when the file has
+ * changed (or is gone) by the time it is printed: covcast never opens an
+ * input a second time. */
+static void test_diag_quotes_the_text_read(void **st)
+{
+    (void)st;
+    write_text(TMP "/once.ini", "[run]\nmonths = twelve\n");
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_ini *ini = cov_ini_read(TMP "/once.ini", &d);
+    assert_non_null(ini);
+    cov_ini_entry *e = cov_ini_find(ini, "run", "months");
+    cov_diag_add(&d, COV_EINPUT, COV_AT_VALUE(ini, e), "not a number");
+    write_text(TMP "/once.ini", "[run]\nmonths = 12\n");
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "    months = twelve\n             ^^^^^^\n"));
+    free(out);
+    unlink(TMP "/once.ini");
+    out = printed(&d);
+    assert_non_null(strstr(out, "months = twelve"));
+    free(out);
+    cov_ini_free(ini);
+    size_t len;
+    const char *text = cov_input_text(TMP "/once.ini", &len);
+    assert_non_null(text);
+    assert_int_equal(len, strlen("[run]\nmonths = twelve\n"));
+    char hex[65];
+    assert_true(cov_input_sha256(TMP "/once.ini", hex));
+    /* sha256 of "[run]\nmonths = twelve\n" */
+    assert_string_equal(hex, "339efce02f7f2d39d4e2aaf9563b664c1e2cbc811ea2020ef813b4cf8d953595");
+}
+
+/* Control characters never reach the terminal raw: C0, DEL and C1 are
+ * escaped, bytes that are not UTF-8 too; Vietnamese letters are kept. */
+static void test_terminal_escapes(void **st)
+{
+    (void)st;
+    char buf[64];
+    assert_string_equal(cov_term_into("Nam\x1b[2JThái", buf, sizeof buf), "Nam\\x1b[2JThái");
+    assert_string_equal(cov_term_into("a\tb\x7f" "c\r", buf, sizeof buf), "a\\x09b\\x7fc\\x0d");
+    assert_string_equal(cov_term_into("x\xc2\x85y\xc2\x9b" "z\xc2\xa0", buf, sizeof buf), "x\\u0085y\\u009bz\xc2\xa0");
+    assert_string_equal(cov_term_into("\xff" "Đồng Sơn", buf, sizeof buf), "\\xffĐồng Sơn");
+    assert_string_equal(cov_term_into("Đồng Sơn", buf, 11), "Đồng…");   /* cut on a character, never inside one */
+    assert_string_equal(cov_term(NULL), "");
+    const char *a = cov_term("\x1b"), *b = cov_term("\x07");   /* distinct buffers in one printf */
+    assert_string_equal(a, "\\x1b");
+    assert_string_equal(b, "\\x07");
+
+    cov_diag d;
+    cov_diag_init(&d);
+    write_text(TMP "/esc.ini", "[run]\nname = \x1b]0;owned\x07 x\x1b[2J\nmonths = 1\x1b[31m\n");
+    cov_ini *ini = cov_ini_read(TMP "/esc.ini", &d);
+    assert_non_null(ini);
+    cov_ini_entry *e = cov_ini_find(ini, "run", "months");
+    cov_diag_add(&d, COV_EINPUT, COV_AT_VALUE(ini, e), "'%s' is not a number", e->value);
+    char *out = printed(&d);
+    assert_null(strchr(out, '\x1b'));
+    assert_non_null(strstr(out, "error: '1\\x1b[31m' is not a number\n"
+                                "    months = 1\\x1b[31m\n"
+                                "             ^^^^^^^^^\n"));
+    free(out);
+    cov_ini_free(ini);
+}
+
+/* Where needle starts in hay, or -1. */
+static long at(const char *hay, const char *needle)
+{
+    const char *p = strstr(hay, needle);
+    return p ? (long)(p - hay) : -1;
+}
+
+/* Runs a scenario on a population where one commune has no one, one has
+ * ESC in its name; returns the stdout table and the scenario. */
+static char *run_small(cov_scenario **sp, cov_results **rp)
+{
+    write_text(TMP "/zero.csv", "commune,district,group,population,insured\n"
+               "Đồng Sơn,H,household,6000,4500\nTrống,H,household,0,0\nTrống,H,students,0,0\n"
+               "Esc\x1b[31mRed\x1b[0m,H,household,100,90\n");
+    write_text(TMP "/zero.ini", "[run]\nname = bad\x1b[2Jname\npopulation = zero.csv\n"
+               "model = ../../tests/cases/common/model.ini\nlevels = district\nstart = 2018-05\nmonths = 3\n"
+               "replicates = 100\n[target.t]\nlevel = commune\nthreshold = 85\ndeadline = 2018-08\n"
+               "[target.s]\nlevel = commune\nthreshold = 85\ndeadline = 2018-08\ngroup = students\n");
+    cov_overrides ov = { .seed = -1, .out = TMP "/zero-out" };
+    *rp = run_scenario(TMP "/zero.ini", &ov, sp);
+    FILE *f = fopen(TMP "/zero-table.txt", "w");
+    assert_non_null(f);
+    cov_results_print(*rp, *sp, f);
+    fclose(f);
+    return slurp(TMP "/zero-table.txt");
+}
+
+/* A commune with no people has no probability: P is not 1 ("very likely"
+ * at 0% coverage) but "no people" in the table, listed last, and empty
+ * cells in targets.csv; so is a commune with no one in the target's group. */
+static void test_no_people_no_probability(void **st)
+{
+    (void)st;
+    cov_scenario *s;
+    cov_results *r;
+    char *table = run_small(&s, &r);
+    int zero = unit_index(r, COV_LEVEL_COMMUNE, "Trống"), dong = unit_index(r, COV_LEVEL_COMMUNE, "Đồng Sơn");
+    assert_true(r->ts[0][zero].no_people);
+    assert_false(r->ts[0][dong].no_people);
+    assert_true(r->ts[1][dong].no_people);              /* no students in Đồng Sơn */
+    assert_false(r->ts[0][unit_index(r, 0, "H")].no_people);
+    long row = at(table, "t       Trống");
+    assert_true(row >= 0);
+    assert_non_null(strstr(table + row, "no people"));
+    assert_null(strstr(table, "1.000"));
+    assert_true(row > at(table, "t       Đồng Sơn"));   /* after the units that have a probability */
+    assert_true(row > at(table, "t       Esc"));
+    /* the table escapes the names it prints */
+    assert_null(strchr(table, '\x1b'));
+    assert_non_null(strstr(table, "Esc\\x1b[31mRed\\x1b[0m"));
+    assert_non_null(strstr(table, "bad\\x1b[2Jname"));
+    free(table);
+
+    cov_diag d;
+    cov_diag_init(&d);
+    assert_int_equal(cov_results_write(r, s, 0, &d), COV_OK);
+    char *csv = slurp(TMP "/zero-out/targets.csv");
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, "\nt,commune,Trống,all,85.00,2018-08,,,,,,,,0,0.0,\n"));
+    assert_non_null(strstr(csv, "\ns,commune,Đồng Sơn,students,85.00,2018-08,,,,,,,,0,0.0,\n"));
+    assert_non_null(strstr(csv, "Esc\x1b[31mRed\x1b[0m"));   /* files keep the bytes */
+    free(csv);
+    cov_results_free(r);
+    cov_scenario_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wide_header),
+        cmocka_unit_test(test_ini_size_limit),
+        cmocka_unit_test(test_diag_quotes_the_text_read),
+        cmocka_unit_test(test_terminal_escapes),
+        cmocka_unit_test(test_no_people_no_probability),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
