@@ -27,6 +27,8 @@
  * and the reason given in figures. */
 #include "history.h"
 #include "load.h"
+#include "csvwrite.h"
+#include "outdir.h"
 #include "text.h"
 
 #include <gsl/gsl_blas.h>
@@ -465,13 +467,13 @@ void cov_mix_split(const cov_mix *x, const cov_hseries *s, int64_t N, int64_t I,
 /* The steps of group gi (all series when the history has no groups) up to
  * cutoff, from each reported point to the next; jumps beyond demography and
  * empty communes are set aside and counted. */
-static long collect(const cov_history *h, int gi, int cutoff, step **out, cov_fit *fit)
+static long collect(const cov_history *h, int gi, int cutoff, const bool *use, step **out, cov_fit *fit)
 {
     long cap = 64, n = 0;
     step *v = malloc((size_t)cap * sizeof *v);
     for (int k = 0; v && k < h->nseries; k++) {
         const cov_hseries *s = &h->s[k];
-        if (h->has_group && s->group != gi) continue;
+        if ((h->has_group && s->group != gi) || (use && !use[k])) continue;
         for (int j = 0; j + 1 < s->n; j++) {
             if (s->month[j + 1] > cutoff) break;
             int gap = s->month[j + 1] - s->month[j];
@@ -552,8 +554,9 @@ static bool series_enroll(fitctx *c, const step *v, long n, const double th[2], 
     return true;
 }
 
-void cov_fit_rates_opts(const cov_history *h, const cov_model *m, int cutoff, const cov_cal_opts *opts,
-                        const cov_mix *mix, cov_fit *out)
+/* cov_fit_rates_opts on the series marked in use (NULL: all). */
+static void fit_rates(const cov_history *h, const cov_model *m, int cutoff, const cov_cal_opts *opts,
+                      const cov_mix *mix, const bool *use, cov_fit *out)
 {
     memset(out, 0, sizeof *out);
     double r = opts ? opts->entrant_share : -1;
@@ -561,12 +564,12 @@ void cov_fit_rates_opts(const cov_history *h, const cov_model *m, int cutoff, co
     out->totals = !h->has_group && m->ngroups > 1 && mix;
     out->mix_from_file = out->totals;
     int ng = h->has_group ? m->ngroups : 1;
-    for (int k = 0; k < h->nseries; k++) out->single_month += h->s[k].n == 1;
+    for (int k = 0; k < h->nseries; k++) out->single_month += h->s[k].n == 1 && (!use || use[k]);
     double sum = 0, sum2 = 0, noise = 0;
     int used = 0;
     for (int gi = 0; gi < ng; gi++) {
         step *v = NULL;
-        long n = collect(h, gi, cutoff, &v, out);
+        long n = collect(h, gi, cutoff, use, &v, out);
         if (n < 0) continue;
         cov_rate_fit *f = &out->g[gi];
         f->transitions = n;
@@ -614,6 +617,12 @@ void cov_fit_rates_opts(const cov_history *h, const cov_model *m, int cutoff, co
     }
 }
 
+void cov_fit_rates_opts(const cov_history *h, const cov_model *m, int cutoff, const cov_cal_opts *opts,
+                        const cov_mix *mix, cov_fit *out)
+{
+    fit_rates(h, m, cutoff, opts, mix, NULL, out);
+}
+
 void cov_fit_rates(const cov_history *h, const cov_model *m, int cutoff, cov_fit *out)
 {
     cov_fit_rates_opts(h, m, cutoff, NULL, NULL, out);
@@ -636,6 +645,114 @@ bool cov_fit_any(const cov_history *h, const cov_model *m, const cov_fit *fit, c
                      fit->steps_seen, fit->skipped_jumps, fit->skipped_gaps, MAX_STEP, fit->skipped_zero,
                      fit->single_month);
     return false;
+}
+
+/* ---- rates per unit of a level, pooled (--levels) ---- */
+
+/* The DerSimonian-Laird between-unit variance of estimates x with errors
+ * se (on the log scale); units with se <= 0 are left out. */
+static double between_variance(const double *x, const double *se, int n)
+{
+    double sw = 0, sw2 = 0, swx = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (se[i] > 0) { double w = 1 / (se[i] * se[i]); sw += w; sw2 += w * w; swx += w * x[i]; k++; }
+    if (k < 2) return 0;
+    double mean = swx / sw, Q = 0;
+    for (int i = 0; i < n; i++)
+        if (se[i] > 0) Q += pow(x[i] - mean, 2) / (se[i] * se[i]);
+    return fmax(0, (Q - (k - 1)) / (sw - sw2 / sw));
+}
+
+/* Shrinks unit estimates toward the overall one: x_u <- x0 + B (x_u - x0),
+ * B = tau2 / (tau2 + se_u^2), x0 the random-effects mean of the units with
+ * their own estimate (weights 1 / (se^2 + tau2)), or the given x0, se0 when
+ * none has one; a unit without its own estimate (se <= 0) takes x0 with its
+ * error and tau2 added. */
+static void shrink(double x0, double se0, double tau2, double *x, double *se, double *B, int n)
+{
+    double sw = 0, swx = 0;
+    for (int i = 0; i < n; i++)
+        if (se[i] > 0) { double w = 1 / (se[i] * se[i] + tau2); sw += w; swx += w * x[i]; }
+    if (sw > 0) { x0 = swx / sw; se0 = 1 / sqrt(sw); }
+    for (int i = 0; i < n; i++) {
+        if (se[i] <= 0) { B[i] = 0; x[i] = x0; se[i] = sqrt(se0 * se0 + tau2); continue; }
+        B[i] = tau2 / (tau2 + se[i] * se[i]);
+        x[i] = x0 + B[i] * (x[i] - x0);
+        se[i] = sqrt(B[i] * se[i] * se[i] + (1 - B[i]) * (1 - B[i]) * se0 * se0);
+    }
+}
+
+cov_status cov_fit_units_write(const char *path, const cov_history *h, const cov_model *m, int cutoff,
+                               const cov_cal_opts *opts, const cov_mix *mix, const cov_fit *pooled, FILE *fp,
+                               cov_diag *d)
+{
+    if (h->nlevels < 1 || !opts || !opts->level) return COV_OK;
+    const char *lev = opts->level;
+    int nu = 0, ng = h->has_group ? m->ngroups : 1;
+    char **unit = calloc((size_t)h->nseries + 1, sizeof *unit);
+    int *of = calloc((size_t)h->nseries + 1, sizeof *of);
+    bool *use = calloc((size_t)h->nseries + 1, sizeof *use);
+    cov_fit *uf = NULL;
+    double *x = NULL;
+    cov_status st = COV_OK;
+    if (!unit || !of || !use) { st = COV_ELIMIT; goto done; }
+    for (int k = 0; k < h->nseries; k++) {
+        const char *v = h->level_value[k][0];
+        int u = 0;
+        while (u < nu && strcmp(unit[u], v)) u++;
+        if (u == nu) unit[nu++] = (char *)v;
+        of[k] = u;
+    }
+    uf = calloc((size_t)nu, sizeof *uf);
+    x = calloc((size_t)nu * 6, sizeof *x);
+    if (!uf || !x) { st = COV_ELIMIT; goto done; }
+    for (int u = 0; u < nu; u++) {
+        for (int k = 0; k < h->nseries; k++) use[k] = of[k] == u;
+        fit_rates(h, m, cutoff, opts, mix, use, &uf[u]);
+    }
+    cov_outfile *o = cov_outfile_begin(path, "level,unit,group,", d);
+    if (!o) { st = d->status ? d->status : COV_EIO; goto done; }
+    FILE *f = cov_outfile_stream(o);
+    fputs("level,unit,group,enroll,enroll_sd,lapse,lapse_sd,steps,enroll_weight,lapse_weight\n", f);
+    if (fp) fprintf(fp, "\nRates per %s, pooled (a unit with little data stays near the overall rate):\n"
+                        "%-24s %-12s %10s %10s %6s %6s %6s\n", lev, lev, "group", "enroll",
+                    "lapse", "steps", "own e", "own l");
+    for (int g = 0; g < ng; g++) {
+        const cov_rate_fit *P = &pooled->g[g];
+        double *xe = x, *se = x + nu, *Be = x + 2 * nu, *xl = x + 3 * nu, *sl = x + 4 * nu, *Bl = x + 5 * nu;
+        for (int u = 0; u < nu; u++) {
+            const cov_rate_fit *r = &uf[u].g[g];
+            bool ep = r->fitted && r->fit_p, eq = r->fitted && r->fit_q;
+            xe[u] = ep ? log(r->p) : 0; se[u] = ep ? r->se_lp : 0;
+            xl[u] = eq ? log(r->q) : 0; sl[u] = eq ? r->se_lq : 0;
+        }
+        double te = between_variance(xe, se, nu), tl = between_variance(xl, sl, nu);
+        double pe = P->fitted && P->fit_p ? P->p : m->g[h->has_group ? g : 0].enroll;
+        double pq = P->fitted && P->fit_q ? P->q : m->g[h->has_group ? g : 0].lapse;
+        shrink(log(pe), P->fitted && P->fit_p ? P->se_lp : 0, te, xe, se, Be, nu);
+        shrink(log(pq), P->fitted && P->fit_q ? P->se_lq : 0, tl, xl, sl, Bl, nu);
+        const char *gname = h->has_group ? m->g[g].name : pooled->totals ? "factors" : "all";
+        for (int u = 0; u < nu; u++) {
+            cov_csv_text(f, lev, true);
+            cov_csv_text(f, unit[u], false);
+            cov_csv_text(f, gname, false);
+            fprintf(f, ",%.6g,%.4g,%.6g,%.4g,%ld,%.3f,%.3f\n", exp(xe[u]), se[u], exp(xl[u]), sl[u],
+                    uf[u].g[g].transitions, Be[u], Bl[u]);
+            if (fp) {   /* pad by characters, not bytes: names keep their diacritics */
+                long w = cov_utf8_width(unit[u], strlen(unit[u]));
+                fprintf(fp, "%s%*s %-12s %10.5f %10.5f %6ld %6.2f %6.2f\n", unit[u], (int)(w < 24 ? 24 - w : 0), "",
+                        gname, exp(xe[u]), exp(xl[u]), uf[u].g[g].transitions, Be[u], Bl[u]);
+            }
+        }
+    }
+    if (fp) fputs("(own e, own l: the weight of the unit's own data against the pooled rate, 0 to 1)\n", fp);
+    st = ferror(f) ? COV_EIO : COV_OK;
+    if (st == COV_OK) st = cov_outfile_commit(o, d);
+    else { cov_outfile_abort(o); cov_diag_add(d, COV_EIO, path, 0, 0, 0, "cannot write the rates file"); }
+done:
+    free(unit); free(of); free(use); free(uf); free(x);
+    return st;
 }
 
 /* ---- writing ---- */

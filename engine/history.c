@@ -196,7 +196,8 @@ bool cov_fit_inputs(const char *history, const char *model_path, const cov_cal_o
 {
     *h = NULL; *mix = NULL;
     if (!(*m = cov_model_load(model_path, d))) return false;
-    if (!(*h = cov_history_read(history, *m, NULL, 0, d))) return false;
+    char *lev[1] = { o && o->level ? (char *)o->level : NULL };
+    if (!(*h = cov_history_read(history, *m, lev, lev[0] ? 1 : 0, d))) return false;
     if (!(*h)->has_group && (*m)->ngroups > 1) {
         if (!o || !o->population) {
             cov_diag_add(d, COV_EINPUT, history, 1, 1, 1,
@@ -208,6 +209,16 @@ bool cov_fit_inputs(const char *history, const char *model_path, const cov_cal_o
         if (!(*mix = cov_mix_load(o->population, *m, d))) return false;
     }
     return true;
+}
+
+/* The rates file of --levels beside the model file out: "x.ini" gives
+ * "x-rates.csv" (out NULL: "rates.csv"). */
+static void rates_path(const char *out, char *buf, size_t n)
+{
+    if (!out) { snprintf(buf, n, "rates.csv"); return; }
+    size_t l = strlen(out);
+    if (l > 4 && !strcmp(out + l - 4, ".ini")) l -= 4;
+    snprintf(buf, n, "%.*s-rates.csv", (int)l, out);
 }
 
 cov_status cov_calibrate(const char *history, const char *model_path, const struct cov_cal_opts *opts,
@@ -224,8 +235,8 @@ cov_status cov_calibrate(const char *history, const char *model_path, const stru
     }
     cov_fit fit;
     cov_fit_rates_opts(h, m, 1 << 30, opts, mix, &fit);
-    cov_mix_free(mix);
     if (!cov_fit_any(h, m, &fit, d)) {   /* nothing to write: say why, in figures */
+        cov_mix_free(mix);
         cov_history_free(h);
         cov_model_free(m);
         return COV_EINPUT;
@@ -247,10 +258,14 @@ cov_status cov_calibrate(const char *history, const char *model_path, const stru
             st = cov_outfile_commit(of, d);
         }
     }
-    if (st == COV_OK && fp) {
-        cov_fit_print(fp, h, m, &fit);
-        if (out) fprintf(fp, "Written to %s\n", out);
+    if (st == COV_OK && fp) cov_fit_print(fp, h, m, &fit);
+    char rates[4200] = "";
+    if (st == COV_OK && opts && opts->level) {   /* --levels: the units' pooled rates beside the model */
+        rates_path(out, rates, sizeof rates);
+        st = cov_fit_units_write(rates, h, m, 1 << 30, opts, mix, &fit, fp, d);
     }
+    if (st == COV_OK && fp && out) fprintf(fp, "Written to %s%s%s\n", out, *rates ? " and " : "", rates);
+    cov_mix_free(mix);
     cov_history_free(h);
     cov_model_free(m);
     return st;

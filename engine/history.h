@@ -113,6 +113,16 @@ bool cov_fit_inputs(const char *history, const char *model_path, const cov_cal_o
 bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, const cov_fit *fit,
                          int cutoff);
 
+/* --levels: fits each unit of the history's level column on its own
+ * series, shrinks each unit's log rates toward the pooled fit by the
+ * between-unit variance (DerSimonian-Laird; a unit with little data stays
+ * near the pooled rate, a unit without its own estimate takes it), and
+ * writes path (level,unit,group,enroll,enroll_sd,lapse,lapse_sd,steps,
+ * enroll_weight,lapse_weight) and a table to fp (may be NULL). */
+cov_status cov_fit_units_write(const char *path, const cov_history *h, const cov_model *m, int cutoff,
+                               const cov_cal_opts *opts, const cov_mix *mix, const cov_fit *pooled, FILE *fp,
+                               cov_diag *d);
+
 /* The summary table of a fit (stdout of `covcast calibrate`). */
 void cov_fit_print(FILE *fp, const cov_history *h, const cov_model *m, const cov_fit *fit);
 

@@ -425,6 +425,79 @@ static void test_recovery_totals_only(void **st)
     cov_scenario_free(s);
 }
 
+/* --levels district: two districts with different true rates are each
+ * recovered within their stated intervals as often as claimed; a third
+ * district of one commune with a single step takes the overall rate. */
+static void test_levels_pooled(void **st)
+{
+    (void)st;
+    cov_scenario *sa, *sb;
+    write_text(TMP "/lev-true-b.ini", "[group.h]\nenroll = 0.035\nlapse = 0.005\n" SEASON);
+    cov_results *ra = simulate_drift("A", 36, "", &sa);   /* enroll 0.02, lapse 0.008 */
+    char scen[512];
+    snprintf(scen, sizeof scen, "[run]\npopulation = drift-pop-A.csv\nmodel = lev-true-b.ini\nstart = 2018-12\n"
+             "months = 36\nreplicates = %d\nseed = 93\n", REPEATS);
+    write_text(TMP "/lev-b.ini", scen);
+    cov_overrides ov = { .seed = -1, .keep_replicates = 1 };
+    cov_results *rb = run_scenario(TMP "/lev-b.ini", &ov, &sb);
+    static const double truth[2][2] = { { 0.02, 0.008 }, { 0.035, 0.005 } };
+    int inside[2][2] = { { 0, 0 }, { 0, 0 } };
+    double wC = 0, wA = 0;
+    for (long k = 0; k < REPEATS; k++) {
+        FILE *f = fopen(TMP "/lev-history.csv", "w");
+        assert_non_null(f);
+        fputs("district,commune,month,population,insured\n", f);
+        for (int d = 0; d < 2; d++) {
+            const cov_results *r = d ? rb : ra;
+            for (int u = 0; u < r->ncommunes; u++)
+                for (int m = 0; m <= r->months; m++) {
+                    char mon[8];
+                    cov_month_format(2018 * 12 + 11 + m, mon);
+                    long at = cov_rep_at(r, u, m, 0, k);
+                    fprintf(f, "%s,%s %s,%s,%lld,%lld\n", d ? "Huyện B" : "Huyện A", d ? "B" : "A", r->unit_name[u],
+                            mon, (long long)r->rep_N[at], (long long)r->rep_I[at]);
+                    if (d == 0 && u == 0 && m < 2)   /* district C: one commune, one step */
+                        fprintf(f, "Huyện C,C %s,%s,%lld,%lld\n", r->unit_name[u], mon, (long long)r->rep_N[at],
+                                (long long)r->rep_I[at]);
+                }
+        }
+        fclose(f);
+        cov_cal_opts o = { .entrant_share = -1, .level = "district" };
+        cov_diag d;
+        cov_diag_init(&d);
+        remove(TMP "/lev-fit-rates.csv");
+        cov_status stt = cov_calibrate(TMP "/lev-history.csv", TMP "/drift-base.ini", &o, TMP "/lev-fit.ini", NULL, &d);
+        if (stt != COV_OK) cov_diag_print(&d, stderr);
+        assert_int_equal(stt, COV_OK);
+        cov_csv *t = cov_csv_read(TMP "/lev-fit-rates.csv", &d);
+        assert_non_null(t);
+        assert_int_equal(t->nrows, 3);
+        for (long i = 0; i < t->nrows; i++) {
+            const char *unit = cov_csv_cell(t, i, 1)->text;
+            double e = atof(cov_csv_cell(t, i, 3)->text), es = atof(cov_csv_cell(t, i, 4)->text);
+            double l = atof(cov_csv_cell(t, i, 5)->text), ls = atof(cov_csv_cell(t, i, 6)->text);
+            double we = atof(cov_csv_cell(t, i, 8)->text);
+            int u = !strcmp(unit, "Huyện A") ? 0 : !strcmp(unit, "Huyện B") ? 1 : 2;
+            if (u == 2) { wC += we / REPEATS; continue; }
+            if (u == 0) wA += we / REPEATS;
+            inside[u][0] += fabs(log(e / truth[u][0])) <= 1.96 * es;
+            inside[u][1] += fabs(log(l / truth[u][1])) <= 1.96 * ls;
+        }
+        cov_csv_free(t);
+    }
+    double floor_share = 0.95 - 3 * sqrt(0.95 * 0.05 / REPEATS);
+    for (int u = 0; u < 2; u++)
+        for (int j = 0; j < 2; j++) {
+            print_message("district %c %s: truth inside 95%% in %.3f of repeats\n", 'A' + u, j ? "lapse" : "enroll",
+                          (double)inside[u][j] / REPEATS);
+            if ((double)inside[u][j] / REPEATS < floor_share) fail_msg("district %c not recovered", 'A' + u);
+        }
+    print_message("weight of own data on enrollment: district A %.2f, district C (one step) %.2f\n", wA, wC);
+    if (!(wA > 0.9 && wC < 0.5)) fail_msg("pooling: A %.2f, C %.2f", wA, wC);
+    cov_results_free(ra); cov_results_free(rb);
+    cov_scenario_free(sa); cov_scenario_free(sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_recovery_annual),
         cmocka_unit_test(test_nothing_identifiable),
         cmocka_unit_test(test_recovery_totals_only),
+        cmocka_unit_test(test_levels_pooled),
     };
     return cmocka_run_group_tests_name("calibration and backtests", tests, NULL, NULL);
 }
