@@ -125,16 +125,17 @@ static bool gp_plain(unsigned char b)
  * plain bytes and printable UTF-8 characters as they are; every other
  * ASCII byte (quotes, backslash, backquote, @, $, #, newline) as an octal
  * escape \ooo, which gnuplot reads back as that byte and never substitutes
- * or expands; a control byte other than newline, or a byte that is not
- * UTF-8, as the visible text \xHH. The only function that puts text into a
- * script. */
+ * or expands; a control byte other than newline, a byte that is not UTF-8,
+ * or the > of "]]>" (which no SVG text may hold), as the visible text \xHH.
+ * The only function that puts text into a script. */
 static void gp_str(FILE *m, const char *s)
 {
     size_t len = strlen(s);
     for (size_t i = 0; i < len;) {
         unsigned char b = (unsigned char)s[i];
         int k = b >= 0x80 ? printable_at(s + i, len - i) : 0;
-        if (gp_plain(b)) fputc(b, m);
+        if (b == '>' && i >= 2 && s[i - 1] == ']' && s[i - 2] == ']') fputs("\\134x3E", m);
+        else if (gp_plain(b)) fputc(b, m);
         else if (k > 0) { fwrite(s + i, 1, (size_t)k, m); i += (size_t)k; continue; }
         else if (b == '\n' || (b >= 0x20 && b < 0x7f)) fprintf(m, "\\%03o", b);
         else fprintf(m, "\\134x%02X", b);
@@ -749,13 +750,14 @@ static bool cards_charts(ctx *c, const cov_csv *tg)
         snprintf(title, sizeof title, c->L->cards_title, vcell(tg, r0, "target", shown, sizeof shown), th, dl);
         char *arrays = ok ? cards_arrays(c, b, nb) : NULL;
         vars v = { .n = 0 };
-        common_vars(c, &v, st, 1000, (int)fmin(30000, 170 + 27 * (double)nb));
+        if (wname > 400) wname = 400;
+        common_vars(c, &v, st, (int)(860 + 7 * (wname + 2)), (int)fmin(30000, 170 + 27 * (double)nb));   /* long names widen it */
         sets(&v, "TITLE", title);
         sets(&v, "XLABEL", c->L->cards_axis);
         sets(&v, "CBLABEL", c->L->cards_cb);
         setv(&v, "XMAX", "%g", ceil(maxc * 1.15));
         setv(&v, "N", "%ld", nb);
-        setv(&v, "LMARGIN", "%ld", (wname > 400 ? 400 : wname) + 2);
+        setv(&v, "LMARGIN", "%ld", wname + 2);
         setv(&v, "ARRAYS", "%s", arrays ? arrays : "");
         if (ok && !arrays) { v.nomem = true; }
         free(arrays);
