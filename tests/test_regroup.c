@@ -1,0 +1,290 @@
+/* test_regroup.c — `covcast regroup`: totals conserved on the whole
+ * national crosswalk, splits in whole people by the stated rule and listed,
+ * unmatched communes an error naming them, old and new codes kept apart. */
+#include "testutil.h"
+#include "csvread.h"
+#include "regroup.h"
+
+#define XWALK "scenarios/data/crosswalk-2025.csv"
+
+static int month_of(const char *s)
+{
+    int m;
+    assert_true(cov_month_parse(s, &m));
+    return m;
+}
+
+static cov_regroup_opts opts(const char *xw, cov_split_rule rule)
+{
+    cov_regroup_opts o = { xw, rule, month_of("2025-07") };
+    return o;
+}
+
+/* Sums population, insured, new and lost cards of a CSV per (group, month)
+ * key into sums[key][4], keys listed in keys[] (at most 64). */
+typedef struct { char key[64]; int64_t v[4]; } sumrow;
+
+static int sum_file(const char *path, sumrow *rows)
+{
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_csv *t = cov_csv_read_delim(path, 0, &d);
+    assert_non_null(t);
+    int cg = cov_csv_column(t, "group"), cm = cov_csv_column(t, "month");
+    int col[4] = { cov_csv_column(t, "population"), cov_csv_column(t, "insured"), cov_csv_column(t, "new_cards"),
+                   cov_csv_column(t, "lost_cards") };
+    int n = 0;
+    for (long r = 0; r < t->nrows; r++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s|%s", cg >= 0 ? cov_csv_cell(t, r, cg)->text : "",
+                 cm >= 0 ? cov_csv_cell(t, r, cm)->text : "");
+        int k = 0;
+        while (k < n && strcmp(rows[k].key, key)) k++;
+        if (k == n) { assert_true(n < 64); memset(&rows[n], 0, sizeof rows[n]); strcpy(rows[n++].key, key); }
+        for (int j = 0; j < 4; j++)
+            if (col[j] >= 0) rows[k].v[j] += atoll(cov_csv_cell(t, r, col[j])->text);
+    }
+    cov_csv_free(t);
+    return n;
+}
+
+/* A history on every old unit of the national crosswalk, three months
+ * before the reform, two groups, with card flows, and one month after it
+ * on every new unit: regrouped, every total of every group and month is
+ * the same in the output, summed from the file itself. */
+static void test_national_totals_conserved(void **state)
+{
+    (void)state;
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_csv *x = cov_csv_read(XWALK, &d);
+    assert_non_null(x);
+    int co = cov_csv_column(x, "old_code"), cn = cov_csv_column(x, "new_code");
+    const char *in = TMP "/regroup-national.csv", *out = TMP "/regroup-national-new.csv";
+    mkdir(TMP, 0777);
+    remove(out);
+    FILE *f = fopen(in, "w");
+    assert_non_null(f);
+    fputs("commune_code,month,group,population,insured,new_cards,lost_cards\n", f);
+    uint64_t z = 12345;
+    const char *last_old = "", *months[] = { "2025-04", "2025-05", "2025-06" };
+    for (long r = 0; r < x->nrows; r++) {
+        const char *oc = cov_csv_cell(x, r, co)->text;
+        if (!strcmp(oc, last_old)) continue;
+        last_old = oc;
+        for (int m = 0; m < 3; m++)
+            for (int g = 0; g < 2; g++) {
+                z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+                long N = (long)((z >> 33) % 20000), I = N ? (long)((z >> 13) % (unsigned long)(N + 1)) : 0;
+                fprintf(f, "%s,%s,%s,%ld,%ld,%ld,%ld\n", oc, months[m], g ? "household" : "students", N, I,
+                        (long)(z % 97), (long)((z >> 7) % 89));
+            }
+    }
+    const char *last_new = "";
+    for (long r = 0; r < x->nrows; r++) {   /* July: the new units, by their new codes (rows of one new code are adjacent or not: each once) */
+        const char *nc = cov_csv_cell(x, r, cn)->text;
+        if (!strcmp(nc, last_new)) continue;
+        last_new = nc;
+        bool seen = false;
+        for (long q = 0; q < r && !seen; q++) seen = !strcmp(cov_csv_cell(x, q, cn)->text, nc);
+        if (!seen) fprintf(f, "%s,2025-07,students,1000,900,10,5\n", nc);
+        if (r > 400) break;   /* a few hundred are enough for the kept month */
+    }
+    fclose(f);
+    cov_csv_free(x);
+    cov_regroup_opts o = opts(XWALK, COV_SPLIT_EQUAL);
+    cov_regroup_stats st;
+    cov_status rc = cov_regroup(in, &o, out, NULL, &st, &d);
+    if (rc != COV_OK) cov_diag_print(&d, stderr);
+    assert_int_equal(rc, COV_OK);
+    assert_int_equal(st.old_units, 10040);
+    assert_true(st.split > 400);
+    assert_int_equal(st.incomplete, 0);
+    sumrow a[64], b[64];
+    int na = sum_file(in, a), nb = sum_file(out, b);
+    assert_int_equal(na, 7);
+    assert_int_equal(na, nb);
+    for (int k = 0; k < na; k++) {
+        int j = 0;
+        while (j < nb && strcmp(a[k].key, b[j].key)) j++;
+        assert_true(j < nb);
+        for (int v = 0; v < 4; v++) assert_int_equal(a[k].v[v], b[j].v[v]);
+    }
+    /* every new commune is in the output */
+    cov_csv *t = cov_csv_read(out, &d);
+    assert_non_null(t);
+    int cc = cov_csv_column(t, "commune_code");
+    long n0406 = 0;
+    for (long r = 0; r < t->nrows; r++)
+        n0406 += !strcmp(cov_csv_cell(t, r, cov_csv_column(t, "month"))->text, "2025-06") &&
+                 !strcmp(cov_csv_cell(t, r, cov_csv_column(t, "group"))->text, "students") && cc >= 0;
+    assert_int_equal(n0406, 3321);
+    cov_csv_free(t);
+}
+
+static const char *SMALL_XWALK =
+    "old_code,new_code,old_commune,old_province,new_commune,new_province,new_area_km2,main\n"
+    "101,201,Xã An Lạc,Tỉnh Cũ,Xã Mới Một,Tỉnh Mới,1,0\n"
+    "101,202,Xã An Lạc,Tỉnh Cũ,Xã Mới Hai,Tỉnh Mới,1,0\n"
+    "101,203,Xã An Lạc,Tỉnh Cũ,Xã Mới Ba,Tỉnh Mới,2,1\n"
+    "102,201,Xã Bình Minh,Tỉnh Cũ,Xã Mới Một,Tỉnh Mới,1,1\n"
+    "201,203,Xã Đồng Tâm,Tỉnh Cũ,Xã Mới Ba,Tỉnh Mới,2,1\n";
+
+/* Regroups text with the small crosswalk and returns the output's
+ * population,insured pairs of new codes 201, 202, 203 in out[3][2]. */
+static cov_status small(const char *text, cov_split_rule rule, int64_t out[3][2], char *listing, size_t n, cov_diag *d)
+{
+    const char *xw = TMP "/regroup-xw.csv", *in = TMP "/regroup-in.csv", *o = TMP "/regroup-out.csv";
+    write_text(xw, SMALL_XWALK);
+    write_text(in, text);
+    remove(o);
+    cov_regroup_opts op = opts(xw, rule);
+    FILE *fp = tmpfile();
+    cov_status rc = cov_regroup(in, &op, o, fp, NULL, d);
+    rewind(fp);
+    size_t got = fread(listing, 1, n - 1, fp);
+    listing[got] = '\0';
+    fclose(fp);
+    memset(out, 0, 6 * sizeof(int64_t));
+    if (rc != COV_OK) return rc;
+    cov_csv *t = cov_csv_read(o, d);
+    assert_non_null(t);
+    for (long r = 0; r < t->nrows; r++) {
+        int k = atoi(cov_csv_cell(t, r, cov_csv_column(t, "commune_code"))->text) - 201;
+        assert_true(k >= 0 && k < 3);
+        out[k][0] += atoll(cov_csv_cell(t, r, cov_csv_column(t, "population"))->text);
+        out[k][1] += atoll(cov_csv_cell(t, r, cov_csv_column(t, "insured"))->text);
+    }
+    cov_csv_free(t);
+    return rc;
+}
+
+/* 10 people, 7 insured split three ways: equal gives 4/3/3 people and
+ * 3/2/2 insured; by area (1, 1, 2) 3/2/5 and 2/2/3; main gives all to the
+ * third. The split is listed with its rule and the people it moved. */
+static void test_split_whole_people_by_rule(void **state)
+{
+    (void)state;
+    const char *pop = "commune_code,commune,group,population,insured\n101,Xã An Lạc,students,10,7\n";
+    int64_t o[3][2];
+    char listing[4096];
+    cov_diag d;
+    cov_diag_init(&d);
+    assert_int_equal(small(pop, COV_SPLIT_EQUAL, o, listing, sizeof listing, &d), COV_OK);
+    assert_int_equal(o[0][0], 4); assert_int_equal(o[1][0], 3); assert_int_equal(o[2][0], 3);
+    assert_int_equal(o[0][1], 3); assert_int_equal(o[1][1], 2); assert_int_equal(o[2][1], 2);
+    assert_non_null(strstr(listing, "Xã An Lạc (101, Tỉnh Cũ) 10 -> Xã Mới Một (201) 4; Xã Mới Hai (202) 3; Xã Mới Ba (203) 3  [equal]"));
+    assert_non_null(strstr(listing, "apportioned by the rule 'equal', not by data: 10 "));
+    assert_int_equal(small(pop, COV_SPLIT_AREA, o, listing, sizeof listing, &d), COV_OK);
+    assert_int_equal(o[0][0], 3); assert_int_equal(o[1][0], 2); assert_int_equal(o[2][0], 5);
+    assert_int_equal(o[0][1], 2); assert_int_equal(o[1][1], 2); assert_int_equal(o[2][1], 3);
+    assert_non_null(strstr(listing, "[area]"));
+    assert_int_equal(small(pop, COV_SPLIT_MAIN, o, listing, sizeof listing, &d), COV_OK);
+    assert_int_equal(o[0][0], 0); assert_int_equal(o[1][0], 0); assert_int_equal(o[2][0], 10);
+    assert_int_equal(o[2][1], 7);
+}
+
+/* Largest remainder on random cases: parts sum to the total, each within
+ * one person of its quota, insured never above the part's people. */
+static void test_apportion_never_above_cap(void **state)
+{
+    (void)state;
+    uint64_t z = 99;
+    for (int it = 0; it < 20000; it++) {
+        z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+        int k = 1 + (int)((z >> 60) % 5);
+        double w[5];
+        int64_t N = (int64_t)((z >> 20) % 1000), I = N ? (int64_t)((z >> 8) % (uint64_t)(N + 1)) : 0, pn[5], pi[5];
+        for (int j = 0; j < k; j++) { z = z * 6364136223846793005ULL + 1; w[j] = (double)((z >> 40) % 7); }
+        w[0] += 0.5;
+        cov_apportion(N, w, k, NULL, pn);
+        cov_apportion(I, w, k, pn, pi);
+        int64_t sn = 0, si = 0;
+        for (int j = 0; j < k; j++) {
+            sn += pn[j]; si += pi[j];
+            assert_true(pi[j] >= 0 && pi[j] <= pn[j]);
+            double q = (double)N * w[j];
+            double W = 0;
+            for (int h = 0; h < k; h++) W += w[h];
+            assert_true(fabs((double)pn[j] - q / W) < 1.0 + 1e-9);   /* within one person of the quota */
+        }
+        assert_int_equal(sn, N);
+        assert_int_equal(si, I);
+    }
+}
+
+/* A commune the crosswalk does not know is an error that names it, and no
+ * file is written. */
+static void test_unmatched_commune_is_an_error(void **state)
+{
+    (void)state;
+    int64_t o[3][2];
+    char listing[4096];
+    cov_diag d;
+    cov_diag_init(&d);
+    const char *pop = "commune,province,group,population,insured\n"
+                      "Xa An Lac,Tinh Cu,students,10,7\nXã Không Có,Tỉnh Cũ,students,5,5\n";
+    assert_int_equal(small(pop, COV_SPLIT_EQUAL, o, listing, sizeof listing, &d), COV_EINPUT);
+    assert_int_equal(d.n, 1);
+    assert_non_null(strstr(d.e[0].msg, "Xã Không Có"));
+    assert_int_equal(d.e[0].line, 3);
+    struct stat sb;
+    assert_int_not_equal(stat(TMP "/regroup-out.csv", &sb), 0);
+}
+
+/* Code 201 is Xã Đồng Tâm among the old communes and Xã Mới Một among the
+ * new: before the reform it goes to 203, from the reform on it is 201. A
+ * new-only code before the reform, or an old-only code after it, is an
+ * error, and so is a row that names the new unit under its code in an old
+ * month. */
+static void test_old_code_never_read_as_new(void **state)
+{
+    (void)state;
+    int64_t o[3][2];
+    char listing[4096];
+    cov_diag d;
+    cov_diag_init(&d);
+    const char *h = "commune_code,month,population,insured\n201,2025-06,50,40\n201,2025-07,70,60\n";
+    assert_int_equal(small(h, COV_SPLIT_EQUAL, o, listing, sizeof listing, &d), COV_OK);
+    assert_int_equal(o[0][0], 70);   /* 201 in July: the new Xã Mới Một */
+    assert_int_equal(o[2][0], 50);   /* 201 in June: the old Xã Đồng Tâm, now in Xã Mới Ba */
+    cov_diag_init(&d);
+    h = "commune_code,month,population,insured\n203,2025-06,50,40\n101,2025-07,70,60\n";
+    assert_int_equal(small(h, COV_SPLIT_EQUAL, o, listing, sizeof listing, &d), COV_EINPUT);
+    assert_int_equal(d.n, 2);
+    assert_non_null(strstr(d.e[0].msg, "203 is not a code of the old communes"));
+    assert_non_null(strstr(d.e[1].msg, "101 is not a code of the new communes"));
+    cov_diag_init(&d);
+    h = "commune_code,commune,month,population,insured\n201,Xã Mới Một,2025-06,50,40\n";
+    assert_int_equal(small(h, COV_SPLIT_EQUAL, o, listing, sizeof listing, &d), COV_EINPUT);
+    assert_non_null(strstr(d.e[0].msg, "old and new codes are different lists"));
+}
+
+/* A new commune-month whose old communes were not all reported is left
+ * out and said, never written as a partial sum. */
+static void test_partial_month_left_out(void **state)
+{
+    (void)state;
+    int64_t o[3][2];
+    char listing[4096];
+    cov_diag d;
+    cov_diag_init(&d);
+    const char *h = "commune_code,month,population,insured\n"
+                    "101,2025-05,30,20\n102,2025-05,10,5\n101,2025-06,30,21\n";
+    assert_int_equal(small(h, COV_SPLIT_MAIN, o, listing, sizeof listing, &d), COV_OK);
+    assert_int_equal(o[0][0], 10);   /* 201 in May only (Bình Minh's 10; An Lạc goes to 203 by main) */
+    assert_non_null(strstr(listing, "new commune-months left out"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_national_totals_conserved),
+        cmocka_unit_test(test_split_whole_people_by_rule),
+        cmocka_unit_test(test_apportion_never_above_cap),
+        cmocka_unit_test(test_unmatched_commune_is_an_error),
+        cmocka_unit_test(test_old_code_never_read_as_new),
+        cmocka_unit_test(test_partial_month_left_out),
+    };
+    return cmocka_run_group_tests_name("regroup", tests, NULL, NULL);
+}
