@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "plot.h"
 #include "csvread.h"
+#include "csvwrite.h"
 #include "lang.h"
 #include "text.h"
 
@@ -130,11 +131,12 @@ static void inline_svg(FILE *f, const char *svg, int k)
     }
 }
 
-/* The cell of column name in row r, "" when the file has no such column. */
+/* The cell of column name in row r (without the ' the CSV writer puts
+ * before a formula-like name), "" when the file has no such column. */
 static const char *text(const cov_csv *t, long r, const char *name)
 {
     int j = cov_csv_column(t, name);
-    return j < 0 ? "" : cov_csv_cell(t, r, j)->text;
+    return j < 0 ? "" : cov_csv_plain(cov_csv_cell(t, r, j)->text);
 }
 
 /* The number in that cell, 0 when it is none or not finite. */

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "plot.h"
 #include "csvread.h"
+#include "csvwrite.h"
 #include "lang.h"
 #include "outdir.h"
 #include "text.h"
@@ -154,10 +155,12 @@ static bool inert(const char *s)
 
 /* ---- small helpers ---------------------------------------------------- */
 
+/* The text of a cell, without the ' that covcast's CSV writer puts before
+ * a name a spreadsheet would run as a formula; "" if there is no column. */
 static const char *cell(const cov_csv *t, long r, const char *col)
 {
     int j = cov_csv_column(t, col);
-    return j < 0 ? "" : cov_csv_cell(t, r, j)->text;
+    return j < 0 ? "" : cov_csv_plain(cov_csv_cell(t, r, j)->text);
 }
 
 static double num(const cov_csv *t, long r, const char *col)

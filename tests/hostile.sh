@@ -66,11 +66,12 @@ BEGIN {
   show("fan report", group); show("fan report", t1); show("cards report", t2); show("fan report", t3)
   show("report compare", s1); show("compare", s2)
 }
-# A name: letter, seq, then random tokens (sometimes a long run of one),
-# then a letter. ini: fit a libinih line (no newline, CR, [ ], no ; after
-# a blank, which starts a comment).
+# A name: sometimes a first character that a spreadsheet reads as a
+# formula, a letter, the seed, then random tokens (sometimes a long run of
+# one), then a letter. ini: fit a libinih line (no newline, CR, [ ], no ;
+# after a blank, which starts a comment).
 function name(letter, max, ini,    s, k, t, r) {
-  s = letter seed "-"
+  s = (rand() < 0.3 ? substr("=+-@'", 1 + int(rand() * 5), 1) : "") letter seed "-"
   while (length(s) < max) {
     t = T[int(rand() * ntok)]
     if (rand() < 0.08) { r = 5 + int(rand() * 40); k = t; while (--r > 0 && length(k) < max) k = k t; t = k }
