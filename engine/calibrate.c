@@ -282,7 +282,7 @@ static void judge(const fitctx *c, const solution *s, int j, char *why, size_t n
     base_rates(c, s->th, 0, &p, &q);
     double rate = c->totals ? exp(s->th[j]) : j ? q : p, lse = log_se(c, s, j);
     bool pinned = c->totals ? rate < 1e-4 || rate > 1e4 : rate < RATE_MIN;
-    const char *unit = c->totals ? " (factor on the base hazard)" : " a month";
+    const char *unit = c->totals ? " as a factor on the base hazard" : " a month";
     *why = 0;
     if (!s->ok)
         snprintf(why, n, "%s: the fit did not converge", what[j]);
@@ -519,6 +519,8 @@ static bool setup(fitctx *c, const cov_history *h, const cov_model *m, int gi, c
         c->sea_e[g] = gr->seasonal_enroll;
         c->sea_l[g] = gr->seasonal_lapse;
     }
+    static const double flat[12] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+    if (!h->has_group && m->ngroups > 1 && !c->totals) { c->sea_e[0] = flat; c->sea_l[0] = flat; }   /* pooled groups */
     if (!c->totals || c->nc == 1) { c->nc = 1; return true; }
     double *cw = malloc((size_t)n * (size_t)c->nc * sizeof *cw), *lc = malloc((size_t)n * (size_t)c->nc * sizeof *lc);
     if (!cw || !lc) { free(cw); free(lc); return false; }
@@ -563,6 +565,7 @@ static void fit_rates(const cov_history *h, const cov_model *m, int cutoff, cons
     out->entrant_share = r;
     out->totals = !h->has_group && m->ngroups > 1 && mix;
     out->mix_from_file = out->totals;
+    out->pooled_groups = !h->has_group && m->ngroups > 1 && !mix;
     int ng = h->has_group ? m->ngroups : 1;
     for (int k = 0; k < h->nseries; k++) out->single_month += h->s[k].n == 1 && (!use || use[k]);
     double sum = 0, sum2 = 0, noise = 0;
@@ -580,6 +583,11 @@ static void fit_rates(const cov_history *h, const cov_model *m, int cutoff, cons
         f->flows = f->flow_steps > 0;
         fitctx c;
         int g0 = h->has_group ? gi : out->totals ? -1 : 0;
+        if (n == 0) {
+            snprintf(f->reason, sizeof f->reason, "the history has no two reported points of this group");
+            free(v);
+            continue;
+        }
         if (n < 3) {
             snprintf(f->reason, sizeof f->reason, "%ld step%s between reported points (at least 3 are needed)", n,
                      n == 1 ? "" : "s");
@@ -833,6 +841,11 @@ bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, c
         fputs("; TOTALS ONLY: the history has no group column, so one factor on every group's enrollment\n"
               ";   hazard and one on every lapse hazard are fitted; the groups keep the base model's\n"
               ";   ratios and the population file's group mix. Each group's own rate is not identified.\n", f);
+    if (fit->pooled_groups)
+        fputs("; GROUPS POOLED: the history has no group column and no population file was given\n"
+              ";   (--population), so one enrollment and one lapse rate are fitted to the totals and\n"
+              ";   written into every group (their seasonal factors kept); the base model's ratios\n"
+              ";   between groups are lost.\n", f);
     fputs(";\n", f);
     int ng = h->has_group ? base->ngroups : 1;
     for (int gi = 0; gi < ng; gi++) {
@@ -890,6 +903,10 @@ void cov_fit_print(FILE *fp, const cov_history *h, const cov_model *m, const cov
     if (fit->totals)
         fputs("Totals only: common factors on the base model's hazards; the groups keep its ratios and the\n"
               "population file's mix.\n", fp);
+    if (fit->pooled_groups)
+        fprintf(fp, "Groups pooled: no group column and no --population, so every one of the model's %d groups\n"
+                    "gets these rates; give --population SNAPSHOT.csv to keep the base model's ratios.\n",
+                m->ngroups);
     fprintf(fp, "(commune spread of enrollment %.3f from %d series)\n", fit->commune_sd, fit->communes_used);
     if (fit->skipped_jumps || fit->skipped_gaps || fit->skipped_zero || fit->single_month)
         fprintf(fp, "Set aside: of %ld steps, %ld across a population change beyond demography (re-registration),\n"

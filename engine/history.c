@@ -198,16 +198,8 @@ bool cov_fit_inputs(const char *history, const char *model_path, const cov_cal_o
     if (!(*m = cov_model_load(model_path, d))) return false;
     char *lev[1] = { o && o->level ? (char *)o->level : NULL };
     if (!(*h = cov_history_read(history, *m, lev, lev[0] ? 1 : 0, d))) return false;
-    if (!(*h)->has_group && (*m)->ngroups > 1) {
-        if (!o || !o->population) {
-            cov_diag_add(d, COV_EINPUT, history, 1, 1, 1,
-                         "this history has no group column and the model has %d groups: give --population FILE "
-                         "(a snapshot of the same communes), whose group mix splits the totals",
-                         (*m)->ngroups);
-            return false;
-        }
-        if (!(*mix = cov_mix_load(o->population, *m, d))) return false;
-    }
+    if (!(*h)->has_group && (*m)->ngroups > 1 && o && o->population)
+        return (*mix = cov_mix_load(o->population, *m, d)) != NULL;
     return true;
 }
 
@@ -235,18 +227,17 @@ cov_status cov_calibrate(const char *history, const char *model_path, const stru
     }
     cov_fit fit;
     cov_fit_rates_opts(h, m, 1 << 30, opts, mix, &fit);
-    if (!cov_fit_any(h, m, &fit, d)) {   /* nothing to write: say why, in figures */
-        cov_mix_free(mix);
-        cov_history_free(h);
-        cov_model_free(m);
-        return COV_EINPUT;
-    }
     cov_status st = COV_OK;
     FILE *f = stdout;
     cov_outfile *of = NULL;
     if (out) {   /* never onto the history or the base model; over a model file only if covcast wrote it */
         if (!(of = cov_outfile_begin(out, FITTED_SIGNATURE, d))) st = d->status;
         else f = cov_outfile_stream(of);
+    }
+    if (st == COV_OK && !cov_fit_any(h, m, &fit, d)) {   /* nothing to write: say why, in figures */
+        cov_outfile_abort(of);
+        of = NULL;
+        st = COV_EINPUT;
     }
     if (st == COV_OK) {
         bool ok = cov_fit_write_model(f, h, m, &fit, 1 << 30);

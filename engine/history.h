@@ -70,6 +70,7 @@ typedef struct {
     int single_month;            /* series with one month only */
     double entrant_share;        /* the rule used: < 0 = coverage at the step's start */
     bool mix_from_file;          /* totals: the group mix came from a population file */
+    bool pooled_groups;          /* totals without a mix against several groups: one rate pair for all */
 } cov_fit;
 
 /* A population's group mix for a totals-only fit: per commune name (and
@@ -102,8 +103,9 @@ void cov_fit_rates_opts(const cov_history *h, const cov_model *m, int cutoff, co
 bool cov_fit_any(const cov_history *h, const cov_model *m, const cov_fit *fit, cov_diag *d);
 
 /* Loads the model, the history and, for a totals-only history against a
- * model with several groups, the group mix of o->population (an error
- * without one). False with d filled; the caller frees what was loaded. */
+ * model with several groups, the group mix of o->population (without one,
+ * the fit pools the groups: every group gets the same rates). False with d
+ * filled; the caller frees what was loaded. */
 bool cov_fit_inputs(const char *history, const char *model_path, const cov_cal_opts *o, cov_model **m,
                     cov_history **h, cov_mix **mix, cov_diag *d);
 
