@@ -815,8 +815,8 @@ cov_status cov_regroup(const char *in, const cov_regroup_opts *o, const char *ou
         char mo[8] = "";
         fprintf(fp, "covcast regroup: %s, %s of %ld rows, onto the new communes of %s\n", in,
                 history ? "a history" : "a population file", nr, o->crosswalk);
-        fprintf(fp, "  %d old communes in the file: %d carried whole, %d split (listed below)\n", st.old_units, st.merged,
-                st.split);
+        fprintf(fp, "  %d old communes in the file: %d carried whole, %d split%s\n", st.old_units, st.merged, st.split,
+                st.split ? " (listed below)" : "");
         if (history) {
             cov_month_format(o->reform, mo);
             fprintf(fp, "  months before %s regrouped; %d month%s from %s on already on the new communes, kept\n", mo,
