@@ -1,6 +1,7 @@
 /* gap.c — `covcast gap`: the cards still needed now for a threshold, per
  * unit, without simulation: the table district documents compute by hand
  * (Nam Trực, May 2018: 4,476 cards from 82.89% to 85.2%). */
+#define _GNU_SOURCE
 #include "csvread.h"
 #include "csvwrite.h"
 #include "lang.h"
@@ -15,7 +16,46 @@
 /* The first line of a gap table: how covcast knows a file it may replace. */
 #define GAP_HEADER "level,unit,population,insured,coverage,threshold,cards_needed_now\n"
 
-typedef struct { const char *name; int64_t N, I, cards; } unit_t;
+/* A unit of the table: its key (a commune's code when the file has codes,
+ * else the name), the name shown, and its sums. */
+typedef struct { const char *key, *name; char *shown; int64_t N, I, cards; } unit_t;
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(((const unit_t *)a)->key, ((const unit_t *)b)->key);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const unit_t *x = *(unit_t *const *)a, *y = *(unit_t *const *)b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->key, y->key);
+}
+
+/* Adds up the rows u[0..n) that share a key (in place, sorted by key);
+ * returns the number of units. A name shared by several units (27 communes
+ * called Xã Tân Thành) is shown with the code: "Xã Tân Thành (25657)". */
+static int merge_units(unit_t *u, int n)
+{
+    qsort(u, (size_t)n, sizeof *u, by_key);
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (m > 0 && !strcmp(u[m - 1].key, u[i].key)) { u[m - 1].N += u[i].N; u[m - 1].I += u[i].I; }
+        else u[m++] = u[i];
+    }
+    unit_t **p = malloc((size_t)(m ? m : 1) * sizeof *p);
+    if (!p) return m;
+    for (int i = 0; i < m; i++) p[i] = &u[i];
+    qsort(p, (size_t)m, sizeof *p, by_name);
+    for (int i = 0; i < m; i++) {
+        bool shared = (i > 0 && !strcmp(p[i - 1]->name, p[i]->name)) || (i + 1 < m && !strcmp(p[i + 1]->name, p[i]->name));
+        if (shared && strcmp(p[i]->key, p[i]->name) && asprintf(&p[i]->shown, "%s (%s)", p[i]->name, p[i]->key) < 0)
+            p[i]->shown = NULL;
+    }
+    free(p);
+    for (int i = 0; i < m; i++) if (u[i].shown) u[i].name = u[i].shown;
+    return m;
+}
 
 static int by_cards(const void *a, const void *b)
 {
@@ -41,6 +81,7 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
     const char *key = level && strcmp(level, "commune") ? level : "commune";
     bool all = level && !strcmp(level, "all");
     int ck = all ? -1 : cov_csv_column(t, key), cn = cov_csv_column(t, "population"), ci = cov_csv_column(t, "insured");
+    int cc = !all && !strcmp(key, "commune") ? cov_csv_column(t, "commune_code") : -1;
     if ((!all && ck < 0) || cn < 0 || ci < 0) {
         cov_diag_add(d, COV_EINPUT, path, 1, 1, 1, "the header needs the columns %s, population and insured",
                      all ? "commune" : key);
@@ -63,12 +104,10 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
             continue;
         }
         const char *name = all ? "all" : cov_trim(cov_csv_cell(t, r, ck)->text);
-        int k = 0;
-        while (k < nu && strcmp(u[k].name, name)) k++;
-        if (k == nu) u[nu++].name = name;
-        u[k].N += N;
-        u[k].I += I;
+        const char *code = cc >= 0 ? cov_trim(cov_csv_cell(t, r, cc)->text) : "";
+        u[nu++] = (unit_t){ .key = *code ? code : name, .name = name, .N = N, .I = I };
     }
+    if (u) nu = merge_units(u, nu);
     cov_status st = d->n ? d->status : COV_OK;
     int64_t sum = 0, totN = 0, totI = 0;
     for (int k = 0; k < nu; k++) {
@@ -119,6 +158,7 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
     }
     if (of && st == COV_OK) st = cov_outfile_commit(of, d);
     else cov_outfile_abort(of);
+    for (int k = 0; u && k < nu; k++) free(u[k].shown);
     free(u);
     cov_csv_free(t);
     return st;

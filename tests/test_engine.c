@@ -338,6 +338,33 @@ static void test_quantiles_by_counting(void **st)
     quantiles_match(1001);
 }
 
+/* Two communes of one name are two rows, told apart by their codes; a
+ * commune's rows of several groups are one. */
+static void test_gap_same_names(void **st)
+{
+    (void)st;
+    cov_diag d, rd;
+    cov_diag_init(&d);
+    cov_diag_init(&rd);
+    write_text(TMP "/gap-names.csv", "commune_code,commune,province,group,population,insured\n"
+               "00001,Xã Tân Thành,Tỉnh A,household,1000,900\n00002,Xã Tân Thành,Tỉnh B,household,500,400\n"
+               "00001,Xã Tân Thành,Tỉnh A,students,1000,1000\n00003,Xã Khác,Tỉnh B,household,10,10\n");
+    assert_int_equal(cov_gap(TMP "/gap-names.csv", "95", NULL, TMP "/gap-names-out.csv", NULL, &d), COV_OK);
+    cov_csv *t = cov_csv_read(TMP "/gap-names-out.csv", &rd);
+    assert_non_null(t);
+    assert_int_equal(t->nrows, 3);
+    int ju = cov_csv_column(t, "unit"), jn = cov_csv_column(t, "population"), jc = cov_csv_column(t, "cards_needed_now");
+    assert_string_equal(cov_csv_cell(t, 0, ju)->text, "Xã Tân Thành (00002)");   /* 75 cards */
+    assert_int_equal(atoll(cov_csv_cell(t, 0, jn)->text), 500);
+    assert_int_equal(atoll(cov_csv_cell(t, 0, jc)->text), 75);
+    /* then the two with no card needed, by name */
+    assert_string_equal(cov_csv_cell(t, 1, ju)->text, "Xã Khác");                /* a name of its own: no code */
+    assert_string_equal(cov_csv_cell(t, 2, ju)->text, "Xã Tân Thành (00001)");   /* 1900 of 2000 */
+    assert_int_equal(atoll(cov_csv_cell(t, 2, jn)->text), 2000);
+    assert_int_equal(atoll(cov_csv_cell(t, 2, jc)->text), 0);
+    cov_csv_free(t);
+}
+
 static void test_gap_table(void **st)
 {
     (void)st;
@@ -383,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_yen_the_coverage),
         cmocka_unit_test(test_first_month_distribution),
         cmocka_unit_test(test_gap_table),
+        cmocka_unit_test(test_gap_same_names),
         cmocka_unit_test(test_quantiles_by_counting),
         cmocka_unit_test(test_precision),
         cmocka_unit_test(test_default_output_folder),
