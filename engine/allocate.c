@@ -19,12 +19,14 @@
 typedef struct { int commune, month; double gain, value; } step_t;
 
 /* The objective: P(target) for its unit when the target has one unit
- * (a district, the province), else the expected number of units reaching it. */
+ * (a district, the province), else the expected number of units reaching it.
+ * A unit with no people has no probability and counts for nothing. */
 static double objective(const cov_scenario *s, int t, const cov_results *r)
 {
     double sum = 0;
     for (int u = 0; u < r->nunits; u++)
-        if (r->unit_level[u] == s->targets[t].level) sum += (double)r->ts[t][u].reached / (double)r->replicates;
+        if (r->unit_level[u] == s->targets[t].level && !r->ts[t][u].no_people)
+            sum += (double)r->ts[t][u].reached / (double)r->replicates;
     return sum;
 }
 
@@ -114,7 +116,7 @@ cov_status cov_allocate(const char *path, const char *target, const char *campai
         if (fp) {
             char mon[8];
             cov_month_format(k->m0 + best % M, mon);
-            fprintf(fp, "  %2ld. %s, %s: %+.4f -> %.4f\n", b + 1, s->pop->c[best / M].name, mon,
+            fprintf(fp, "  %2ld. %s, %s: %+.4f -> %.4f\n", b + 1, cov_term(s->pop->c[best / M].name), mon,
                     steps[x.nsteps - 1].gain, best_v);
         }
     }
@@ -139,11 +141,11 @@ cov_status cov_allocate(const char *path, const char *target, const char *campai
             for (int i = 0; i < 3; i++) cov_wilson(lround(v[i] * R), s->replicates, &l[i], &h[i]);
             fprintf(fp, "\nProbability of [target.%s]: %.3f (%.3f–%.3f) with nothing spent, %.3f (%.3f–%.3f) "
                         "allocated as above, %.3f (%.3f–%.3f) spread evenly (%ld replicates, the same futures for each).\n",
-                    target, v[0], l[0], h[0], v[1], l[1], h[1], v[2], l[2], h[2], s->replicates);
+                    cov_term(target), v[0], l[0], h[0], v[1], l[1], h[1], v[2], l[2], h[2], s->replicates);
         } else {
             fprintf(fp, "\nExpected number of units reaching [target.%s]: %.2f with nothing spent, %.2f allocated as "
                         "above, %.2f spread evenly (%ld replicates, the same futures for each).\n",
-                    target, x.base, current, x.even, s->replicates);
+                    cov_term(target), x.base, current, x.even, s->replicates);
         }
     }
 done:

@@ -18,6 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The finest --precision: the limit of 100,000,000 replicates gives a 95%
+ * half-width of 1.96 x 0.5 / 10,000 = 0.000098 at worst (p = 0.5). */
+#define MIN_PRECISION 0.0001
+
 int cov_cli_main(int argc, char **argv);
 
 static const char *MAIN_HELP =
@@ -71,9 +75,9 @@ static const char *RUN_HELP =
 "\n"
 "Runs the scenario's replicates and writes, into the output folder:\n"
 "  trajectories.csv  coverage per unit (each commune, each level such as the\n"
-"                    district, and all) and month: mean and quantiles 5-95%%\n"
+"                    district, and all) and month: mean and quantiles 5-95%\n"
 "  targets.csv       per target and unit: probability of reaching the threshold\n"
-"                    at the deadline (with a 95%% interval), probability of\n"
+"                    at the deadline (with a 95% interval), probability of\n"
 "                    reaching it at some month up to the deadline, cards needed\n"
 "                    now, and the median shortfall at the deadline\n"
 "  first_reached.csv the month in which each target is first met\n"
@@ -89,7 +93,7 @@ static const char *RUN_HELP =
 "  -m, --months N       months to project after the snapshot month\n"
 "  -o, --out DIR        output folder (default: results/SCENARIO-NAME)\n"
 "      --precision E    add replicates until every probability is known to +-E\n"
-"                       (95%% interval), e.g. 0.01; the same seed and E give the\n"
+"                       (95% interval), e.g. 0.01; the same seed and E give the\n"
 "                       same replicate count and bytes at any thread count\n"
 "      --max-replicates N  the cap for --precision (default 1,000,000)\n"
 "      --delimiter D    the population file's separator: comma, semicolon or tab\n"
@@ -105,7 +109,7 @@ static const char *RUN_HELP =
 "  -h, --help           this text\n"
 "\n"
 "Monte Carlo error: a probability from R replicates is uncertain by about\n"
-"1/sqrt(R) at most (2000 replicates: +-0.022 at 95%%); the interval printed\n"
+"1/sqrt(R) at most (2000 replicates: +-0.022 at 95%); the interval printed\n"
 "is the Wilson interval for that error alone.\n";
 
 static const char *COMPARE_HELP =
@@ -161,7 +165,7 @@ static bool flag_int(const char *cmd, const char *name, const char *v, int64_t l
 {
     if (cov_parse_int64(v, out) && *out >= lo && *out <= hi) return true;
     fprintf(stderr, "covcast %s: %s must be a whole number from %lld to %lld, got \"%s\"\n",
-            cmd, name, (long long)lo, (long long)hi, v);
+            cmd, name, (long long)lo, (long long)hi, cov_term(v));
     return false;
 }
 
@@ -226,7 +230,13 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
             double e;
             if (!cov_parse_double(optarg, &e) || e <= 0 || e >= 0.5) {
                 fprintf(stderr, "covcast %s: --precision must be a probability above 0 and below 0.5 "
-                        "(e.g. 0.01 for +-1 point), got \"%s\"\n", cmd, optarg);
+                        "(e.g. 0.01 for +-1 point), got \"%s\"\n", cmd, cov_term(optarg));
+                return COV_EUSAGE;
+            }
+            if (e < MIN_PRECISION) {
+                fprintf(stderr, "covcast %s: --precision %s is finer than covcast can reach: its limit of "
+                        "100,000,000 replicates gives +-%g at best; give %g or more\n", cmd, cov_term(optarg),
+                        MIN_PRECISION, MIN_PRECISION);
                 return COV_EUSAGE;
             }
             o->ov.precision = e;
@@ -237,7 +247,7 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
             else if (!strcmp(optarg, ";") || !strcmp(optarg, "semicolon")) o->ov.delimiter = ';';
             else if (!strcmp(optarg, "tab") || !strcmp(optarg, "\t")) o->ov.delimiter = '\t';
             else {
-                fprintf(stderr, "covcast %s: --delimiter must be comma, semicolon or tab, got \"%s\"\n", cmd, optarg);
+                fprintf(stderr, "covcast %s: --delimiter must be comma, semicolon or tab, got \"%s\"\n", cmd, cov_term(optarg));
                 return COV_EUSAGE;
             }
             break;
@@ -260,7 +270,7 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
             else if (c == 'B') o->lever = optarg;
             else if (c == 'D') o->range = optarg;
             else if (!cov_parse_double(optarg, &o->probability) || o->probability <= 0 || o->probability >= 1) {
-                fprintf(stderr, "covcast solve: --probability must be above 0 and below 1 (e.g. 0.8), got \"%s\"\n", optarg);
+                fprintf(stderr, "covcast solve: --probability must be above 0 and below 1 (e.g. 0.8), got \"%s\"\n", cov_term(optarg));
                 return COV_EUSAGE;
             }
             break;
@@ -316,7 +326,7 @@ static int cmd_run(int argc, char **argv)
         if (o.ov.precision > 0) cov_precision_print(s, stdout);
         printf("\nWritten to %s/ (trajectories.csv, targets.csv, first_reached.csv, exceedance.csv, run.json) "
                "in %.2f s with %d thread%s.\n",
-               cov_scenario_out(s), wall, cov_scenario_threads(s), cov_scenario_threads(s) == 1 ? "" : "s");
+               cov_term(cov_scenario_out(s)), wall, cov_scenario_threads(s), cov_scenario_threads(s) == 1 ? "" : "s");
     }
     cov_results_free(res);
     cov_scenario_free(s);
@@ -358,7 +368,7 @@ static int cmd_compare(int argc, char **argv)
     signal(SIGTERM, on_signal);
     cov_status st = cov_compare((const char **)o.pos, o.npos, &o.ov, o.ov.out ? o.ov.out : out,
                                 o.quiet ? NULL : stdout, &d);
-    if (st == COV_OK && !o.quiet) printf("\nWritten to %s/compare.csv\n", o.ov.out ? o.ov.out : out);
+    if (st == COV_OK && !o.quiet) printf("\nWritten to %s/compare.csv\n", cov_term(o.ov.out ? o.ov.out : out));
     return finish(st, &d);
 }
 
@@ -381,7 +391,7 @@ static int cmd_sweep(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     cov_status st = cov_sweep(o.pos[0], spec, &o.ov, o.ov.out ? o.ov.out : out, o.quiet ? NULL : stdout, &d);
-    if (st == COV_OK && !o.quiet) printf("\nWritten to %s/sweep.csv\n", o.ov.out ? o.ov.out : out);
+    if (st == COV_OK && !o.quiet) printf("\nWritten to %s/sweep.csv\n", cov_term(o.ov.out ? o.ov.out : out));
     return finish(st, &d);
 }
 
@@ -425,7 +435,7 @@ static int cmd_solve(int argc, char **argv)
     cov_diag_init(&d);
     cov_status st = cov_solve(o.pos[0], o.target, o.lever, o.probability, o.range, &o.ov,
                               o.ov.out ? o.ov.out : out, o.quiet ? NULL : stdout, &d);
-    if (st == COV_OK && !o.quiet) printf("\nWritten to %s/solve.csv\n", o.ov.out ? o.ov.out : out);
+    if (st == COV_OK && !o.quiet) printf("\nWritten to %s/solve.csv\n", cov_term(o.ov.out ? o.ov.out : out));
     return finish(st, &d);
 }
 
@@ -460,7 +470,7 @@ static int cmd_allocate(int argc, char **argv)
     cov_diag_init(&d);
     cov_status st = cov_allocate(o.pos[0], o.target, o.campaign, o.budget, &o.ov, o.ov.out ? o.ov.out : out,
                                  o.quiet ? NULL : stdout, &d);
-    if (st == COV_OK && !o.quiet) printf("Written to %s/allocation.csv\n", o.ov.out ? o.ov.out : out);
+    if (st == COV_OK && !o.quiet) printf("Written to %s/allocation.csv\n", cov_term(o.ov.out ? o.ov.out : out));
     return finish(st, &d);
 }
 
@@ -502,7 +512,7 @@ static bool cal_flag(const char *cmd, int c, const char *arg, cov_cal_opts *o)
     if (c == 'P') { o->population = arg; return true; }
     double v;
     if (!cov_parse_double(arg, &v) || v < 0 || v > 1) {
-        fprintf(stderr, "covcast %s: --entrant-share must be a share between 0 and 1, got \"%s\".\n", cmd, arg);
+        fprintf(stderr, "covcast %s: --entrant-share must be a share between 0 and 1, got \"%s\".\n", cmd, cov_term(arg));
         return false;
     }
     o->entrant_share = v;
@@ -790,7 +800,7 @@ static int cmd_regroup(int argc, char **argv)
             else if (!strcmp(optarg, "area")) o.rule = COV_SPLIT_AREA;
             else if (!strcmp(optarg, "main")) o.rule = COV_SPLIT_MAIN;
             else {
-                fprintf(stderr, "covcast regroup: --split must be equal, area or main, got \"%s\"\n", optarg);
+                fprintf(stderr, "covcast regroup: --split must be equal, area or main, got \"%s\"\n", cov_term(optarg));
                 return COV_EUSAGE;
             }
             break;
@@ -807,7 +817,7 @@ static int cmd_regroup(int argc, char **argv)
         return COV_EUSAGE;
     }
     if (!cov_month_parse(reform, &o.reform)) {
-        fprintf(stderr, "covcast regroup: --reform must be a month written YYYY-MM, got \"%s\"\n", reform);
+        fprintf(stderr, "covcast regroup: --reform must be a month written YYYY-MM, got \"%s\"\n", cov_term(reform));
         return COV_EUSAGE;
     }
     cov_diag d;
@@ -854,7 +864,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "allocate")) return cmd_allocate(argc - 1, argv + 1);
     if (cov_dist_size() > 1) {
         fprintf(stderr, "covcast: '%s' is not spread over MPI ranks (run, compare, sweep, solve and allocate are); "
-                        "run it without mpirun\n", cmd);
+                        "run it without mpirun\n", cov_term(cmd));
         return COV_EUSAGE;
     }
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1, false);
@@ -863,6 +873,6 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
     if (!strcmp(cmd, "backtest")) return cmd_backtest(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cmd_plot(argc - 1, argv + 1, true);
-    fprintf(stderr, "covcast: unknown command '%s'\nTry 'covcast --help'.\n", cmd);
+    fprintf(stderr, "covcast: unknown command '%s'\nTry 'covcast --help'.\n", cov_term(cmd));
     return COV_EUSAGE;
 }

@@ -116,7 +116,9 @@ static void write_compare(FILE *f, const void *c)
                 cov_csv_text(f, cov_level_name(a->s, a->s->targets[t].level), false);
                 cov_csv_text(f, a->r->unit_name[u], false);
                 cov_csv_text(f, b->s->name, false);
-                fprintf(f, ",%.4f,%.4f,%.4f,%.4f\n", pb, diff, se, se_ind);
+                if (tbs->no_people) fputs(",,,,\n", f);   /* no people: no probability, no difference */
+                else if (ta->no_people) fprintf(f, ",%.4f,,,\n", pb);
+                else fprintf(f, ",%.4f,%.4f,%.4f,%.4f\n", pb, diff, se, se_ind);
             }
         }
 }
@@ -128,17 +130,17 @@ static void print_compare(FILE *f, const compare_ctx *x)
     const run_t *a = &x->runs[0];
     long R = a->r->replicates;
     fprintf(f, "Baseline %s; %ld replicates, seed %llu, the same futures for every scenario\n",
-            a->s->name, R, (unsigned long long)a->s->seed);
+            cov_term(a->s->name), R, (unsigned long long)a->s->seed);
     for (int t = 0; t < a->s->ntargets; t++)
         for (int u = 0; u < a->r->nunits; u++) {
             if (a->r->unit_level[u] != a->s->targets[t].level) continue;
             const cov_target_stats *ta = &a->r->ts[t][u];
-            fprintf(f, "\n%s, %s:\n", a->s->targets[t].name, a->r->unit_name[u]);
+            fprintf(f, "\n%s, %s:\n", cov_term(a->s->targets[t].name), cov_term(a->r->unit_name[u]));
             for (int j = 0; j < x->n; j++) {
                 const run_t *b = &x->runs[j];
                 int tb = match_target(a, t, b), ub = tb >= 0 ? match_unit(a, u, b) : -1;
                 if (ub < 0 || b->r->unit_level[ub] != b->s->targets[tb].level) {
-                    fprintf(f, "  %-28s (no such target or unit)\n", b->s->name);
+                    fprintf(f, "  %-28s (no such target or unit)\n", cov_term(b->s->name));
                     continue;
                 }
                 const cov_target_stats *tbs = &b->r->ts[tb][ub];
@@ -146,8 +148,12 @@ static void print_compare(FILE *f, const compare_ctx *x)
                 paired(ta->hit, tbs->hit, R, &diff, &se);
                 double lo, hi;
                 cov_wilson(tbs->reached, R, &lo, &hi);
-                fprintf(f, "  %-28s P = %.3f (%.3f–%.3f)", b->s->name, (double)tbs->reached / (double)R, lo, hi);
-                if (j > 0) fprintf(f, "   %+.3f ± %.3f against the baseline", diff, 1.96 * se);
+                if (tbs->no_people) {   /* a unit with no people has no probability */
+                    fprintf(f, "  %-28s no people\n", cov_term(b->s->name));
+                    continue;
+                }
+                fprintf(f, "  %-28s P = %.3f (%.3f–%.3f)", cov_term(b->s->name), (double)tbs->reached / (double)R, lo, hi);
+                if (j > 0 && !ta->no_people) fprintf(f, "   %+.3f ± %.3f against the baseline", diff, 1.96 * se);
                 fputc('\n', f);
             }
         }
@@ -248,7 +254,8 @@ static void write_sweep(FILE *f, const void *c)
                 cov_csv_text(f, a->s->targets[t].name, false);
                 cov_csv_text(f, cov_level_name(a->s, a->s->targets[t].level), false);
                 cov_csv_text(f, a->r->unit_name[u], false);
-                fprintf(f, ",%.4f,%.4f,%.4f,%.4f", (double)ts->reached / (double)R, lo, hi, ts->cov_q[1]);
+                if (ts->no_people) fputs(",,,,", f);   /* no people: no probability */
+                else fprintf(f, ",%.4f,%.4f,%.4f,%.4f", (double)ts->reached / (double)R, lo, hi, ts->cov_q[1]);
                 cov_csv_text(f, x->lever, false);
                 fputc('\n', f);
             }
@@ -284,7 +291,7 @@ cov_status cov_sweep(const char *path, const char *spec, const cov_overrides *ov
         st = run_one(path, &oi, false, &c.runs[i], NULL, NULL, d);
         c.n = i + 1;
         if (table_fp && st == COV_OK)
-            fprintf(table_fp, "%s = %.10g: done\n", lhs, c.values[i]);
+            fprintf(table_fp, "%s = %.10g: done\n", cov_term(lhs), c.values[i]);
     }
     if (st == COV_OK) {
         cov_outdir *od = cov_outdir_begin(out, d);

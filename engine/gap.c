@@ -125,7 +125,7 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
     }
     const cov_lang *L = cov_lang_get("en");
     if (st == COV_OK && fp)
-        fprintf(fp, "%-28s %12s %12s %9s %16s\n", all ? "all" : key, "population", "insured", "coverage", "cards needed");
+        fprintf(fp, "%-28s %12s %12s %9s %16s\n", all ? "all" : cov_term(key), "population", "insured", "coverage", "cards needed");
     for (int k = 0; st == COV_OK && k < nu; k++) {
         double cov = u[k].N ? 100.0 * (double)u[k].I / (double)u[k].N : 0;
         char a[32], b[32], c[32];
@@ -133,8 +133,9 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
         cov_fmt_int(L, u[k].I, b, sizeof b);
         cov_fmt_int(L, u[k].cards, c, sizeof c);
         if (fp) {
-            fputs(u[k].name, fp);
-            for (long w = cov_utf8_width(u[k].name, strlen(u[k].name)); w < 28; w++) fputc(' ', fp);
+            const char *name = cov_term(u[k].name);
+            fputs(name, fp);
+            for (long w = cov_utf8_width(name, strlen(name)); w < 28; w++) fputc(' ', fp);
             fprintf(fp, " %12s %12s %8.2f%% %16s\n", a, b, cov, c);
         }
         if (csv) {

@@ -193,13 +193,20 @@ static void write_replicates(FILE *f, const cov_results *res, const cov_scenario
             }
 }
 
+/* v as a JSON string: quotes, backslashes and control characters escaped,
+ * a byte that is not UTF-8 (a --set typed in another code page) as U+FFFD. */
 static void json_string(FILE *f, const char *v)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        size_t bad = 0, k = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : 4;
         if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
+        else if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\u%04x", *p);
+        else if (*p < 0x80) fputc(*p, f);
+        else if (strnlen((const char *)p, k) == k && cov_utf8_valid((const char *)p, k, &bad)) {
+            fwrite(p, 1, k, f);
+            p += k - 1;
+        } else fputs("\\ufffd", f);
     }
     fputc('"', f);
 }
@@ -222,18 +229,26 @@ static void write_run_json(FILE *f, const cov_results *res, const cov_scenario *
         fprintf(f, "  \"precision\": %.6f,\n  \"max_half_width\": %.6f,\n  \"precision_reached\": %s,\n",
                 s->precision, s->half_width, s->half_width <= s->precision ? "true" : "false");
     fputs("  \"inputs\": [\n", f);
-    const char *roles[3] = { "scenario", "model", "population" };
-    const char *paths[3] = { s->path, s->model_path, s->population_path };
-    for (int i = 0; i < 3; i++) {
+    int n = 3 + s->nbases;   /* the scenario, its base files (nearest first), model, population */
+    for (int i = 0; i < n; i++) {
+        int b = i - 1;
+        const char *role = i == 0 ? "scenario" : b < s->nbases ? "base" : i == n - 2 ? "model" : "population";
+        const char *path = i == 0 ? s->path : b < s->nbases ? s->bases[b] : i == n - 2 ? s->model_path
+                         : s->population_path;
         char hex[65] = "";
-        cov_input_sha256(paths[i], hex);   /* of the text read: a pipe cannot be read twice */
-        fprintf(f, "    {\"role\": \"%s\", \"path\": ", roles[i]);
-        json_string(f, paths[i]);
+        cov_input_sha256(path, hex);   /* of the text read: a pipe cannot be read twice */
+        fprintf(f, "    {\"role\": \"%s\", \"path\": ", role);
+        json_string(f, path);
         fputs(", \"sha256\": ", f);
         json_string(f, hex);
-        fputs(i < 2 ? "},\n" : "}\n", f);
+        fputs(i < n - 1 ? "},\n" : "}\n", f);
     }
-    fputs("  ]\n}\n", f);
+    fputs("  ],\n  \"overrides\": [", f);   /* the --set assignments, as given */
+    for (int k = 0; k < s->nsets; k++) {
+        fputs(k ? ", " : "", f);
+        json_string(f, s->sets[k]);
+    }
+    fputs("]\n}\n", f);
 }
 
 typedef struct { const cov_results *res; const cov_scenario *s; double wall; } run_ctx;

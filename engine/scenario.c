@@ -83,7 +83,11 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
     cov_ini_entry *e;
     int64_t v;
     cov_ini_find(ini, "run", "description");
-    if ((e = cov_ini_find(ini, "run", "name"))) { free(s->name); s->name = cov_strdup(e->value); }
+    /* the name: the file's own (or --set's), never a base's: a variant is labelled by its file name */
+    if ((e = cov_ini_find(ini, "run", "name")) && (!strcmp(e->file, s->path) || !strncmp(e->file, "--set ", 6))) {
+        free(s->name);
+        s->name = cov_strdup(e->value);
+    }
     if ((e = cov_ini_find(ini, "run", "model"))) s->model_path = cov_resolve(e->file, e->value);
     else cov_diag_add(d, COV_EINPUT, s->path, 0, 0, 0, "[run] needs 'model', the model file (e.g. model = ../models/bhyt.ini)");
     if ((e = cov_ini_find(ini, "run", "history"))) s->history_path = cov_resolve(e->file, e->value);
@@ -248,6 +252,22 @@ static void parse_sections(cov_scenario *s, cov_ini *ini, cov_diag *d)
     }
 }
 
+/* Keeps what run.json says produced the results: the base files of ini
+ * (read_chain lists them deepest first, the scenario itself last) and the
+ * --set assignments. false on out of memory. */
+static bool record_origin(cov_scenario *s, const cov_ini *ini, const cov_overrides *ov)
+{
+    int nb = ini->nfiles - 1, ns = ov ? ov->nset : 0;
+    s->bases = calloc((size_t)(nb > 0 ? nb : 1), sizeof *s->bases);
+    s->sets = calloc((size_t)(ns > 0 ? ns : 1), sizeof *s->sets);
+    if (!s->bases || !s->sets) return false;
+    for (int k = 0; k < nb; k++)
+        if (!(s->bases[s->nbases++] = cov_strdup(ini->files[nb - 1 - k]))) return false;
+    for (int k = 0; k < ns; k++)
+        if (!(s->sets[s->nsets++] = cov_strdup(ov->set[k]))) return false;
+    return true;
+}
+
 cov_scenario *cov_scenario_load(const char *path, const cov_overrides *ov, cov_diag *d)
 {
     cov_ini *ini = read_chain(path, 0, d);
@@ -255,6 +275,7 @@ cov_scenario *cov_scenario_load(const char *path, const cov_overrides *ov, cov_d
     cov_scenario *s = calloc(1, sizeof *s);
     if (!s) { cov_ini_free(ini); cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory"); return NULL; }
     int before = d->n;
+    if (!record_origin(s, ini, ov)) cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory");
     for (int i = 0; ov && i < ov->nset; i++) cov_ini_set(ini, ov->set[i], d);
     s->path = cov_strdup(path);
     s->name = scenario_name(path);
@@ -329,6 +350,9 @@ void cov_scenario_free(cov_scenario *s)
     cov_model_free(s->model);
     cov_population_free(s->pop);
     free(s->model_path); free(s->population_path);
+    for (int k = 0; k < s->nbases; k++) free(s->bases[k]);
+    for (int k = 0; k < s->nsets; k++) free(s->sets[k]);
+    free(s->bases); free(s->sets);
     free(s->path); free(s->name); free(s->out);
     free(s);
 }

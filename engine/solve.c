@@ -22,6 +22,7 @@ typedef struct {
     long k_hi;              /* replicates reaching at hi */
     bool below_ok;          /* P(range low end) already >= p */
     bool reachable;
+    bool no_people;         /* the unit has no one in it: no probability, nothing to solve */
 } bracket;
 
 typedef struct {
@@ -83,7 +84,9 @@ static void write_solve(FILE *f, const void *c)
         cov_csv_text(f, x->level_name, false);
         cov_csv_text(f, b->unit, false);
         cov_csv_text(f, x->lever, false);
-        if (b->reachable && b->below_ok)
+        if (b->no_people)
+            fputs(",,,,,no people,\n", f);
+        else if (b->reachable && b->below_ok)
             fprintf(f, ",%.6g,%.4f,%.4f,%.4f,yes,\n", b->hi, (double)b->k_hi / (double)x->R, lo, hi);
         else if (b->reachable)
             fprintf(f, ",%.6g,%.4f,%.4f,%.4f,yes,%.6g\n", b->hi, (double)b->k_hi / (double)x->R, lo, hi, b->lo);
@@ -148,7 +151,8 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
         np += strlen(np) + 1;
         b->lo = a; b->hi = z;
         b->k_hi = r->ts[t][u].reached;
-        b->reachable = (double)b->k_hi / (double)r->replicates >= p;
+        b->no_people = r->ts[t][u].no_people;
+        b->reachable = !b->no_people && (double)b->k_hi / (double)r->replicates >= p;
     }
     cov_results_free(r); cov_scenario_free(s);
     /* the low end: units already there need nothing more */
@@ -156,7 +160,7 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
     if (!r) { free(x.b); free(names); return d->status ? d->status : COV_EINPUT; }
     for (int i = 0, u = 0; u < r->nunits; u++) {
         if (r->unit_level[u] != level) continue;
-        if ((double)r->ts[t][u].reached / (double)r->replicates >= p) {
+        if (!x.b[i].no_people && (double)r->ts[t][u].reached / (double)r->replicates >= p) {
             x.b[i].below_ok = true; x.b[i].hi = a; x.b[i].k_hi = r->ts[t][u].reached;
         }
         i++;
@@ -191,19 +195,22 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
     else st = cov_outdir_commit(od, d);
     if (st == COV_OK && fp) {
         fprintf(fp, "Smallest %s giving P(%s) >= %.2f (%ld replicates, same seed for every value):\n\n",
-                lever, target, p, x.R);
+                cov_term(lever), cov_term(target), p, x.R);
         for (int i = 0; i < x.n; i++) {
             const bracket *b = &x.b[i];
             double lo, hi;
             cov_wilson(b->k_hi, x.R, &lo, &hi);
-            if (!b->reachable)
-                fprintf(fp, "  %s%*s cannot reach it in %g..%g: P = %.3f (%.3f–%.3f) at %g\n", b->unit, pad(b->unit), "", a, z,
+            const char *unit = cov_term(b->unit);
+            if (b->no_people)
+                fprintf(fp, "  %s%*s no people: no probability to raise\n", unit, pad(unit), "");
+            else if (!b->reachable)
+                fprintf(fp, "  %s%*s cannot reach it in %g..%g: P = %.3f (%.3f–%.3f) at %g\n", unit, pad(unit), "", a, z,
                         (double)b->k_hi / (double)x.R, lo, hi, z);
             else if (b->below_ok)
-                fprintf(fp, "  %s%*s already there at %g: P = %.3f (%.3f–%.3f)\n", b->unit, pad(b->unit), "", a,
+                fprintf(fp, "  %s%*s already there at %g: P = %.3f (%.3f–%.3f)\n", unit, pad(unit), "", a,
                         (double)b->k_hi / (double)x.R, lo, hi);
             else
-                fprintf(fp, "  %s%*s %.4g (P = %.3f, %.3f–%.3f; at %.4g it falls short)\n", b->unit, pad(b->unit), "", b->hi,
+                fprintf(fp, "  %s%*s %.4g (P = %.3f, %.3f–%.3f; at %.4g it falls short)\n", unit, pad(unit), "", b->hi,
                         (double)b->k_hi / (double)x.R, lo, hi, b->lo);
         }
     }

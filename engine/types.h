@@ -137,6 +137,10 @@ typedef struct {
 
 struct cov_scenario {
     char *path, *name, *out;
+    int nbases;
+    char **bases;                /* the [run] base files it varies, nearest first */
+    int nsets;
+    char **sets;                 /* the --set assignments applied, as given */
     cov_model *model;
     cov_population *pop;
     char *model_path, *population_path;

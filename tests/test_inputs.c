@@ -224,6 +224,65 @@ static void test_no_people_no_probability(void **st)
     cov_scenario_free(s);
 }
 
+/* run.json says what produced the results: the base files (nearest first)
+ * with their SHA-256, and the --set assignments as given, JSON-escaped.
+ * A variant of a named base is labelled with its own file name; a name of
+ * its own, or from --set, wins. */
+static void test_run_json_and_variant_label(void **st)
+{
+    (void)st;
+    write_text(TMP "/rj-base0.ini",
+               "[run]\nname = Nam Trực 2018\npopulation = ../../tests/cases/common/population.csv\n"
+               "model = ../../tests/cases/common/model.ini\nlevels = district\nstart = 2018-05\nmonths = 3\n"
+               "replicates = 50\n[target.t]\nlevel = district\nthreshold = 85\ndeadline = 2018-08\n"
+               "[campaign.c]\nmonths = 2018-06\nenroll_multiplier = 2\n");
+    write_text(TMP "/rj-base.ini", "[run]\nbase = rj-base0.ini\n");
+    write_text(TMP "/rj-variant.ini", "[run]\nbase = rj-base.ini\n[campaign.c]\nenroll_multiplier = 3\n");
+    const char *set[2] = { "campaign.c.enroll_multiplier=4", "campaign.c.description=say \"hi\"\\now\x1b" };
+    cov_overrides ov = { .seed = -1, .nset = 2, .set = set, .out = TMP "/rj-out" };
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/rj-variant.ini", &ov, &s);
+    assert_string_equal(s->name, "rj-variant");   /* not the base's "Nam Trực 2018" */
+    cov_diag d;
+    cov_diag_init(&d);
+    assert_int_equal(cov_results_write(r, s, 0, &d), COV_OK);
+    char *json = slurp(TMP "/rj-out/run.json");
+    assert_non_null(json);
+    char h0[65], h1[65], want[1024];
+    assert_true(cov_input_sha256(TMP "/rj-base0.ini", h0));
+    assert_true(cov_input_sha256(TMP "/rj-base.ini", h1));
+    assert_string_equal(h1, "9d2d4afa84c5b74c87373217024401d6431134c3fe0edd68226eb006897ba240");   /* sha256sum of the text */
+    snprintf(want, sizeof want,
+             "    {\"role\": \"scenario\", \"path\": \"" TMP "/rj-variant.ini\", \"sha256\": "
+             "\"09e0693c8ca21094fa2a8fcbd167bd24e032d87b9d67ff0f7e8c44f383f8b54f\"},\n"
+             "    {\"role\": \"base\", \"path\": \"" TMP "/rj-base.ini\", \"sha256\": \"%s\"},\n"
+             "    {\"role\": \"base\", \"path\": \"" TMP "/rj-base0.ini\", \"sha256\": \"%s\"},\n"
+             "    {\"role\": \"model\",", h1, h0);
+    if (!strstr(json, want)) fail_msg("run.json lacks\n%s\nin\n%s", want, json);
+    assert_non_null(strstr(json, "\"overrides\": [\"campaign.c.enroll_multiplier=4\", "
+                                 "\"campaign.c.description=say \\\"hi\\\"\\\\now\\u001b\"]\n"));
+    free(json);
+    cov_results_free(r);
+    cov_scenario_free(s);
+
+    /* compare labels each scenario by its own name or file name */
+    const char *pair[2] = { TMP "/rj-base0.ini", TMP "/rj-variant.ini" };
+    cov_diag_init(&d);
+    assert_int_equal(cov_compare(pair, 2, NULL, TMP "/rj-cmp", NULL, &d), COV_OK);
+    char *csv = slurp(TMP "/rj-cmp/compare.csv");
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, ",Nam Trực 2018,"));
+    assert_non_null(strstr(csv, ",rj-variant,"));
+    free(csv);
+    const char *named[1] = { "run.name=Chiến dịch" };
+    cov_overrides ov2 = { .seed = -1, .nset = 1, .set = named };
+    cov_diag_init(&d);
+    s = cov_scenario_load(TMP "/rj-variant.ini", &ov2, &d);
+    assert_non_null(s);
+    assert_string_equal(s->name, "Chiến dịch");
+    cov_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_diag_quotes_the_text_read),
         cmocka_unit_test(test_terminal_escapes),
         cmocka_unit_test(test_no_people_no_probability),
+        cmocka_unit_test(test_run_json_and_variant_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
