@@ -19,13 +19,13 @@ typedef struct {
     bool regular;      /* a regular file: read again at each call */
 } entry;
 
-static entry *reg;     /* every text read; the last one of a path is its current text */
+static entry *reg;     /* the text last read from each path */
 static int nreg, capreg;
 
-/* The last entry registered for path, or NULL. */
+/* The entry of path, or NULL. */
 static entry *find(const char *path)
 {
-    for (int i = nreg - 1; i >= 0; i--)
+    for (int i = 0; i < nreg; i++)
         if (!strcmp(reg[i].path, path)) return &reg[i];
     return NULL;
 }
@@ -66,12 +66,18 @@ static char *read_all(int fd, size_t max, size_t size_hint, size_t *len, bool *o
     return buf;
 }
 
-/* Registers text under path, or returns the entry already there when it
- * holds the same bytes (a scenario loaded again by sweep or compare). */
+/* Registers text under path, replacing the text read before (the readers
+ * are done with it), or keeping it when it holds the same bytes (a scenario
+ * loaded again by sweep or compare). */
 static entry *keep(const char *path, char *text, size_t len, bool regular)
 {
     entry *old = find(path);
     if (old && old->len == len && !memcmp(old->text, text, len)) { free(text); return old; }
+    if (old) {
+        free(old->text);
+        old->text = text; old->len = len; old->regular = regular;
+        return old;
+    }
     if (nreg == capreg) {
         int cap = capreg ? 2 * capreg : 16;
         entry *nr = realloc(reg, (size_t)cap * sizeof *nr);
@@ -80,7 +86,7 @@ static entry *keep(const char *path, char *text, size_t len, bool regular)
     }
     char *p = cov_strdup(path);
     if (!p) return NULL;
-    reg[nreg] = (entry){ p, text, len, regular };   /* older texts of path stay valid for their readers */
+    reg[nreg] = (entry){ p, text, len, regular };
     return &reg[nreg++];
 }
 

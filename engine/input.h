@@ -18,9 +18,11 @@
  * text. kind names the file for the message when it holds more than
  * max_bytes ("an INI file (scenario or model)"). Returns the text, NUL-
  * terminated, *len its length in bytes (it may hold NUL bytes); the
- * registry owns it until cov_input_forget_all. NULL with d filled when the
- * file cannot be opened or read, or is larger than max_bytes. Notes the
- * file as an input of the command (cov_inputs_note). */
+ * registry owns it until path is read again with other bytes, or
+ * cov_input_forget_all, so a reader is done with it before it returns.
+ * NULL with d filled when the file cannot be opened or read, or is larger
+ * than max_bytes. Notes the file as an input of the command
+ * (cov_inputs_note). */
 const char *cov_input_read(const char *path, size_t max_bytes, const char *kind, size_t *len, cov_diag *d);
 
 /* The text last read from path, or NULL when none was read. */
