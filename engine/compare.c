@@ -3,6 +3,7 @@
  * random numbers, MODEL.md): `covcast compare` and `covcast sweep`. */
 #include "csvwrite.h"
 #include "outdir.h"
+#include "simulate.h"
 #include "stats.h"
 #include "text.h"
 #include "types.h"
@@ -27,22 +28,35 @@ static const char *base_name(const char *path)
 typedef struct {
     cov_scenario *s;
     cov_results *r;
+    cov_reps *keep;      /* its replicates so far, for the next round of --precision (or NULL) */
 } run_t;
 
-static cov_status run_one(const char *path, const cov_overrides *ov, bool hits, run_t *out,
-                          cov_progress_fn progress, void *arg, cov_diag *d)
+/* Runs path: loads it the first time (keeping its replicates when keep is
+ * set), and in later rounds of --precision runs the loaded scenario with
+ * ov's replicate count, simulating only the new replicates. A Ctrl-C
+ * before or between runs stops here with COV_EINTR. */
+static cov_status run_one(const char *path, const cov_overrides *ov, bool hits, bool keep, run_t *out,
+                          cov_diag *d)
 {
-    out->s = cov_scenario_load(path, ov, d);
+    if (cov_interrupted()) return COV_EINTR;
+    cov_results_free(out->r);
     out->r = NULL;
-    if (!out->s) return d->status ? d->status : COV_EINPUT;
-    out->s->keep_hits = hits;
-    return cov_simulate(out->s, &out->r, progress, arg, d);
+    if (out->s) {
+        out->s->replicates = ov->replicates;
+    } else {
+        out->s = cov_scenario_load(path, ov, d);
+        if (!out->s) return d->status ? d->status : COV_EINPUT;
+        out->s->keep_hits = hits;
+        if (keep) out->keep = cov_reps_new();
+    }
+    return cov_simulate_more(out->s, out->keep, &out->r, NULL, NULL, d);
 }
 
 static void run_free(run_t *x)
 {
     cov_results_free(x->r);
     cov_scenario_free(x->s);
+    cov_reps_free(x->keep);
 }
 
 /* The unit of results b that matches unit u of a (same level name, same unit). */
@@ -172,7 +186,7 @@ cov_status cov_compare(const char **paths, int n, const cov_overrides *ov, const
     for (;;) {   /* rounds: with --precision, more replicates for every scenario until all are precise */
         double widest = 0;
         for (int i = 0; i < n && st == COV_OK; i++) {
-            st = run_one(paths[i], &o, true, &runs[i], NULL, NULL, d);
+            st = run_one(paths[i], &o, true, E > 0, &runs[i], d);
             if (i == 0 && st == COV_OK) {   /* every scenario shares the first one's seed and count */
                 o.seed = (int64_t)runs[0].s->seed;
                 o.replicates = runs[0].s->replicates;
@@ -195,9 +209,9 @@ cov_status cov_compare(const char **paths, int n, const cov_overrides *ov, const
         }
         double need = (double)o.replicates * pow(widest / E, 2) * 1.1;
         long next = (long)fmax(2.0 * (double)o.replicates, ceil(need / 1000.0) * 1000.0);
-        o.replicates = next < cap ? next : cap;
-        for (int i = 0; i < n; i++) { run_free(&runs[i]); runs[i] = (run_t){ 0 }; }
+        o.replicates = next < cap ? next : cap;   /* the next round adds replicates to each run */
     }
+    if (st == COV_OK && cov_interrupted()) st = COV_EINTR;   /* a Ctrl-C after the last run: nothing written */
     if (st == COV_OK) {
         cov_outdir *od = cov_outdir_begin(out, d);
         compare_ctx c = { runs, n };
@@ -288,11 +302,12 @@ cov_status cov_sweep(const char *path, const char *spec, const cov_overrides *ov
         cov_overrides oi = o;
         oi.set = set;
         oi.nset = o.nset + 1;
-        st = run_one(path, &oi, false, &c.runs[i], NULL, NULL, d);
+        st = run_one(path, &oi, false, false, &c.runs[i], d);
         c.n = i + 1;
         if (table_fp && st == COV_OK)
             fprintf(table_fp, "%s = %.10g: done\n", cov_term(lhs), c.values[i]);
     }
+    if (st == COV_OK && cov_interrupted()) st = COV_EINTR;   /* a Ctrl-C after the last run: nothing written */
     if (st == COV_OK) {
         cov_outdir *od = cov_outdir_begin(out, d);
         if (!od) st = COV_EIO;

@@ -14,6 +14,7 @@
 #include "dist.h"
 #include "events.h"
 #include "rng.h"
+#include "simulate.h"
 #include "stats.h"
 #include "types.h"
 
@@ -39,6 +40,7 @@ typedef struct {
     const cov_scenario *s;
     int H, G, S, C, K, P;          /* months, groups, series, communes, campaigns, parent units */
     long R;
+    long r_from;                   /* replicates [0, r_from) are kept from an earlier run, not simulated */
     double *fe, *fl;               /* [R][G] replicate rate factors */
     double *ke, *kl;               /* [R][K] replicate campaign multipliers */
     double *keep, *drive;          /* [R][reclassifications], [R][school drives] */
@@ -265,14 +267,17 @@ static void unit_stats(const cov_scenario *s, cov_results *res, int unit,
         }
 }
 
-/* With several MPI ranks: adds up the parent sums and shares every
- * commune's statistics (months, targets, kept replicates) with every rank. */
+/* With several MPI ranks: adds up the parent sums of the replicates
+ * simulated now (rows r_from.. of the replicate-major sums; the kept ones
+ * were added up when they were made) and shares every commune's statistics
+ * (months, targets, kept replicates) with every rank. */
 static bool exchange(const plan *pl, cov_results *res, int64_t *PI, int64_t *PN)
 {
     const cov_scenario *s = pl->s;
     const int ranks = cov_dist_size(), rank = cov_dist_rank(), C = pl->C, H = pl->H;
     long per_unit = (long)(H + 1) * pl->S * pl->R;
-    if (!cov_dist_sum_i64(PI, (long)pl->P * per_unit) || !cov_dist_sum_i64(PN, (long)pl->P * per_unit)) return false;
+    long row = (long)pl->P * (H + 1) * pl->S, fresh = row * (pl->R - pl->r_from);
+    if (!cov_dist_sum_i64(PI + row * pl->r_from, fresh) || !cov_dist_sum_i64(PN + row * pl->r_from, fresh)) return false;
     long *off = malloc((size_t)(ranks + 1) * sizeof *off);
     if (!off) return false;
     bool ok = true;
@@ -327,10 +332,72 @@ static long physical_memory(void)
     return pages > 0 && size > 0 ? pages * size : 0;
 }
 
+struct cov_reps {
+    long R;                        /* replicates held */
+    int64_t *CI, *CN;              /* this rank's communes: [commune][m][s][r], stride the run's R */
+    int64_t *PI, *PN;              /* parent sums [r][unit][m][s], added up over MPI ranks */
+    double bytes;
+};
+
+static double reps_held;           /* bytes held by every store, for the memory check */
+
+cov_reps *cov_reps_new(void) { return calloc(1, sizeof(cov_reps)); }
+
+/* Empties k: its replicates are forgotten and its memory returned. */
+static void reps_clear(cov_reps *k)
+{
+    free(k->CI); free(k->CN); free(k->PI); free(k->PN);
+    reps_held -= k->bytes;
+    *k = (cov_reps){ 0 };
+}
+
+void cov_reps_free(cov_reps *k)
+{
+    if (!k) return;
+    reps_clear(k);
+    free(k);
+}
+
+/* Moves rows of old values each, laid end to end, to a stride of wide
+ * values (wide >= old), in place: the last row first. */
+static void restride(int64_t *a, long rows, long old, long wide)
+{
+    for (long i = rows - 1; i > 0 && old > 0 && wide > old; i--)
+        memmove(a + i * wide, a + i * old, (size_t)old * sizeof *a);
+}
+
+/* Makes room in k for R replicates of L communes and P parent units of pu
+ * values each: the kept communes' series move to stride R, the new parent
+ * rows are zero; k->R (the replicates held) is unchanged. false when out of
+ * memory (then k holds nothing usable: clear it). */
+static bool reps_grow(cov_reps *k, int L, int P, long pu, long R)
+{
+    size_t cn = (size_t)L * (size_t)pu * (size_t)R + 1, pn = (size_t)P * (size_t)pu * (size_t)R + 1;
+    int64_t **arr[4] = { &k->CI, &k->CN, &k->PI, &k->PN };
+    for (int i = 0; i < 4; i++) {
+        int64_t *a = realloc(*arr[i], (i < 2 ? cn : pn) * sizeof *a);
+        if (!a) return false;
+        *arr[i] = a;
+    }
+    restride(k->CI, (long)L * pu, k->R, R);
+    restride(k->CN, (long)L * pu, k->R, R);
+    size_t kept = (size_t)P * (size_t)pu * (size_t)k->R;
+    memset(k->PI + kept, 0, (pn - 1 - kept) * sizeof *k->PI);
+    memset(k->PN + kept, 0, (pn - 1 - kept) * sizeof *k->PN);
+    reps_held += 16.0 * (double)(cn + pn) - k->bytes;
+    k->bytes = 16.0 * (double)(cn + pn);
+    return true;
+}
+
 cov_status cov_simulate(const cov_scenario *s, cov_results **out,
                         cov_progress_fn progress, void *arg, cov_diag *d)
 {
-    interrupted = 0;
+    return cov_simulate_more(s, NULL, out, progress, arg, d);
+}
+
+cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results **out,
+                             cov_progress_fn progress, void *arg, cov_diag *d)
+{
     *out = NULL;
     const cov_population *pop = s->pop;
     plan pl = { .s = s, .H = s->months, .G = s->model->ngroups, .S = s->nseries,
@@ -356,7 +423,20 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
                      need / 1073741824.0, P, H + 1, R, (double)phys / 1073741824.0);
         return COV_ELIMIT;
     }
-    int B = (int)fmin((double)C, fmax(1.0, (double)BLOCK_BYTES / commune_bytes));
+    /* this rank's communes (all of them without MPI) */
+    const int ranks = cov_dist_size(), rank = cov_dist_rank();
+    const int c_lo = (int)((long)C * rank / ranks), c_hi = (int)((long)C * (rank + 1) / ranks), L = c_hi - c_lo;
+    /* Kept replicates: every series of this rank's communes stays in memory
+     * (one block of all of them), when that fits beside the other stores. */
+    bool kept = false;
+    if (keep) {
+        double held = 16.0 * (double)(L + P) * (double)per_unit + rep_bytes + reps_held - keep->bytes;
+        bool fits = keep->R <= R && (phys <= 0 || held <= 0.7 * (double)phys);
+        kept = cov_dist_all(fits && reps_grow(keep, L, P, (long)(H + 1) * S, R));
+        if (!kept) reps_clear(keep);
+    }
+    pl.r_from = kept ? keep->R : 0;
+    int B = kept ? (L > 0 ? L : 1) : (int)fmin((double)C, fmax(1.0, (double)BLOCK_BYTES / commune_bytes));
 
     for (int g = 0; g < pl.G; g++) {
         const cov_group *gr = &s->model->g[g];
@@ -377,10 +457,10 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     pl.keep = malloc((size_t)R * (size_t)(s->nreclass + 1) * sizeof(double));
     pl.drive = malloc((size_t)R * (size_t)(s->nschools + 1) * sizeof(double));
     pl.parent_of = malloc((size_t)C * (size_t)(nl + 1) * sizeof(int));
-    int64_t *PI = calloc((size_t)P * (size_t)per_unit, sizeof *PI);
-    int64_t *PN = calloc((size_t)P * (size_t)per_unit, sizeof *PN);
-    int64_t *BI = malloc((size_t)B * (size_t)per_unit * sizeof *BI);
-    int64_t *BN = malloc((size_t)B * (size_t)per_unit * sizeof *BN);
+    int64_t *PI = kept ? keep->PI : calloc((size_t)P * (size_t)per_unit, sizeof *PI);
+    int64_t *PN = kept ? keep->PN : calloc((size_t)P * (size_t)per_unit, sizeof *PN);
+    int64_t *BI = kept ? keep->CI : malloc((size_t)B * (size_t)per_unit * sizeof *BI);
+    int64_t *BN = kept ? keep->CN : malloc((size_t)B * (size_t)per_unit * sizeof *BN);
     cov_results *res = results_alloc(s, P);
     cov_status st = COV_OK;
     if (res && s->keep_replicates) {
@@ -411,11 +491,8 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     }
 
     int threads = s->threads > 0 ? s->threads : 1;
-    /* this rank's communes (all of them without MPI) */
-    const int ranks = cov_dist_size(), rank = cov_dist_rank();
-    const int c_lo = (int)((long)C * rank / ranks), c_hi = (int)((long)C * (rank + 1) / ranks);
     long done_reps = 0;
-    long total_work = (long)((c_hi - c_lo + B - 1) / B) * R;
+    long total_work = (long)((L + B - 1) / B) * (R - pl.r_from);
     bool fail = false, lost = false;   /* lost: the exchange between MPI ranks failed */
 #pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, BI, BN, B, done_reps, total_work, progress, arg, fail, lost, interrupted, cov_rng_splitmix, c_lo, c_hi, ranks)
     {
@@ -428,7 +505,7 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
 #pragma omp barrier
         if (!fail) {
 #pragma omp for schedule(static)
-            for (long r = 0; r < pl.R; r++) draw_replicate_params(&pl, rng, r);
+            for (long r = pl.r_from; r < pl.R; r++) draw_replicate_params(&pl, rng, r);
             for (int c0 = c_lo; c0 < c_hi; c0 += B) {
                 int nb = c_hi - c0 < B ? c_hi - c0 : B;
                 long per = (long)(pl.H + 1) * pl.S * pl.R;
@@ -436,7 +513,7 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
                  * commune's series [m][s][r] are written RUN replicates at a
                  * time, whole cache lines, while they are still in cache. */
 #pragma omp for schedule(dynamic, 1)
-                for (long r0 = 0; r0 < pl.R; r0 += RUN) {
+                for (long r0 = pl.r_from; r0 < pl.R; r0 += RUN) {
                     if (interrupted) continue;
                     long r1 = r0 + RUN < pl.R ? r0 + RUN : pl.R;
                     for (int k = 0; k < nb; k++)
@@ -495,7 +572,9 @@ cov_status cov_simulate(const cov_scenario *s, cov_results **out,
     }
 done:
     free(pl.fe); free(pl.fl); free(pl.ke); free(pl.kl); free(pl.keep); free(pl.drive); free(pl.parent_of);
-    free(PI); free(PN); free(BI); free(BN);
+    if (!kept) { free(PI); free(PN); free(BI); free(BN); }
+    else if (st == COV_OK) keep->R = R;
+    else reps_clear(keep);   /* the new replicates are incomplete */
     if (st == COV_OK) *out = res;
     else cov_results_free(res);
     return st;
@@ -518,12 +597,15 @@ static double max_half_width(const cov_scenario *s, const cov_results *r)
 cov_status cov_simulate_precise(cov_scenario *s, cov_results **out, cov_progress_fn progress,
                                 void *arg, cov_diag *d)
 {
+    /* Each round keeps its replicates; the next one simulates only the new ones. */
+    cov_reps *keep = s->precision > 0 ? cov_reps_new() : NULL;
+    cov_status st;
     for (;;) {
-        cov_status st = cov_simulate(s, out, progress, arg, d);
-        if (st != COV_OK) return st;
+        st = cov_simulate_more(s, keep, out, progress, arg, d);
+        if (st != COV_OK) break;
         s->half_width = max_half_width(s, *out);   /* every rank holds every commune */
         if (s->precision <= 0 || s->half_width <= s->precision || s->replicates >= s->max_replicates)
-            return COV_OK;
+            break;
         /* The half-width shrinks as 1/sqrt(R): aim a little past the need,
          * at least doubling, in whole thousands. */
         double need = (double)s->replicates * pow(s->half_width / s->precision, 2) * 1.1;
@@ -532,4 +614,6 @@ cov_status cov_simulate_precise(cov_scenario *s, cov_results **out, cov_progress
         cov_results_free(*out);
         *out = NULL;
     }
+    cov_reps_free(keep);
+    return st;
 }

@@ -101,22 +101,25 @@ typedef void (*cov_progress_fn)(double fraction, void *arg);
 /* Runs every replicate and computes the statistics. *out receives a results
  * object the caller frees. Returns COV_OK, COV_ENOMEM-class COV_ELIMIT with
  * d filled when the run would not fit in memory, or COV_EINTR when
- * cov_interrupt() was called. */
+ * cov_interrupt() was called, before or during the run (the flag is never
+ * cleared: a Ctrl-C between two runs of a command stops the next one). */
 cov_status cov_simulate(const cov_scenario *s, cov_results **out,
                         cov_progress_fn progress, void *arg, cov_diag *d);
 void cov_results_free(cov_results *r); /* accepts NULL */
 
-/* Like cov_simulate, but when the scenario asks for a precision E, runs
- * again with more replicates (same seed: the first ones are the same) until
- * every target probability's 95% Wilson half-width is at most E or the cap
- * is reached. The replicate count depends only on the seed, E and the
+/* Like cov_simulate, but when the scenario asks for a precision E, adds
+ * replicates until every target probability's 95% Wilson half-width is at
+ * most E or the cap is reached. Each round keeps the replicates of the round
+ * before (replicate r is the same whatever the count) and simulates only the
+ * new ones, so the run costs about what a run of the final count costs, and
+ * gives its bytes. The replicate count depends only on the seed, E and the
  * scenario, never on threads. */
 cov_status cov_simulate_precise(cov_scenario *s, cov_results **out, cov_progress_fn progress,
                                 void *arg, cov_diag *d);
 
 /* Asks a running cov_simulate to stop (async-signal-safe). */
 void cov_interrupt(void);
-/* Has cov_interrupt() been called (since the flag was last cleared)? The
+/* Has cov_interrupt() been called (the flag stays set)? The
  * writers of output folders check it until the finished folder is swapped in. */
 int cov_interrupted(void);
 

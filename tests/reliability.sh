@@ -29,6 +29,33 @@ for sig in INT TERM; do
   check "SIG$sig: no message" "grep -q interrupted $tmp/sig-$sig.err"
 done
 
+# A Ctrl-C between two runs of a compare or a sweep stops the whole command.
+# A file that only the second run reads is a named pipe: covcast opens it
+# once the first run is done, and the signal comes while it reads it, before
+# the second run starts. between NAME PIPE TEXT ARGS...: covcast ARGS runs in
+# the folder $tmp/between-NAME.d, where PIPE is the pipe that serves TEXT.
+bin_abs=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+between() {
+  name=$1 pipe=$2 text=$3; shift 3
+  out=$PWD/$tmp/between-$name; earlier $out
+  dir=$tmp/between-$name.d; mkdir -p $dir; rm -f $dir/$pipe; mkfifo $dir/$pipe
+  ( cd $dir && exec "$bin_abs" "$@" -q -r 200 -t 2 -o "$out" 2> ../between-$name.err ) & pid=$!
+  ( exec 3> $dir/$pipe; kill -INT $pid; echo "$text" >&3 ) & feeder=$!
+  wait $pid; code=$?
+  kill $feeder 2>/dev/null; wait $feeder 2>/dev/null
+  check "SIGINT between two runs of $name: exit $code, expected 130" "[ $code = 130 ]"
+  check "SIGINT between two runs of $name: earlier results changed or a temporary folder left" "unchanged $out"
+  check "SIGINT between two runs of $name: no message" "grep -q interrupted $tmp/between-$name.err"
+}
+# compare: the second scenario is the pipe
+between compare variant.ini "[run]
+base = $PWD/$scen
+[campaign.peak]
+enroll_multiplier = 3" compare $PWD/$scen variant.ini
+# sweep over the model file's name (relative to the folder): ./1, then ./2, the pipe
+mkdir -p $tmp/between-sweep.d && cp models/bhyt.ini $tmp/between-sweep.d/1
+between sweep 2 "$(cat models/bhyt.ini)" sweep $PWD/$scen --set run.model=1..2:1
+
 out=$tmp/full-disk; earlier $out
 ( ulimit -f 16; $bin run $scen -q -r 200 -o $out 2> $tmp/full.err ); code=$?
 check "full disk: exit $code, expected 4" "[ $code = 4 ]"

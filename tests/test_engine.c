@@ -4,6 +4,7 @@
  * documents' figures. */
 #include "testutil.h"
 #include "stats.h"
+#include "simulate.h"
 #include "csvread.h"
 
 #include <gsl/gsl_rng.h>
@@ -249,7 +250,10 @@ static void test_first_month_distribution(void **st)
 static void test_precision(void **st)
 {
     (void)st;
-    write_scenario(TMP "/precise.ini", NAM_TRUC_CSV, NULL);
+    write_scenario(TMP "/precise.ini", NAM_TRUC_CSV,
+                   "[campaign.peak]\nmonths = 2018-06..2018-07\ncommunes = Đồng Sơn; Nam Thái\n"
+                   "enroll_multiplier = 2\nenroll_multiplier_sd = 0.3\n"
+                   "[school.sep]\nmonth = 09\ngroups = students\nenroll = 0.5\nenroll_sd = 0.5\n");
     long reps[2];
     const char *outs[2] = { TMP "/precise-1", TMP "/precise-2" };
     for (int k = 0; k < 2; k++) {
@@ -277,6 +281,72 @@ static void test_precision(void **st)
     char *a = slurp(TMP "/precise-1/targets.csv"), *b = slurp(TMP "/precise-2/targets.csv");
     assert_string_equal(a, b);
     free(a); free(b);
+    /* Each round added replicates to those of the round before instead of
+     * starting again: a plain run of the final count gives the same bytes. */
+    cov_overrides ov = { .seed = -1, .replicates = reps[0], .threads = 2, .out = TMP "/precise-plain" };
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/precise.ini", &ov, &s);
+    assert_int_equal(r->replicates, reps[0]);
+    cov_diag d;
+    cov_diag_init(&d);
+    assert_int_equal(cov_results_write(r, s, 0, &d), COV_OK);
+    cov_results_free(r);
+    cov_scenario_free(s);
+    const char *files[4] = { "trajectories.csv", "targets.csv", "first_reached.csv", "exceedance.csv" };
+    for (int f = 0; f < 4; f++) {
+        char x[256], y[256];
+        snprintf(x, sizeof x, TMP "/precise-1/%s", files[f]);
+        snprintf(y, sizeof y, TMP "/precise-plain/%s", files[f]);
+        a = slurp(x); b = slurp(y);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_string_equal(a, b);
+        free(a); free(b);
+    }
+}
+
+/* cov_simulate_more: replicates added to a store in three steps (one of
+ * them adding none) give the results of one run of the final count, for
+ * every commune and unit; a store that holds more replicates than asked is
+ * emptied and the run made from scratch, with the same results. */
+static void test_replicates_added_to_a_store(void **st)
+{
+    (void)st;
+    write_scenario(TMP "/grow.ini", NAM_TRUC_CSV,
+                   "[reclassify.move]\nmonth = 2018-07\nfrom = state_full\nfraction = 0.3\n"
+                   "to = students:0.5, household:0.5\nkeep = 0.4\nkeep_sd = 0.3\n");
+    cov_overrides ov = { .seed = -1, .replicates = 77, .threads = 2 };
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_scenario *s = cov_scenario_load(TMP "/grow.ini", &ov, &d);
+    assert_non_null(s);
+    cov_reps *keep = cov_reps_new();
+    assert_non_null(keep);
+    cov_results *r = NULL;
+    const long steps[4] = { 77, 77, 450, 130 };
+    for (int k = 0; k < 4; k++) {
+        s->replicates = steps[k];
+        cov_results_free(r);
+        assert_int_equal(cov_simulate_more(s, keep, &r, NULL, NULL, &d), COV_OK);
+        cov_results *plain = NULL;
+        assert_int_equal(cov_simulate(s, &plain, NULL, NULL, &d), COV_OK);
+        assert_int_equal(r->replicates, steps[k]);
+        assert_memory_equal(r->ms, plain->ms, (size_t)r->nunits * (size_t)(r->months + 1) * sizeof *r->ms);
+        for (int t = 0; t < s->ntargets; t++)
+            for (int u = 0; u < r->nunits; u++) {
+                if (r->unit_level[u] != s->targets[t].level) continue;
+                const cov_target_stats *x = &r->ts[t][u], *y = &plain->ts[t][u];
+                assert_int_equal(x->reached, y->reached);
+                assert_int_equal(x->reached_by, y->reached_by);
+                assert_memory_equal(x->cov_q, y->cov_q, sizeof x->cov_q);
+                assert_true(x->shortfall_p50 == y->shortfall_p50);
+                assert_memory_equal(x->first, y->first, (size_t)(r->months + 2) * sizeof *x->first);
+            }
+        cov_results_free(plain);
+    }
+    cov_results_free(r);
+    cov_reps_free(keep);
+    cov_scenario_free(s);
 }
 
 /* The display name never becomes a path: `name = ../victim` must not send
@@ -413,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_gap_same_names),
         cmocka_unit_test(test_quantiles_by_counting),
         cmocka_unit_test(test_precision),
+        cmocka_unit_test(test_replicates_added_to_a_store),
         cmocka_unit_test(test_default_output_folder),
     };
     return cmocka_run_group_tests_name("engine properties", tests, NULL, NULL);
