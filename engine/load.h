@@ -36,6 +36,11 @@ bool cov_ini_spread(const cov_ini *ini, cov_ini_entry *e, double *out, cov_diag 
 void cov_ini_unused(const cov_ini *ini, const char *section_kind,
                     const char *allowed, cov_diag *d);
 
+/* Whether the file an entry names (population = nowhere.csv, resolved to
+ * path) can be read; when not, an error at the entry's value that names the
+ * key, the value and the reason, and false. A NULL path passes. */
+bool cov_named_file(const cov_ini_entry *e, const char *path, cov_diag *d);
+
 /* sections.c: the lever sections of a scenario (see README "Scenario INI"). */
 char *cov_resolve(const char *base_file, const char *rel);   /* rel against base's folder */
 long cov_section_line(const cov_ini *ini, const char *section, const char **file);

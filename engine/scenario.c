@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "text.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,23 @@ static bool int_value(cov_ini *ini, cov_ini_entry *e, int64_t lo, int64_t hi, in
     return false;
 }
 
+bool cov_named_file(const cov_ini_entry *e, const char *path, cov_diag *d)
+{
+    if (!path || access(path, R_OK) == 0) return true;   /* access, not open: a named pipe is read once, later */
+    cov_diag_add(d, COV_EIO, COV_AT_VALUE(NULL, e), "%s = %s: cannot open the file: %s", e->key, e->value,
+                 strerror(errno));
+    return false;
+}
+
+/* The file an entry names, resolved against the file that wrote the entry
+ * and checked with cov_named_file; NULL when out of memory. */
+static char *named_path(const cov_ini_entry *e, cov_diag *d)
+{
+    char *path = cov_resolve(e->file, e->value);
+    cov_named_file(e, path, d);
+    return path;
+}
+
 /* Reads path and, first, the chain of files its `[run] base` names: the
  * variant's entries override its base's. */
 static cov_ini *read_chain(const char *path, int depth, cov_diag *d)
@@ -52,7 +70,7 @@ static cov_ini *read_chain(const char *path, int depth, cov_diag *d)
         return NULL;
     }
     char *bpath = cov_resolve(b->file, b->value);
-    cov_ini *base = bpath ? read_chain(bpath, depth + 1, d) : NULL;
+    cov_ini *base = bpath && cov_named_file(b, bpath, d) ? read_chain(bpath, depth + 1, d) : NULL;
     free(bpath);
     if (!base) { cov_ini_free(ini); return NULL; }
     if (!cov_ini_overlay(base, ini)) {
@@ -88,10 +106,10 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
         free(s->name);
         s->name = cov_strdup(e->value);
     }
-    if ((e = cov_ini_find(ini, "run", "model"))) s->model_path = cov_resolve(e->file, e->value);
+    if ((e = cov_ini_find(ini, "run", "model"))) s->model_path = named_path(e, d);
     else cov_diag_add(d, COV_EINPUT, s->path, 0, 0, 0, "[run] needs 'model', the model file (e.g. model = ../models/bhyt.ini)");
-    if ((e = cov_ini_find(ini, "run", "history"))) s->history_path = cov_resolve(e->file, e->value);
-    if ((e = cov_ini_find(ini, "run", "population"))) s->population_path = cov_resolve(e->file, e->value);
+    if ((e = cov_ini_find(ini, "run", "history"))) s->history_path = named_path(e, d);
+    if ((e = cov_ini_find(ini, "run", "population"))) s->population_path = named_path(e, d);
     else if (!s->history_path)
         cov_diag_add(d, COV_EINPUT, s->path, 0, 0, 0,
                      "[run] needs 'population', the population CSV file (or 'history', to start from its last month)");

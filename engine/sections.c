@@ -319,7 +319,7 @@ static bool *commune_set(cov_scenario *s, cov_ini *ini, const char *sec, cov_dia
     }
     if (ef) {
         char *path = cov_resolve(ef->file, ef->value);
-        cov_csv *t = path ? cov_csv_read(path, d) : NULL;
+        cov_csv *t = path && cov_named_file(ef, path, d) ? cov_csv_read(path, d) : NULL;
         if (t) {
             int col = cov_csv_column(t, "commune_code");
             if (col < 0) col = cov_csv_column(t, "commune");
