@@ -733,7 +733,7 @@ static bool cards_charts(ctx *c, const cov_csv *tg)
         for (long r = r0; r < r1; r++) {
             char *nm = names + (r - r0) * NAME_BYTES;
             vcell(tg, r, "unit", nm, NAME_BYTES);
-            b[r - r0] = (bar){ nm, fmax(0, num(tg, r, "cards_needed_now")), num(tg, r, "probability") };
+            b[r - r0] = (bar){ nm, fmin(1e15, fmax(0, num(tg, r, "cards_needed_now"))), num(tg, r, "probability") };
             maxc = fmax(maxc, b[r - r0].cards);
             long w = cov_utf8_width(nm, strlen(nm));
             if (w > wname) wname = w;
