@@ -65,6 +65,17 @@ done
 $bin plot $tmp/run -q
 ( cd $tmp/run/plots && sed -i "s/Trung vị/Trung vị (sửa)/" fan-district-*.gp && LC_ALL=C.UTF-8 gnuplot fan-district-*.gp ) && ok || bad "re-render with gnuplot"
 
+# --units: a name that is no unit is an error (exit 2) naming it and the
+# closest units, and leaves the charts as they were; a commune's name adds
+# its fan chart
+$bin plot $tmp/run --units "Nam Thai" -q 2> $tmp/units.err; code=$?
+check "plot --units with an unknown name exits $code, not 2" "[ $code = 2 ]"
+check "the --units error does not name the unknown unit and the closest one" \
+  "grep -q '\"Nam Thai\"' $tmp/units.err && grep -q '\"Nam Thái\"' $tmp/units.err"
+check "a failed plot --units removed the charts" "ls $tmp/run/plots/fan-district-*.png >/dev/null 2>&1"
+$bin plot $tmp/run --units "Nam Thái" -q && ok || bad "plot --units with a commune's name"
+check "no fan chart for the commune given to --units" "ls $tmp/run/plots/fan-commune-nam-thai.png >/dev/null 2>&1"
+
 # the report: self-contained, every target listed
 for lang in vi en; do
   if $bin report $tmp/run --lang $lang -q; then ok; else bad "report $lang"; fi
