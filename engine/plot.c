@@ -215,9 +215,9 @@ static cov_csv *read_table(ctx *c, const char *name, bool required)
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", c->dir, name);
     if (!required && access(path, R_OK) != 0) return NULL;
-    int before = c->d->n;
+    int before = c->d->n + c->d->dropped;
     cov_csv *t = cov_csv_read(path, c->d);
-    if (t && c->d->n > before) { cov_csv_free(t); return NULL; }   /* rows left out: not drawn from */
+    if (t && c->d->n + c->d->dropped > before) { cov_csv_free(t); return NULL; }   /* rows left out: not drawn from */
     return t;
 }
 
@@ -309,6 +309,14 @@ static void sets(vars *v, const char *key, const char *text)
     fclose(m);
     setv(v, key, "%s", s ? s : "");
     free(s);
+}
+
+/* Sets KEY to script text made here and held in a memory stream's buffer;
+ * NULL (no memory) keeps the chart from being drawn. */
+static void setraw(vars *v, const char *key, const char *text)
+{
+    if (text) setv(v, key, "%s", text);
+    else v->nomem = true;
 }
 
 static void vars_free(vars *v)
@@ -577,11 +585,12 @@ static void target_marks(ctx *c, const cov_csv *tg, const char *level, const cha
     }
 }
 
-/* The text written to a memory stream, once closed (NULL: "" ). */
+/* Closes memory stream m (if open) and returns its text, *text: NULL when
+ * the stream could not be opened. */
 static char *closed(FILE *m, char **text)
 {
     if (m) fclose(m);
-    return *text ? *text : (*text = strdup(""));
+    return *text;
 }
 
 /* ---- run folders -------------------------------------------------------- */
@@ -665,7 +674,7 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
         vars v = { .n = 0 };
         common_vars(c, &v, st, 1100, 680);
         sets(&v, "TITLE", title);
-        setv(&v, "MARKS", "%s", marks);
+        setraw(&v, "MARKS", marks);
         sets(&v, "XLABEL", c->L->month_axis);
         sets(&v, "YLABEL", c->L->coverage_axis);
         setv(&v, "YMIN", "%g", lo);
@@ -676,7 +685,7 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
         sets(&v, "BAND90", c->L->band90);
         sets(&v, "BAND50", c->L->band50);
         sets(&v, "MEDIAN", c->L->median);
-        setv(&v, "MORE", "%s", more);
+        setraw(&v, "MORE", more);
         free(marks);
         free(more);
         if (!render(c, "fan", st, &v)) return false;
@@ -761,8 +770,7 @@ static bool cards_charts(ctx *c, const cov_csv *tg)
         setv(&v, "XMAX", "%g", ceil(maxc * 1.15));
         setv(&v, "N", "%ld", nb);
         setv(&v, "LMARGIN", "%ld", wname + 2);
-        setv(&v, "ARRAYS", "%s", arrays ? arrays : "");
-        if (ok && !arrays) { v.nomem = true; }
+        setraw(&v, "ARRAYS", arrays);
         free(arrays);
         free(b);
         free(names);
@@ -821,7 +829,7 @@ static bool exceedance_charts(ctx *c, const cov_csv *ex, const cov_csv *tg)
         vars v = { .n = 0 };
         common_vars(c, &v, st, 1000, 600);
         sets(&v, "TITLE", title);
-        setv(&v, "MARKS", "%s", marks);
+        setraw(&v, "MARKS", marks);
         free(marks);
         sets(&v, "XLABEL", c->L->threshold_axis);
         sets(&v, "YLABEL", c->L->probability_axis);
@@ -938,8 +946,8 @@ static bool plot_compare(ctx *c)
         vars v = { .n = 0 };
         common_vars(c, &v, st, 1100, 680);
         sets(&v, "TITLE", title);
-        setv(&v, "MARKS", "%s", marks);
-        setv(&v, "PLOTS", "%s", plots);
+        setraw(&v, "MARKS", marks);
+        setraw(&v, "PLOTS", plots);
         sets(&v, "XLABEL", c->L->month_axis);
         sets(&v, "YLABEL", c->L->coverage_axis);
         setv(&v, "YMIN", "%g", fmax(0, floor(ymin - 1)));
@@ -1008,8 +1016,8 @@ static bool plot_compare(ctx *c)
         common_vars(c, &v, st, (int)fmin(30000, fmax(900, 160 + 90.0 * (double)rows * ns)), 620);
         sets(&v, "TITLE", c->L->bars_title);
         sets(&v, "YLABEL", c->L->probability_axis);
-        setv(&v, "PLOTS", "%s", plots);
-        setv(&v, "ARRAYS", "%s", arrays);
+        setraw(&v, "PLOTS", plots);
+        setraw(&v, "ARRAYS", arrays);
         free(plots);
         free(arrays);
         if (ok && rows > 0) ok = render(c, "compare-bars", st, &v);   /* no shared target: no bars */
