@@ -7,6 +7,7 @@
 #include "csvread.h"
 #include "csvwrite.h"
 #include "lang.h"
+#include "outdir.h"
 #include "text.h"
 
 #include <errno.h>
@@ -19,6 +20,9 @@
 /* Writes s as HTML text or attribute value: its display form
  * (cov_plot_visible: control characters and bytes that are not UTF-8 as
  * \xHH) with & < > " ' as entities. */
+/* The first bytes of every report: how covcast knows a report.html it may replace. */
+#define REPORT_SIGNATURE "<!DOCTYPE html>\n<html lang=\""
+
 static void esc(FILE *f, const char *s)
 {
     size_t n = 4 * strlen(s) + 8;
@@ -198,17 +202,17 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
         free(charts);
         return st;
     }
-    char path[4200], tmp[4300];
+    char path[4200];
     snprintf(path, sizeof path, "%s/targets.csv", dir);
     cov_csv *tg = cov_csv_read(path, d);
     snprintf(path, sizeof path, "%s/run.json", dir);
     char *json = slurp(path);
     snprintf(path, sizeof path, "%s/report.html", dir);
-    snprintf(tmp, sizeof tmp, "%s/.report.html.tmp", dir);
-    FILE *f = tg ? fopen(tmp, "w") : NULL;
+    /* beside and renamed into place; over an earlier report only, never over a page of the user's */
+    cov_outfile *of = tg ? cov_outfile_begin(path, REPORT_SIGNATURE, d) : NULL;
+    FILE *f = of ? cov_outfile_stream(of) : NULL;
     if (!f) {
-        if (tg) cov_diag_add(d, COV_EIO, tmp, 0, 0, 0, "cannot write: %s", strerror(errno));
-        st = tg ? COV_EIO : d->status;
+        st = d->status ? d->status : COV_EIO;
         goto done;
     }
     char scen[512], seed[64], reps[64], created[64], start[16], months[16], version[32];
@@ -220,7 +224,7 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
     json_value(json, "months", months, sizeof months);
     json_value(json, "version", version, sizeof version);
 
-    fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>", L->code);
+    fprintf(f, REPORT_SIGNATURE "%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>", L->code);
     esc(f, L->report_title); fputs(" — ", f); esc(f, scen);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", CSS);
     esc(f, L->report_title); fputs(": ", f); esc(f, scen);
@@ -295,14 +299,10 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
     fputs(" --replicates ", f);
     esc(f, reps);
     fputs("</code></p>\n</body>\n</html>\n", f);
-    bool ok = !ferror(f);
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        cov_diag_add(d, COV_EIO, path, 0, 0, 0, "cannot write the report: %s", strerror(errno));
-        remove(tmp);
-        st = COV_EIO;
-    } else if (log) {
-        fprintf(log, "%s (%d chart%s)\n", path, ncharts, ncharts == 1 ? "" : "s");
+    st = cov_outfile_commit(of, d);
+    if (st == COV_OK) {
+        cov_outdir_claim(dir, "report.html");   /* a rerun into the folder may replace it */
+        if (log) fprintf(log, "%s (%d chart%s)\n", path, ncharts, ncharts == 1 ? "" : "s");
     }
 done:
     for (int k = 0; k < ncharts; k++) free(charts[k].svg);

@@ -93,6 +93,12 @@ $bin run $scen -q -r 50 -o $out 2> $tmp/rerun.err; code=$?
 check "a rerun into a covcast folder: exit $code, expected 0" "[ $code = 0 ]"
 $bin plot $out -q 2> /dev/null && $bin run $scen -q -r 50 -o $out 2> $tmp/rerun-plots.err; code=$?
 check "a rerun into a folder with its charts: exit $code, expected 0" "[ $code = 0 ] && [ ! -e $out/plots ]"
+$bin report $out -q 2> /dev/null && $bin report $out -q 2> /dev/null && $bin run $scen -q -r 50 -o $out 2> $tmp/rerun-report.err; code=$?
+check "a rerun into a folder with its report: exit $code, expected 0" "[ $code = 0 ] && [ ! -e $out/report.html ]"
+echo "<p>my own page" > $out/report.html
+$bin report $out -q 2> $tmp/report-mine.err; code=$?
+check "report over a page of the user's: exit $code, expected 4" "[ $code = 4 ] && [ \"\$(cat $out/report.html)\" = '<p>my own page' ]"
+rm $out/report.html
 
 cp scenarios/data/nam-truc-2018.csv $tmp/pop.csv; sum=$(cksum < $tmp/pop.csv)
 $bin gap $tmp/pop.csv --threshold 85 --out $tmp/pop.csv > /dev/null 2> $tmp/gap-self.err; code=$?
