@@ -150,10 +150,20 @@ static double number(const cov_csv *t, long r, const char *name)
     return isfinite(v) ? v : 0;
 }
 
-typedef struct { long row; double p; } order_t;
+static bool blank(const char *s)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    return !*s;
+}
+
+/* A row of the table; none: an empty probability cell (a unit with no people). */
+typedef struct { long row; double p; bool none; } order_t;
+
+/* Riskiest first; units with no people last. */
 static int by_risk(const void *a, const void *b)
 {
     const order_t *x = a, *y = b;
+    if (x->none != y->none) return x->none ? 1 : -1;
     return x->p < y->p ? -1 : x->p > y->p ? 1 : (x->row > y->row) - (x->row < y->row);
 }
 
@@ -246,7 +256,8 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
     for (int k = 0; k < 8; k++) { fputs("<th>", f); esc(f, cols[k]); fputs("</th>", f); }
     fputs("</tr></thead>\n<tbody>\n", f);
     order_t *ord = calloc((size_t)tg->nrows + 1, sizeof *ord);
-    for (long r = 0; ord && r < tg->nrows; r++) ord[r] = (order_t){ r, number(tg, r, "probability") };
+    for (long r = 0; ord && r < tg->nrows; r++)
+        ord[r] = (order_t){ r, number(tg, r, "probability"), blank(text(tg, r, "probability")) };
     if (ord) qsort(ord, (size_t)tg->nrows, sizeof *ord, by_risk);
     for (long i = 0; ord && i < tg->nrows; i++) {
         long r = ord[i].row;
@@ -269,10 +280,16 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
         esc(f, COL("unit"));
         fputs("</td><td>", f);
         esc(f, dl);
-        fprintf(f, "</td><td class=\"num\">%s (%s–%s)</td><td><span class=\"v v%d\">", p, lo, hi, v);
-        esc(f, L->verdict[v]);
-        fprintf(f, "</span></td><td class=\"num\">%s%%</td><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
-                med, cards, short50);
+        if (ord[i].none) {   /* no one to cover: no probability, no coverage */
+            fputs("</td><td class=\"num\">—</td><td>", f);
+            esc(f, L->no_people);
+            fprintf(f, "</td><td class=\"num\">—</td><td class=\"num\">%s</td><td class=\"num\">—</td></tr>\n", cards);
+        } else {
+            fprintf(f, "</td><td class=\"num\">%s (%s–%s)</td><td><span class=\"v v%d\">", p, lo, hi, v);
+            esc(f, L->verdict[v]);
+            fprintf(f, "</span></td><td class=\"num\">%s%%</td><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
+                    med, cards, short50);
+        }
 #undef COL
     }
     free(ord);

@@ -28,6 +28,7 @@ static const cov_lang VI = {
     "Lập bằng covcast", "Cách đọc",
     "Biểu đồ",
     "rất có khả năng: ≥ 0,90; có khả năng: 0,66–0,90; ngang nhau: 0,33–0,66; khó đạt: 0,10–0,33; rất khó đạt: < 0,10.",
+    "không có người (không có xác suất)",
 };
 
 static const cov_lang EN = {
@@ -52,6 +53,7 @@ static const cov_lang EN = {
     "Made with covcast", "How to read it",
     "Charts",
     "very likely: ≥ 0.90; likely: 0.66–0.90; about even: 0.33–0.66; unlikely: 0.10–0.33; very unlikely: < 0.10.",
+    "no people (no probability)",
 };
 
 const cov_lang *cov_lang_get(const char *code)

@@ -22,6 +22,7 @@ typedef struct {
     const char *report_title, *report_intro, *col_unit, *col_level, *col_threshold, *col_deadline,
                *col_probability, *col_verdict, *col_median, *col_cards, *col_shortfall,
                *made_with, *how_to_read, *charts, *verdict_note;
+    const char *no_people;        /* a unit with no one in it: no probability */
 } cov_lang;
 
 /* The language for code "vi" or "en"; NULL for another. */

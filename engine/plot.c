@@ -561,8 +561,11 @@ static void target_marks(ctx *c, const cov_csv *tg, const char *level, const cha
             size_t l = strlen(name);
             snprintf(name + l, sizeof name - l, " (%s)", vcell(tg, r, "group", grp, sizeof grp));
         }
-        if (shown < 3) {
+        if (shown < 3 && !is_number(cell(tg, r, "probability")))   /* a unit with no people: no probability */
+            snprintf(line, sizeof line, "%s ≥ %s, %s: %s", name, th, dl, c->L->no_people);
+        else if (shown < 3)
             snprintf(line, sizeof line, c->L->target_line, name, th, dl, p, lo, hi);
+        if (shown < 3) {
             tl += (size_t)snprintf(title + tl, tl < tn ? tn - tl : 0, "\n%s", line);
         }
         shown++;
@@ -742,7 +745,8 @@ static bool cards_charts(ctx *c, const cov_csv *tg)
         for (long r = r0; r < r1; r++) {
             char *nm = names + (r - r0) * NAME_BYTES;
             vcell(tg, r, "unit", nm, NAME_BYTES);
-            b[r - r0] = (bar){ nm, fmin(1e15, fmax(0, num(tg, r, "cards_needed_now"))), num(tg, r, "probability") };
+            b[r - r0] = (bar){ nm, fmin(1e15, fmax(0, num(tg, r, "cards_needed_now"))),
+                               is_number(cell(tg, r, "probability")) ? num(tg, r, "probability") : NAN };
             maxc = fmax(maxc, b[r - r0].cards);
             long w = cov_utf8_width(nm, strlen(nm));
             if (w > wname) wname = w;
@@ -754,7 +758,10 @@ static bool cards_charts(ctx *c, const cov_csv *tg)
         size_t dcap = 0;
         FILE *m = open_memstream(&dat, &dcap);
         fputs("# rank (in NAMES and LABELS of the script),cards_needed_now,probability\n", m);
-        for (long i = 0; i < nb; i++) fprintf(m, "%ld,%.0f,%.4f\n", i + 1, b[i].cards, b[i].p);
+        for (long i = 0; i < nb; i++) {   /* NaN: no people, no probability, no colour */
+            if (isnan(b[i].p)) fprintf(m, "%ld,%.0f,NaN\n", i + 1, b[i].cards);
+            else fprintf(m, "%ld,%.0f,%.4f\n", i + 1, b[i].cards, b[i].p);
+        }
         char title[4 * NAME_BYTES], th[32], dl[NAME_BYTES], shown[NAME_BYTES];
         bool ok = write_dat(c, st, m, &dat);
         pct(c, tg, r0, th, sizeof th);

@@ -104,5 +104,17 @@ if command -v chromium >/dev/null 2>&1; then
 else
   echo "plots: SKIPPED the Chromium check of report.html: chromium is not installed and could not be (apt-get install chromium)"
 fi
+# A commune with no people has no probability: the report and the charts say
+# so, never "0.000 very unlikely" nor "1.000 very likely".
+mkdir -p $tmp/zero
+awk -F, 'NR > 1 && $1 == "Đồng Sơn" { $4 = 0; $5 = 0 } { print }' OFS=, tests/cases/common/population.csv > $tmp/zero/pop.csv
+printf '[run]\nname = zero\nmodel = %s/tests/cases/common/model.ini\npopulation = pop.csv\nstart = 2018-05\nmonths = 6\nlevels = district\n[target.x]\nlevel = commune\nthreshold = 85\ndeadline = 2018-10\n' \
+  "$PWD" > $tmp/zero/s.ini
+$bin run $tmp/zero/s.ini -q -r 50 -o $tmp/zero/out && $bin report $tmp/zero/out --lang en -q \
+  && $bin plot $tmp/zero/out --lang en --format svg --units all -q || bad "a commune with no people: run, report or plot failed"
+check "report: a commune with no people not shown as such" \
+  "grep -q 'Đồng Sơn</td><td>10/2018</td><td class=\"num\">—</td><td>no people' $tmp/zero/out/report.html"
+check "fan chart: a commune with no people given a probability" \
+  "grep -q 'no people' $tmp/zero/out/plots/fan-commune-dong-son.gp && ! grep -q 'probability 0.000' $tmp/zero/out/plots/fan-commune-dong-son.svg"
 echo "plots: $pass passed, $fail failed"
 [ $fail = 0 ]
