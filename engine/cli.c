@@ -366,6 +366,7 @@ static int cmd_compare(int argc, char **argv)
     cov_diag_init(&d);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    if (!cov_outdir_check(o.ov.out ? o.ov.out : out, &d)) return finish(d.status, &d);   /* refused before the runs, not after */
     cov_status st = cov_compare((const char **)o.pos, o.npos, &o.ov, o.ov.out ? o.ov.out : out,
                                 o.quiet ? NULL : stdout, &d);
     if (st == COV_OK && !o.quiet) printf("\nWritten to %s/compare.csv\n", cov_term(o.ov.out ? o.ov.out : out));
@@ -390,6 +391,7 @@ static int cmd_sweep(int argc, char **argv)
     cov_diag_init(&d);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    if (!cov_outdir_check(o.ov.out ? o.ov.out : out, &d)) return finish(d.status, &d);   /* refused before the runs, not after */
     cov_status st = cov_sweep(o.pos[0], spec, &o.ov, o.ov.out ? o.ov.out : out, o.quiet ? NULL : stdout, &d);
     if (st == COV_OK && !o.quiet) printf("\nWritten to %s/sweep.csv\n", cov_term(o.ov.out ? o.ov.out : out));
     return finish(st, &d);
@@ -433,6 +435,7 @@ static int cmd_solve(int argc, char **argv)
     default_out(out, sizeof out, "solve", o.pos[0]);
     cov_diag d;
     cov_diag_init(&d);
+    if (!cov_outdir_check(o.ov.out ? o.ov.out : out, &d)) return finish(d.status, &d);   /* refused before the runs, not after */
     cov_status st = cov_solve(o.pos[0], o.target, o.lever, o.probability, o.range, &o.ov,
                               o.ov.out ? o.ov.out : out, o.quiet ? NULL : stdout, &d);
     if (st == COV_OK && !o.quiet) printf("\nWritten to %s/solve.csv\n", cov_term(o.ov.out ? o.ov.out : out));
@@ -468,6 +471,7 @@ static int cmd_allocate(int argc, char **argv)
     default_out(out, sizeof out, "allocate", o.pos[0]);
     cov_diag d;
     cov_diag_init(&d);
+    if (!cov_outdir_check(o.ov.out ? o.ov.out : out, &d)) return finish(d.status, &d);   /* refused before the runs, not after */
     cov_status st = cov_allocate(o.pos[0], o.target, o.campaign, o.budget, &o.ov, o.ov.out ? o.ov.out : out,
                                  o.quiet ? NULL : stdout, &d);
     if (st == COV_OK && !o.quiet) printf("Written to %s/allocation.csv\n", cov_term(o.ov.out ? o.ov.out : out));
@@ -619,6 +623,7 @@ static int cmd_backtest(int argc, char **argv)
     default_out(def, sizeof def, "backtest", argv[optind]);
     cov_diag d;
     cov_diag_init(&d);
+    if (!cov_outdir_check(out ? out : def, &d)) { cov_diag_print(&d, stderr); return (int)d.status; }
     cov_status st = cov_backtest(argv[optind], model, &co, (int)K, R, (uint64_t)seed, out ? out : def,
                                  quiet ? NULL : stdout, &d);
     if (st != COV_OK) cov_diag_print(&d, stderr);

@@ -99,6 +99,14 @@ echo "<p>my own page" > $out/report.html
 $bin report $out -q 2> $tmp/report-mine.err; code=$?
 check "report over a page of the user's: exit $code, expected 4" "[ $code = 4 ] && [ \"\$(cat $out/report.html)\" = '<p>my own page' ]"
 rm $out/report.html
+mkdir -p $tmp/theirs; echo "mine" > $tmp/theirs/a.txt
+for cmd in "compare $scen $scen" "sweep $scen --set campaign.peak.enroll_multiplier=1..2:1" \
+           "solve $scen --target year-end --lever campaign.peak.enroll_multiplier --probability 0.8 --range 1..3" \
+           "allocate $scen --target year-end --campaign peak --budget 100"; do
+  $bin $cmd -r 50 -o $tmp/theirs > $tmp/theirs.out 2> $tmp/theirs.err; code=$?
+  check "${cmd%% *} into a folder of the user's: exit $code, expected 4, before any run (stdout: $(head -c 80 $tmp/theirs.out))" \
+    "[ $code = 4 ] && [ ! -s $tmp/theirs.out ] && [ \"\$(ls -A $tmp/theirs)\" = a.txt ]"
+done
 
 cp scenarios/data/nam-truc-2018.csv $tmp/pop.csv; sum=$(cksum < $tmp/pop.csv)
 $bin gap $tmp/pop.csv --threshold 85 --out $tmp/pop.csv > /dev/null 2> $tmp/gap-self.err; code=$?
