@@ -8,6 +8,7 @@
 #include "outdir.h"
 #include "stats.h"
 #include "text.h"
+#include "types.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,9 +89,24 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
         cov_csv_free(t);
         return COV_EINPUT;
     }
+    /* a history (a month column): the table is of its latest month, never of every month added up */
+    int cm = cov_csv_column(t, "month"), latest = -1;
+    for (long r = 0; cm >= 0 && r < t->nrows; r++) {
+        const cov_field *f = cov_csv_cell(t, r, cm);
+        int mo;
+        if (!cov_month_parse(cov_trim(f->text), &mo)) {
+            cov_diag_add(d, COV_EINPUT, path, f->line, f->col, cov_utf8_width(f->text, strlen(f->text)),
+                         "month must be written YYYY-MM, got \"%s\"", cov_term(f->text));
+            continue;
+        }
+        if (mo > latest) latest = mo;
+    }
+    if (d->n) { cov_csv_free(t); return d->status; }
     unit_t *u = calloc((size_t)t->nrows + 1, sizeof *u);
     int nu = 0;
     for (long r = 0; u && r < t->nrows; r++) {
+        int mo;
+        if (cm >= 0 && (!cov_month_parse(cov_csv_cell(t, r, cm)->text, &mo) || mo != latest)) continue;
         const cov_field *fn = cov_csv_cell(t, r, cn), *fi = cov_csv_cell(t, r, ci);
         int64_t N, I;
         if (!cov_parse_int64(fn->text, &N)) {
@@ -124,6 +140,11 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
         else fputs(GAP_HEADER, csv = cov_outfile_stream(of));
     }
     const cov_lang *L = cov_lang_get("en");
+    if (st == COV_OK && fp && cm >= 0) {
+        char mon[8];
+        cov_month_format(latest, mon);
+        fprintf(fp, "A history: the table is of its latest month, %s (the rows of other months are not added).\n", mon);
+    }
     if (st == COV_OK && fp)
         fprintf(fp, "%-28s %12s %12s %9s %16s\n", all ? "all" : cov_term(key), "population", "insured", "coverage", "cards needed");
     for (int k = 0; st == COV_OK && k < nu; k++) {

@@ -408,6 +408,28 @@ static void test_quantiles_by_counting(void **st)
     quantiles_match(1001);
 }
 
+/* A history: the table is of its latest month, whatever the order of the
+ * rows; the other months are not added in. */
+static void test_gap_history(void **st)
+{
+    (void)st;
+    cov_diag d, rd;
+    cov_diag_init(&d);
+    cov_diag_init(&rd);
+    write_text(TMP "/gap-hist.csv", "commune,month,population,insured\n"
+               "A,2025-12,1000,900\nA,2025-06,990,880\nB,2025-06,500,500\nB,2025-12,510,480\n");
+    assert_int_equal(cov_gap(TMP "/gap-hist.csv", "95", "all", TMP "/gap-hist-out.csv", NULL, &d), COV_OK);
+    cov_csv *t = cov_csv_read(TMP "/gap-hist-out.csv", &rd);
+    assert_non_null(t);
+    assert_int_equal(t->nrows, 1);
+    assert_int_equal(atoll(cov_csv_cell(t, 0, cov_csv_column(t, "population"))->text), 1510);
+    assert_int_equal(atoll(cov_csv_cell(t, 0, cov_csv_column(t, "insured"))->text), 1380);
+    cov_csv_free(t);
+    write_text(TMP "/gap-hist.csv", "commune,month,population,insured\nA,12/2025,1000,900\n");
+    cov_diag_init(&d);
+    assert_int_equal(cov_gap(TMP "/gap-hist.csv", "95", NULL, NULL, NULL, &d), COV_EINPUT);
+}
+
 /* Two communes of one name are two rows, told apart by their codes; a
  * commune's rows of several groups are one. */
 static void test_gap_same_names(void **st)
@@ -481,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_first_month_distribution),
         cmocka_unit_test(test_gap_table),
         cmocka_unit_test(test_gap_same_names),
+        cmocka_unit_test(test_gap_history),
         cmocka_unit_test(test_quantiles_by_counting),
         cmocka_unit_test(test_precision),
         cmocka_unit_test(test_replicates_added_to_a_store),
