@@ -185,8 +185,20 @@ static char *snapshot_from_history(cov_scenario *s, char **levels, int nlevels, 
     fputs(h->s[0].code ? "commune_code,commune" : "commune", f);
     for (int l = 0; l < nlevels; l++) fprintf(f, ",%s", levels[l]);
     fputs(",group,population,insured\n", f);
-    int rows = 0;
-    for (int k = 0; k < h->nseries; k++)
+    int rows = 0, missing = 0;
+    for (int k = 0; k < h->nseries; k++) {
+        bool reported = false;
+        for (int j = 0; j < h->s[k].n && !reported; j++) reported = h->s[k].month[j] == s->start;
+        if (!reported && h->s[k].n > 0) {   /* its people would silently drop out of the run */
+            char m[8], last[8];
+            cov_month_format(s->start, m);
+            cov_month_format(h->s[k].month[h->s[k].n - 1], last);
+            cov_diag_add(d, COV_EINPUT, h->path, h->s[k].line, 0, 0,
+                         "%s (%s) has no row for the snapshot month %s (its last is %s): the run would leave its "
+                         "people out; add the month, or start from a month every commune reported",
+                         h->s[k].commune, s->model->g[h->s[k].group].name, m, last);
+            missing++;
+        }
         for (int j = 0; j < h->s[k].n; j++) {
             if (h->s[k].month[j] != s->start) continue;
             if (h->s[k].code) { cov_csv_raw(f, h->s[k].code, true); cov_csv_raw(f, h->s[k].commune, false); }
@@ -195,7 +207,9 @@ static char *snapshot_from_history(cov_scenario *s, char **levels, int nlevels, 
             fprintf(f, ",%s,%lld,%lld\n", s->model->g[h->s[k].group].name, (long long)h->s[k].N[j], (long long)h->s[k].I[j]);
             rows++;
         }
+    }
     fclose(f);
+    if (missing) { remove(path); return NULL; }
     if (!rows) {
         char m[8];
         cov_month_format(s->start, m);
