@@ -16,17 +16,24 @@ PACKAGES = libgsl-dev libcsv-dev libinih-dev nettle-dev libunistring-dev pkg-con
 # the report, valgrind
 TEST_PACKAGES = libcmocka-dev libxml2-utils chromium valgrind
 
+MPI_PACKAGES = openmpi-bin libopenmpi-dev
+
 BUILD   = build
 BIN     = covcast
+STAMP_NAME = .deps-ok
 ifeq ($(MPI),1)
 CC      = mpicc
 CFLAGS  += -DCOV_MPI
 BUILD   = build-mpi
+# `make MPI=1` installs OpenMPI too (its own stamp: one left by a build
+# without it does not count)
+PACKAGES += $(MPI_PACKAGES)
+STAMP_NAME = .deps-mpi-ok
 endif
 ENGINE  = $(filter-out engine/main.c,$(wildcard engine/*.c))
 OBJS    = $(ENGINE:engine/%.c=$(BUILD)/%.o)
 TESTS   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
-STAMP   = $(BUILD)/.deps-ok
+STAMP   = $(BUILD)/$(STAMP_NAME)
 # where the tests write their scratch files (one per build folder, so the
 # plain and sanitized suites can run side by side)
 TESTS_TMP ?= tests/tmp
@@ -93,27 +100,30 @@ $(BUILD)/bench/province: bench/province.c $(BUILD)/libcovcast.a | $(STAMP)
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libcovcast.a $(LDLIBS)
 
-# OpenMPI: `make MPI=1` builds ./covcast for `mpirun -np K ./covcast run ...`;
-# `make mpi` builds build-mpi/covcast and checks that 2 ranks give the same
-# bytes as 1.
+# OpenMPI: `make MPI=1` installs what is missing, OpenMPI included, and
+# builds ./covcast for `mpirun -np K ./covcast run ...`. `make mpi` checks
+# that command as the README gives it, in a fresh copy of the sources (no
+# build, no stamp: on a bare machine it must install OpenMPI itself), then
+# that its ./covcast gives the same bytes on 1, 2 and 3 ranks.
+MPI_FRESH = build-mpi-fresh
 mpi-deps:
-	$(call install_missing,openmpi-bin libopenmpi-dev)
+	$(call install_missing,$(MPI_PACKAGES))
 
-mpi: mpi-deps
-	$(MAKE) MPI=1 BIN=build-mpi/covcast build-mpi/covcast
-	@COVCAST=build-mpi/covcast sh tests/mpi.sh
+mpi:
+	rm -rf $(MPI_FRESH) && mkdir -p $(MPI_FRESH) && cp -R Makefile engine include $(MPI_FRESH)/
+	cd $(MPI_FRESH) && env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES $(MAKE) MPI=1
+	@COVCAST=$(MPI_FRESH)/covcast sh tests/mpi.sh
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/covcast OPT="-O1 -g -fno-omit-frame-pointer" \
 	        SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 
-# libFuzzer targets (clang) for the CSV reader, the population loader, the
-# scenario/INI loaders and the chart scripts (plot.c, without gnuplot), each
-# run for FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus (new inputs
-# go to build-fuzz/corpus, not into the tree).
+# libFuzzer targets (clang) for the CSV reader, the population loader and the
+# scenario/INI loaders, each run for FUZZ_SECONDS from the seed corpus in
+# tests/fuzz/corpus (new inputs go to build-fuzz/corpus, not into the tree).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = csv population scenario plot
+FUZZ_TARGETS = csv population scenario
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
               -Wno-unknown-pragmas -Iinclude -Iengine
 FUZZ_OBJS = $(ENGINE:engine/%.c=build-fuzz/%.o)
@@ -132,7 +142,7 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJS)
 
 fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
-	  case $$t in csv|population) c=csv ;; plot) c=plot ;; *) c=ini ;; esac; \
+	  case $$t in csv|population) c=csv ;; *) c=ini ;; esac; \
 	  mkdir -p build-fuzz/corpus/$$t build-fuzz/crashes; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	  ./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
@@ -145,6 +155,6 @@ echo:
 	@echo "CC=$(CC)"; echo "CFLAGS=$(CFLAGS)"; echo "LDLIBS=$(LDLIBS)"
 
 clean:
-	rm -rf build build-asan build-fuzz build-mpi covcast tests/tmp
+	rm -rf build build-asan build-fuzz build-mpi build-mpi-fresh covcast tests/tmp
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)

@@ -30,6 +30,13 @@ check nam-truc "run scenarios/nam-truc-2018.ini -r 300" "$runfiles"
 check luc-ngan "run scenarios/luc-ngan-2021.ini -r 200 --keep-replicates" "$runfiles replicates.csv"
 check threads "run scenarios/luc-ngan-2021.ini -r 70 -t 2" "$runfiles"
 check an-giang "run scenarios/an-giang-2017.ini -r 100 --precision 0.08" "$runfiles"
+# --precision keeps each round's replicates (100, then 1000) on every rank:
+# 3 ranks give the bytes of a plain run of the final count
+check an-giang-plain "run scenarios/an-giang-2017.ini -r 1000" "$runfiles"
+for f in $runfiles; do
+  if cmp -s "$tmp/an-giang-3/$f" "$tmp/an-giang-plain-1/$f"; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAILED mpi: --precision on 3 ranks and a plain run of its final count differ in $f"; fi
+done
 check compare "compare scenarios/nam-truc-2018.ini tests/cases/plot-variant.ini -r 200" \
   "compare.csv scenarios.csv scenarios/01-nam-truc-2018/targets.csv scenarios/02-plot-variant/trajectories.csv"
 check sweep "sweep scenarios/nam-truc-2018.ini --set campaign.peak.enroll_multiplier=1..3:1 -r 100" "sweep.csv"
