@@ -7,14 +7,15 @@ MPI     ?= 0
 SAN     ?=
 CFLAGS  += $(OPT) $(SAN) -std=gnu11 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-sign-conversion -fopenmp -MMD -MP -Iinclude -Iengine
-LDLIBS  += -lgsl -lgslcblas -lcsv -linih -lnettle -lunistring -lm
+LDLIBS  += -lgsl -lgslcblas -lcsv -linih -lnettle -lunistring -lmicrohttpd -ljansson -lm
 LDFLAGS += -fopenmp $(SAN)
 
 PACKAGES = libgsl-dev libcsv-dev libinih-dev nettle-dev libunistring-dev pkg-config \
-           gnuplot-nox fonts-dejavu-core
+           gnuplot-nox fonts-dejavu-core libmicrohttpd-dev libjansson-dev
 # what only the tests need: a C test framework, an SVG parser, a browser for
-# the report, valgrind
-TEST_PACKAGES = libcmocka-dev libxml2-utils chromium valgrind
+# the report, valgrind; an HTTP client and a driven browser for `serve`
+TEST_PACKAGES = libcmocka-dev libxml2-utils chromium valgrind \
+                libcurl4-openssl-dev python3-selenium chromium-driver
 
 MPI_PACKAGES = openmpi-bin libopenmpi-dev
 
@@ -86,12 +87,17 @@ demo: covcast
 # Every test: unit and statistical checks (cmocka), then golden CLI cases,
 # charts, reliability, the cost guard and, where OpenMPI is installed (`make
 # mpi` installs it), the MPI byte-identity check.
-test: $(BIN) $(TESTS) $(BUILD)/bench/province
+test: $(BIN) $(TESTS) $(BUILD)/bench/province $(BUILD)/tests/serve_api
 	@mpi=""; if [ -z "$(SAN)" ] && command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then \
 	  $(MAKE) --no-print-directory MPI=1 BIN=build-mpi/covcast build-mpi/covcast >/dev/null \
 	    || { echo "FAILED: the MPI build (make MPI=1)"; exit 1; }; mpi=build-mpi/covcast; fi; \
-	COVCAST=./$(BIN) MPI_COVCAST="$$mpi" PROVINCE=$(BUILD)/bench/province SANITIZED="$(SAN)" TESTS_TMP=$(TESTS_TMP) LC_ALL=C \
+	COVCAST=./$(BIN) MPI_COVCAST="$$mpi" PROVINCE=$(BUILD)/bench/province SERVE_API=$(BUILD)/tests/serve_api SANITIZED="$(SAN)" TESTS_TMP=$(TESTS_TMP) LC_ALL=C \
 	  sh tests/run.sh $(TESTS)
+
+# the API tests of `covcast serve` (libcurl; run by tests/serve.sh)
+$(BUILD)/tests/serve_api: tests/serve_api.c | $(BUILD)/.test-deps-ok
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -lcurl -ljansson -lm
 
 bench: covcast $(BUILD)/bench/province
 	@sh bench/run.sh

@@ -6,6 +6,7 @@
 #include "history.h"
 #include "outdir.h"
 #include "regroup.h"
+#include "serve.h"
 #include "text.h"
 #include "types.h"
 
@@ -48,6 +49,8 @@ static const char *MAIN_HELP =
 "                                       cards needed now per unit, no simulation\n"
 "  covcast regroup FILE.csv --crosswalk CROSSWALK.csv --out NEW.csv\n"
 "                                       carry a population or history onto new communes\n"
+"  covcast serve [FOLDER] [--listen 127.0.0.1:8080]\n"
+"                                       the planner's page in a browser\n"
 "  covcast --help                       this text\n"
 "  covcast --version                    the version\n"
 "\n"
@@ -832,6 +835,56 @@ static int cmd_regroup(int argc, char **argv)
     return (int)st;
 }
 
+static const char *SERVE_HELP =
+"Usage: covcast serve [FOLDER] [--listen 127.0.0.1:8080] [--threads N]\n"
+"\n"
+"Serves a page for the scenarios in FOLDER (default scenarios/): pick one or\n"
+"upload a population file, edit targets and campaigns, and see the targets\n"
+"table, the fan chart and the communes update; pin a baseline to see each\n"
+"change on the same futures; download the edited scenario as INI. Prints the\n"
+"address and runs until Ctrl-C. Nothing is fetched from outside the server.\n"
+"\n"
+"Options:\n"
+"  -l, --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0: any\n"
+"                          free port). Another address than 127.x needs the\n"
+"                          token the server prints, carried by the page\n"
+"  -t, --threads N         threads per run (default: all cores)\n"
+"      --token             ask for the token on 127.x too (a machine shared\n"
+"                          with other people)\n"
+"  -q, --quiet             print only the address\n";
+
+static int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "listen", required_argument, NULL, 'l' },
+        { "threads", required_argument, NULL, 't' },
+        { "token", no_argument, NULL, 'k' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *listen = "127.0.0.1:8080";
+    int64_t threads = 0;
+    bool quiet = false, token = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "l:t:kqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': listen = optarg; break;
+        case 't': if (!flag_int("serve", "--threads", optarg, 1, 1024, &threads)) return COV_EUSAGE; break;
+        case 'k': token = true; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(SERVE_HELP, stdout); return COV_OK;
+        default: fputs("Try 'covcast serve --help'.\n", stderr); return COV_EUSAGE;
+        }
+    }
+    if (optind < argc - 1) {
+        fputs("covcast serve: give at most one folder of scenarios.\nTry 'covcast serve --help'.\n", stderr);
+        return COV_EUSAGE;
+    }
+    return cov_serve(optind < argc ? argv[optind] : "scenarios", listen, (int)threads, token, quiet);
+}
+
 static int dispatch(int argc, char **argv);
 
 int cov_cli_main(int argc, char **argv)
@@ -878,6 +931,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
     if (!strcmp(cmd, "backtest")) return cmd_backtest(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cmd_plot(argc - 1, argv + 1, true);
+    if (!strcmp(cmd, "serve")) return cmd_serve(argc - 1, argv + 1);
     fprintf(stderr, "covcast: unknown command '%s'\nTry 'covcast --help'.\n", cov_term(cmd));
     return COV_EUSAGE;
 }

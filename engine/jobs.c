@@ -1,0 +1,405 @@
+/* jobs.c — the runs of `covcast serve` (jobs.h): a queue served by one
+ * worker thread, each run forked into a child process that loads the
+ * scenario with the same loader as `covcast run`, sends a quick pass and
+ * then the full replicate count back as lines of JSON, and writes the run's
+ * files (targets.csv, trajectories.csv, ...) into the run's folder. */
+#define _GNU_SOURCE
+#include "jobs.h"
+#include "json.h"
+#include "simulate.h"
+#include "text.h"
+#include "types.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEEP_JOBS 32      /* finished runs remembered (their files too) */
+#define KEEP_PINNED 8     /* of them, baselines kept while newer runs pair with them */
+
+typedef enum { QUEUED, RUNNING, DONE, CANCELLED, FAILED } job_state;
+static const char *STATE[] = { "queued", "running", "done", "cancelled", "failed" };
+
+typedef struct job {
+    long id;
+    char client[64];
+    job_state state;
+    int stage;              /* result lines received */
+    char *result;           /* the latest line */
+    bool final;             /* the last line said final: the files are written */
+    char dir[4200];         /* the run's folder */
+    char ini[4400];         /* its scenario file */
+    long quick;
+    char *base_hits;        /* the baseline's reached flags, or NULL */
+    bool pinned;
+    bool cancel;
+    pid_t pid;
+    struct job *next;       /* oldest first */
+} job;
+
+struct cov_jobs {
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    pthread_t worker;
+    pthread_mutex_t *engine;
+    char dir[4096];
+    int threads;
+    long next_id, started;
+    bool stop;
+    job *head;
+};
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    return remove(p) == 0 ? 0 : 0;
+}
+
+static void job_free(job *x)
+{
+    if (x->dir[0]) nftw(x->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(x->result);
+    free(x->base_hits);
+    free(x);
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Sends one line of JSON up the pipe; o is consumed. */
+static void emit(FILE *f, json_t *o, int stage, bool final, double t0)
+{
+    json_object_set_new(o, "stage", json_integer(stage));
+    json_object_set_new(o, "final", json_boolean(final));
+    json_object_set_new(o, "elapsed_s", json_real(now() - t0));
+    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    if (s) { fputs(s, f); fputc('\n', f); fflush(f); }
+    free(s);
+    json_decref(o);
+}
+
+/* The child: loads, runs the quick pass and the full count, writes the
+ * files, says so. Never returns. */
+static void run_child(const cov_jobs *j, const job *x, int fd)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    sigset_t all;   /* the server waits for these in one thread; a run takes them as they come */
+    sigfillset(&all);
+    pthread_sigmask(SIG_UNBLOCK, &all, NULL);
+    double t0 = now();
+    FILE *f = fdopen(fd, "w");
+    cov_diag *d = calloc(1, sizeof *d);
+    if (!f || !d) _exit(1);
+    char out[4300], hits[4300], hide[4200];
+    snprintf(out, sizeof out, "%s/out", x->dir);
+    snprintf(hits, sizeof hits, "%s/hits.bin", x->dir);
+    snprintf(hide, sizeof hide, "%s/", j->dir);
+    cov_overrides ov = { .seed = -1, .threads = j->threads, .out = out };
+    cov_scenario *s = cov_scenario_load(x->ini, &ov, d);
+    int stage = 1;
+    if (!s) {
+        emit(f, json_pack("{s:o}", "errors", cov_json_diag(d, hide)), stage, true, t0);
+        free(d);
+        fclose(f);
+        _exit(0);
+    }
+    s->keep_hits = true;
+    cov_json_base base, *bp = NULL;
+    if (x->base_hits && cov_json_base_read(x->base_hits, &base)) bp = &base;
+    long R = s->replicates, R1 = x->quick > 0 && x->quick < R ? x->quick : R;
+    cov_reps *keep = cov_reps_new();
+    cov_results *r = NULL;
+    cov_status st = COV_OK;
+    for (long n = R1;; n = R) {
+        s->replicates = n;
+        cov_results_free(r);
+        r = NULL;
+        st = cov_simulate_more(s, keep, &r, NULL, NULL, d);
+        if (st != COV_OK) break;
+        if (n == R) break;
+        emit(f, json_pack("{s:o}", "results", cov_json_results(s, r, bp)), stage++, false, t0);
+    }
+    if (st == COV_OK) st = cov_results_write(r, s, now() - t0, d);
+    if (st == COV_OK && !cov_json_base_write(s, r, hits))
+        cov_diag_add(d, COV_EIO, hits, 0, 0, 0, "cannot write the run's reached flags");
+    if (d->n) emit(f, json_pack("{s:o}", "errors", cov_json_diag(d, hide)), stage, true, t0);
+    else emit(f, json_pack("{s:o}", "results", cov_json_results(s, r, bp)), stage, true, t0);
+    cov_results_free(r);
+    cov_reps_free(keep);
+    if (bp) cov_json_base_free(bp);
+    cov_scenario_free(s);
+    free(d);
+    fclose(f);
+    _exit(0);
+}
+
+static job *find(cov_jobs *j, long id)
+{
+    for (job *x = j->head; x; x = x->next)
+        if (x->id == id) return x;
+    return NULL;
+}
+
+static void kill_job(job *x)
+{
+    x->cancel = true;
+    if (x->state == QUEUED) x->state = CANCELLED;
+    else if (x->state == RUNNING && x->pid > 0) kill(x->pid, SIGKILL);
+}
+
+/* Forgets the oldest finished runs beyond KEEP_JOBS (baselines last). Under mu. */
+static void evict(cov_jobs *j)
+{
+    int n = 0, pinned = 0;
+    for (job *x = j->head; x; x = x->next) { n++; pinned += x->pinned; }
+    for (job **p = &j->head; *p && n > KEEP_JOBS;) {
+        job *x = *p;
+        bool finished = x->state != QUEUED && x->state != RUNNING;
+        if (finished && (!x->pinned || pinned > KEEP_PINNED)) {
+            *p = x->next;
+            pinned -= x->pinned;
+            n--;
+            job_free(x);
+        } else {
+            p = &x->next;
+        }
+    }
+}
+
+/* Reads the child's lines until it closes the pipe. */
+static void read_child(cov_jobs *j, job *x, int fd)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (cap - len < 65536) {
+            char *nb = realloc(buf, cap ? 2 * cap : 131072);
+            if (!nb) break;
+            buf = nb;
+            cap = cap ? 2 * cap : 131072;
+        }
+        ssize_t got = read(fd, buf + len, cap - len - 1);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        len += (size_t)got;
+        char *nl;
+        while ((nl = memchr(buf, '\n', len))) {
+            *nl = '\0';
+            char *line = cov_strdup(buf);
+            json_t *o = line ? json_loads(line, 0, NULL) : NULL;
+            pthread_mutex_lock(&j->mu);
+            if (o && !x->cancel) {
+                free(x->result);
+                x->result = line;
+                line = NULL;
+                x->stage = (int)json_integer_value(json_object_get(o, "stage"));
+                x->final = json_is_true(json_object_get(o, "final"));
+                if (json_object_get(o, "errors")) x->state = FAILED;
+                pthread_cond_broadcast(&j->changed);
+            }
+            pthread_mutex_unlock(&j->mu);
+            json_decref(o);
+            free(line);
+            size_t used = (size_t)(nl - buf) + 1;
+            memmove(buf, nl + 1, len - used);
+            len -= used;
+        }
+    }
+    free(buf);
+}
+
+static void *worker(void *arg)
+{
+    cov_jobs *j = arg;
+    pthread_mutex_lock(&j->mu);
+    while (!j->stop) {
+        job *x = j->head;
+        while (x && x->state != QUEUED) x = x->next;
+        if (!x) { pthread_cond_wait(&j->changed, &j->mu); continue; }
+        x->state = RUNNING;
+        pthread_cond_broadcast(&j->changed);
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0) { x->state = FAILED; continue; }
+        /* forked under the engine's lock: the child's copy of the loaders' state is whole */
+        pthread_mutex_lock(j->engine);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(fds[0]);
+            run_child(j, x, fds[1]);
+        }
+        pthread_mutex_unlock(j->engine);
+        close(fds[1]);
+        if (pid < 0) { close(fds[0]); x->state = FAILED; continue; }
+        j->started++;
+        x->pid = pid;
+        if (x->cancel) kill(pid, SIGKILL);
+        pthread_mutex_unlock(&j->mu);
+        read_child(j, x, fds[0]);
+        close(fds[0]);
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        pthread_mutex_lock(&j->mu);
+        x->pid = 0;
+        if (x->cancel) x->state = CANCELLED;
+        else if (x->state == RUNNING) x->state = x->final ? DONE : FAILED;
+        if (x->state == FAILED && !x->result) {
+            json_t *o = json_pack("{s:{s:s}}", "errors", "text",
+                                  "covcast: the run stopped unexpectedly (out of memory?); nothing was shown");
+            x->result = json_dumps(o, JSON_COMPACT);
+            json_decref(o);
+        }
+        evict(j);
+        pthread_cond_broadcast(&j->changed);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+cov_jobs *cov_jobs_start(const char *dir, int threads, pthread_mutex_t *engine)
+{
+    cov_jobs *j = calloc(1, sizeof *j);
+    if (!j) return NULL;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&j->changed, &ca);
+    pthread_condattr_destroy(&ca);
+    snprintf(j->dir, sizeof j->dir, "%s", dir);
+    j->threads = threads;
+    j->engine = engine;
+    j->next_id = 1;
+    if (pthread_create(&j->worker, NULL, worker, j) != 0) { free(j); return NULL; }
+    return j;
+}
+
+void cov_jobs_stop(cov_jobs *j)
+{
+    if (!j) return;
+    pthread_mutex_lock(&j->mu);
+    j->stop = true;
+    for (job *x = j->head; x; x = x->next) kill_job(x);
+    pthread_cond_broadcast(&j->changed);
+    pthread_mutex_unlock(&j->mu);
+    pthread_join(j->worker, NULL);
+    while (j->head) {
+        job *x = j->head;
+        j->head = x->next;
+        job_free(x);
+    }
+    pthread_cond_destroy(&j->changed);
+    pthread_mutex_destroy(&j->mu);
+    free(j);
+}
+
+long cov_jobs_submit(cov_jobs *j, const char *client, const char *name, const char *ini, long quick, long baseline,
+                     int *http, char *err, size_t errn)
+{
+    pthread_mutex_lock(&j->mu);
+    long id = 0;
+    int active = 0;
+    job *b = baseline > 0 ? find(j, baseline) : NULL;
+    for (job *x = j->head; x; x = x->next)
+        if (!strcmp(x->client, client)) kill_job(x);   /* a new edit: the page's earlier runs are dropped */
+        else active += x->state == QUEUED || x->state == RUNNING;
+    job *x = NULL;
+    if (baseline > 0 && (!b || b->state != DONE)) {
+        *http = 404;
+        snprintf(err, errn, "the baseline (run %ld) is no longer kept or did not finish; pin it again", baseline);
+    } else if (active >= COV_JOBS_QUEUE) {
+        *http = 503;
+        snprintf(err, errn, "the server is busy: %d runs are waiting; try again in a moment", active);
+    } else if (!(x = calloc(1, sizeof *x))) {
+        *http = 503;
+        snprintf(err, errn, "out of memory");
+    } else {
+        x->id = j->next_id++;
+        snprintf(x->client, sizeof x->client, "%s", client);
+        snprintf(x->dir, sizeof x->dir, "%s/%ld", j->dir, x->id);
+        snprintf(x->ini, sizeof x->ini, "%s/%s", x->dir, name);
+        x->quick = quick;
+        FILE *f = NULL;
+        if (mkdir(x->dir, 0700) != 0 || !(f = fopen(x->ini, "wx")) || fputs(ini, f) < 0) {
+            if (f) fclose(f);
+            f = NULL;
+            *http = 500;
+            snprintf(err, errn, "cannot write the scenario into the server's folder: %s", strerror(errno));
+            job_free(x);
+            x = NULL;
+        } else if (fclose(f) != 0) {
+            *http = 500;
+            snprintf(err, errn, "cannot write the scenario into the server's folder");
+            job_free(x);
+            x = NULL;
+        }
+        if (x && b) {
+            b->pinned = true;
+            if (asprintf(&x->base_hits, "%s/hits.bin", b->dir) < 0) x->base_hits = NULL;
+        }
+        if (x) {
+            job **p = &j->head;
+            while (*p) p = &(*p)->next;
+            *p = x;
+            id = x->id;
+            evict(j);
+            pthread_cond_broadcast(&j->changed);
+        }
+    }
+    pthread_mutex_unlock(&j->mu);
+    return id;
+}
+
+char *cov_jobs_status(cov_jobs *j, long id, int after, int wait_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
+    pthread_mutex_lock(&j->mu);
+    job *x;
+    while ((x = find(j, id)) && (x->state == QUEUED || x->state == RUNNING) && x->stage <= after && !j->stop)
+        if (pthread_cond_timedwait(&j->changed, &j->mu, &until) == ETIMEDOUT) break;
+    x = find(j, id);
+    char *out = NULL;
+    if (x && asprintf(&out, "{\"job\":%ld,\"state\":\"%s\",\"stage\":%d,\"result\":%s}", x->id, STATE[x->state],
+                      x->stage, x->result ? x->result : "null") < 0)
+        out = NULL;
+    pthread_mutex_unlock(&j->mu);
+    return out;
+}
+
+char *cov_jobs_file(cov_jobs *j, long id, const char *file)
+{
+    pthread_mutex_lock(&j->mu);
+    job *x = find(j, id);
+    char *path = NULL;
+    if (x && !strcmp(file, "scenario.ini")) path = cov_strdup(x->ini);
+    else if (x && x->state == DONE && asprintf(&path, "%s/out/%s", x->dir, file) < 0) path = NULL;
+    pthread_mutex_unlock(&j->mu);
+    return path;
+}
+
+void cov_jobs_counts(cov_jobs *j, long *started, int *kept)
+{
+    pthread_mutex_lock(&j->mu);
+    *started = j->started;
+    *kept = 0;
+    for (job *x = j->head; x; x = x->next) (*kept)++;
+    pthread_mutex_unlock(&j->mu);
+}

@@ -1,0 +1,48 @@
+/* jobs.h — the runs of `covcast serve`: one at a time, a bounded queue, and
+ * each run in a child process of its own, so that a new edit cancels the
+ * run in progress at once (the child is killed; the engine's process-wide
+ * interrupt flag is never touched), memory goes back to the system after
+ * every run, and a slow or vanished page cannot hold the server: runs do
+ * not wait for their readers. */
+#ifndef COV_JOBS_H
+#define COV_JOBS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define COV_JOBS_QUEUE 16     /* runs waiting or running, all pages together */
+
+typedef struct cov_jobs cov_jobs;
+
+/* Starts the worker. dir: the server's private folder (each run gets a
+ * folder in it); threads per run; engine: the lock every use of the
+ * engine's loaders takes (runs are forked under it). NULL on failure. */
+cov_jobs *cov_jobs_start(const char *dir, int threads, pthread_mutex_t *engine);
+/* Cancels every run, waits for the worker and frees everything. */
+void cov_jobs_stop(cov_jobs *j);
+
+/* Queues a run of the INI text (written as file name in the run's folder)
+ * for page client: a quick pass of quick replicates first (0: none), then
+ * the scenario's count; baseline: an earlier run whose reached flags the
+ * results are paired with (0: none). Every earlier run of the same client
+ * still waiting or running is cancelled. Returns the run's number, or 0
+ * with *http (404: no such baseline; 503: queue full) and err set. */
+long cov_jobs_submit(cov_jobs *j, const char *client, const char *name, const char *ini, long quick, long baseline,
+                     int *http, char *err, size_t errn);
+
+/* The run's state as JSON text (malloc'd): {"job", "state" (queued,
+ * running, done, cancelled, failed), "stage" (results received so far),
+ * "result" (the latest: results, or the errors of a scenario that did not
+ * load)}. Waits up to wait_ms for a stage beyond after, or the end. NULL
+ * when no such run is known (any more). */
+char *cov_jobs_status(cov_jobs *j, long id, int after, int wait_ms);
+
+/* The path of file (scenario.ini, targets.csv, trajectories.csv) of a
+ * finished run (malloc'd), or NULL. */
+char *cov_jobs_file(cov_jobs *j, long id, const char *file);
+
+/* Counts for the soak and the tests: runs started (forked) and kept. */
+void cov_jobs_counts(cov_jobs *j, long *started, int *kept);
+
+#endif

@@ -1,0 +1,719 @@
+/* serve.c — `covcast serve`: the HTTP routes (libmicrohttpd) of the
+ * planner's page. The page's own files come from web/; scenarios only from
+ * FOLDER; uploads go into a private folder (mkdtemp) that is removed when
+ * the server stops; runs go through jobs.c, scenarios through json.c.
+ *
+ * Routes (JSON unless said):
+ *   GET  /, /app.js, /style.css     the page (no token needed: no data)
+ *   GET  /api/scenarios             the scenario files of FOLDER
+ *   GET  /api/scenario?file=F       one scenario's sections and choices
+ *   POST /api/check                 {sections}: choices, or located errors
+ *   POST /api/upload?name=N         a file's bytes (text/csv): where it is kept
+ *   POST /api/run                   {client, sections, file, quick, baseline}: a run's number
+ *   GET  /api/job?id=N&after=K      the run's state and latest results (waits for news)
+ *   GET  /api/job/file?id=N&name=F  scenario.ini, targets.csv, trajectories.csv of a run
+ *   GET  /api/file?path=P           a file under FOLDER, as text
+ *   GET  /api/health                version, runs started and kept, process id
+ * Safety: the API takes a token when the server listens beyond loopback;
+ * on loopback the Host header must name loopback (no DNS rebinding); a
+ * request from another page (Origin) is refused; POST bodies must declare
+ * their type, so another site cannot send them without asking first. */
+#define _GNU_SOURCE
+#include "serve.h"
+#include "iniread.h"
+#include "input.h"
+#include "jobs.h"
+#include "json.h"
+#include "text.h"
+#include "types.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define UPLOAD_MAX (64L << 20)       /* bytes in one uploaded file */
+#define JSON_MAX (4L << 20)          /* bytes in one JSON request */
+#define MAX_ALLOWED 4096             /* files the page may name */
+#define QUICK_MAX 100000
+
+typedef struct {
+    char folder[4096];               /* realpath of FOLDER */
+    int folder_fd;
+    char web[4096];                  /* the page's files */
+    char dir[4096];                  /* the private folder */
+    char token[33];                  /* "" on loopback */
+    char host[3][80];                /* Host headers accepted on loopback */
+    pthread_mutex_t engine;          /* the loaders are not thread-safe */
+    pthread_mutex_t mu;              /* allowed, uploads */
+    char *allowed[MAX_ALLOWED];
+    int nallowed;
+    long uploads, checks;
+    cov_jobs *jobs;
+} server;
+
+typedef struct {
+    char *body;
+    size_t len, cap, limit;
+    bool too_big;
+    bool post;
+} request;
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned code, const char *type, char *data, size_t n,
+                                  const char *download)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE);
+    if (!r) { free(data); return MHD_NO; }
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    if (download) {
+        char cd[600];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", download);
+        MHD_add_response_header(r, "Content-Disposition", cd);
+    }
+    enum MHD_Result ret = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned code, json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(o);
+    if (!s) return MHD_NO;
+    return send_bytes(c, code, "application/json; charset=utf-8", s, strlen(s), NULL);
+}
+
+static enum MHD_Result send_text_json(struct MHD_Connection *c, unsigned code, char *s)
+{
+    return send_bytes(c, code, "application/json; charset=utf-8", s, strlen(s), NULL);
+}
+
+/* An error the page shows as it is: {"error": msg}. */
+static enum MHD_Result fail(struct MHD_Connection *c, unsigned code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum MHD_Result fail(struct MHD_Connection *c, unsigned code, const char *fmt, ...)
+{
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *m = json_string(msg);
+    if (!m) { char t[1200]; m = json_string(cov_term_into(msg, t, sizeof t)); }
+    return send_json(c, code, json_pack("{s:o}", "error", m));
+}
+
+/* ---- files ---- */
+
+/* Opens rel under the folder fd, refusing absolute paths, "..", hidden
+ * names and symbolic links at every step (O_NOFOLLOW); then checks by its
+ * real path that the file lies under root. A regular file's fd, or -1
+ * with errno. */
+static int open_under(int root_fd, const char *root, const char *rel)
+{
+    if (!rel || !*rel || rel[0] == '/' || strlen(rel) > 1000) { errno = EINVAL; return -1; }
+    char *copy = cov_strdup(rel), *save = NULL;
+    if (!copy) return -1;
+    int fd = dup(root_fd);
+    for (char *part = strtok_r(copy, "/", &save); part && fd >= 0; part = strtok_r(NULL, "/", &save)) {
+        int next = part[0] == '.' ? (errno = EACCES, -1) : openat(fd, part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        close(fd);
+        fd = next;
+    }
+    free(copy);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) { close(fd); fd = -1; errno = EISDIR; }
+    if (fd >= 0) {   /* and by its real path */
+        char link[64], real[4096];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, real, sizeof real - 1);
+        size_t rl = strlen(root);
+        if (n < 0 || (real[n] = '\0', strncmp(real, root, rl) != 0) || real[rl] != '/') {
+            close(fd);
+            fd = -1;
+            errno = EACCES;
+        }
+    }
+    return fd;
+}
+
+static enum MHD_Result send_fd(struct MHD_Connection *c, int fd, const char *type, const char *download)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) { close(fd); return fail(c, 500, "cannot read the file"); }
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    if (!r) { close(fd); return MHD_NO; }
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    if (download) {
+        char cd[600];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", download);
+        MHD_add_response_header(r, "Content-Disposition", cd);
+    }
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* A name safe as one file name: [A-Za-z0-9._-], not starting with '.'. */
+static void safe_name(const char *in, char *out, size_t n, const char *fallback)
+{
+    size_t k = 0;
+    for (const char *p = in ? in : ""; *p && k + 1 < n && k < 80; p++) {
+        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-'
+               || *p == '_' || (*p == '.' && k > 0);
+        out[k++] = ok ? *p : '_';
+    }
+    out[k] = '\0';
+    if (!k || out[0] == '.') snprintf(out, n, "%s", fallback);
+}
+
+/* Lets the page name path in a scenario (under mu). */
+static void allow_path(server *sv, const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (!real) return;
+    pthread_mutex_lock(&sv->mu);
+    for (int i = 0; i < sv->nallowed; i++)
+        if (!strcmp(sv->allowed[i], real)) { free(real); real = NULL; break; }
+    if (real && sv->nallowed < MAX_ALLOWED) sv->allowed[sv->nallowed++] = real;
+    else free(real);
+    pthread_mutex_unlock(&sv->mu);
+}
+
+static bool allowed(const char *path, void *arg)
+{
+    server *sv = arg;
+    char *real = realpath(path, NULL);
+    bool ok = false;
+    pthread_mutex_lock(&sv->mu);
+    for (int i = 0; real && i < sv->nallowed && !ok; i++) ok = !strcmp(sv->allowed[i], real);
+    pthread_mutex_unlock(&sv->mu);
+    free(real);
+    return ok;
+}
+
+/* ---- routes ---- */
+
+static enum MHD_Result route_static(server *sv, struct MHD_Connection *c, const char *url)
+{
+    static const char *files[][2] = { { "/", "index.html" }, { "/index.html", "index.html" },
+                                      { "/app.js", "app.js" }, { "/style.css", "style.css" } };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (strcmp(url, files[i][0])) continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", sv->web, files[i][1]);
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) return fail(c, 500, "the page's file %s is missing from %s", files[i][1], sv->web);
+        const char *ext = strrchr(files[i][1], '.');
+        const char *type = !strcmp(ext, ".js") ? "text/javascript; charset=utf-8"
+                         : !strcmp(ext, ".css") ? "text/css; charset=utf-8" : "text/html; charset=utf-8";
+        return send_fd(c, fd, type, NULL);
+    }
+    return fail(c, 404, "no such page: %s", url);
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static enum MHD_Result route_scenarios(server *sv, struct MHD_Connection *c)
+{
+    DIR *dir = opendir(sv->folder);
+    if (!dir) return fail(c, 500, "cannot list %s: %s", sv->folder, strerror(errno));
+    char *names[512];
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(dir)) && n < 512) {
+        size_t l = strlen(de->d_name);
+        if (de->d_name[0] == '.' || l < 5 || strcmp(de->d_name + l - 4, ".ini") || de->d_type != DT_REG) continue;
+        names[n++] = cov_strdup(de->d_name);
+    }
+    closedir(dir);
+    qsort(names, (size_t)n, sizeof *names, by_name);
+    json_t *list = json_array();
+    pthread_mutex_lock(&sv->engine);
+    for (int i = 0; i < n; i++) {
+        if (!names[i]) continue;
+        char path[4700];
+        snprintf(path, sizeof path, "%s/%s", sv->folder, names[i]);
+        cov_diag *d = calloc(1, sizeof *d);
+        cov_ini *ini = d ? cov_ini_read(path, d) : NULL;
+        cov_ini_entry *e = ini ? cov_ini_find(ini, "run", "name") : NULL;
+        json_t *name = e ? json_string(e->value) : NULL;
+        json_array_append_new(list, json_pack("{s:s, s:o}", "file", names[i], "name", name ? name : json_string(names[i])));
+        if (ini) cov_ini_free(ini);
+        free(d);
+        free(names[i]);
+    }
+    cov_input_forget_all();
+    pthread_mutex_unlock(&sv->engine);
+    return send_json(c, 200, json_pack("{s:o}", "scenarios", list));
+}
+
+/* The choices of the scenario at path (loaded as `covcast run` loads it),
+ * or its located errors, into o. Under the engine lock. */
+static void load_info(server *sv, const char *path, json_t *o)
+{
+    cov_diag *d = calloc(1, sizeof *d);
+    if (!d) return;
+    cov_overrides ov = { .seed = -1, .threads = 1 };
+    cov_scenario *s = cov_scenario_load(path, &ov, d);
+    if (s) json_object_set_new(o, "info", cov_json_info(s));
+    else json_object_set_new(o, "errors", cov_json_diag(d, sv->dir));
+    cov_scenario_free(s);
+    cov_input_forget_all();
+    free(d);
+}
+
+static enum MHD_Result route_scenario(server *sv, struct MHD_Connection *c)
+{
+    const char *file = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "file");
+    if (!file || strchr(file, '/') || file[0] == '.' || strlen(file) < 5 || strcmp(file + strlen(file) - 4, ".ini"))
+        return fail(c, 400, "give file=NAME.ini, a scenario of the server's folder");
+    int fd = open_under(sv->folder_fd, sv->folder, file);
+    if (fd < 0) return fail(c, 404, "no scenario %s in the server's folder (or it is a link)", file);
+    close(fd);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", sv->folder, file);
+    pthread_mutex_lock(&sv->engine);
+    cov_diag *d = calloc(1, sizeof *d);
+    json_t *sections = d ? cov_json_sections(path, d) : NULL, *o = json_object();
+    json_object_set_new(o, "file", json_string(file));
+    if (!sections) {
+        json_object_set_new(o, "errors", d ? cov_json_diag(d, sv->dir) : json_null());
+    } else {
+        load_info(sv, path, o);
+        size_t i, k;
+        json_t *sec, *en;
+        json_array_foreach(sections, i, sec) {   /* the files it names may be named back */
+            json_array_foreach(json_object_get(sec, "entries"), k, en)
+                if (cov_json_file_key(json_string_value(json_object_get(sec, "name")), json_string_value(json_array_get(en, 0))))
+                    allow_path(sv, json_string_value(json_array_get(en, 1)));
+        }
+        json_t *run = NULL;
+        json_array_foreach(sections, i, sec)
+            if (!strcmp(json_string_value(json_object_get(sec, "name")), "run")) run = sec;
+        json_t *info = json_object_get(o, "info");
+        if (run && info) {   /* the name it runs under, written out */
+            bool named = false;
+            json_array_foreach(json_object_get(run, "entries"), k, en)
+                named = named || !strcmp(json_string_value(json_array_get(en, 0)), "name");
+            if (!named)
+                json_array_insert_new(json_object_get(run, "entries"), 0,
+                                      json_pack("[s,O]", "name", json_object_get(info, "name")));
+        }
+        json_object_set_new(o, "sections", sections);
+    }
+    cov_input_forget_all();
+    pthread_mutex_unlock(&sv->engine);
+    free(d);
+    return send_json(c, 200, o);
+}
+
+/* The request body as JSON, or NULL with the error response sent. */
+static json_t *body_json(struct MHD_Connection *c, const request *rq, enum MHD_Result *ret)
+{
+    const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    if (!type || strncmp(type, "application/json", 16)) {
+        *ret = fail(c, 415, "send the request as application/json");
+        return NULL;
+    }
+    json_error_t je;
+    json_t *o = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        *ret = fail(c, 400, "the request is not a JSON object: %s (line %d, column %d)", je.text, je.line, je.column);
+        return NULL;
+    }
+    return o;
+}
+
+static const char *HEADER =
+    "Scenario edited in covcast serve. `covcast run` on this file gives the\n"
+    "targets.csv the page showed (the same seed and replicates give the same bytes).";
+
+static enum MHD_Result route_check(server *sv, struct MHD_Connection *c, const request *rq)
+{
+    enum MHD_Result ret;
+    json_t *o = body_json(c, rq, &ret);
+    if (!o) return ret;
+    char err[1024], name[100];
+    safe_name(json_string_value(json_object_get(o, "file")), name, sizeof name, "scenario.ini");
+    char *ini = cov_json_to_ini(json_object_get(o, "sections"), HEADER, allowed, sv, err, sizeof err);
+    json_decref(o);
+    if (!ini) return fail(c, 400, "%s", err);
+    pthread_mutex_lock(&sv->mu);
+    long n = ++sv->checks;
+    pthread_mutex_unlock(&sv->mu);
+    char folder[4200], path[4400];
+    snprintf(folder, sizeof folder, "%s/check-%ld", sv->dir, n);
+    snprintf(path, sizeof path, "%s/%s", folder, name);
+    FILE *f = mkdir(folder, 0700) == 0 ? fopen(path, "wx") : NULL;
+    bool ok = f && fputs(ini, f) >= 0;
+    if (f && fclose(f) != 0) ok = false;
+    free(ini);
+    json_t *out = json_object();
+    if (ok) {
+        pthread_mutex_lock(&sv->engine);
+        load_info(sv, path, out);
+        pthread_mutex_unlock(&sv->engine);
+    }
+    remove(path);
+    rmdir(folder);
+    if (!ok) { json_decref(out); return fail(c, 500, "cannot write into the server's private folder"); }
+    return send_json(c, 200, out);
+}
+
+static enum MHD_Result route_upload(server *sv, struct MHD_Connection *c, const request *rq)
+{
+    const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    if (!type || (strncmp(type, "text/csv", 8) && strncmp(type, "application/octet-stream", 24)))
+        return fail(c, 415, "send the file as text/csv or application/octet-stream");
+    char name[100];
+    safe_name(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name"), name, sizeof name, "upload.csv");
+    pthread_mutex_lock(&sv->mu);
+    long n = ++sv->uploads;
+    pthread_mutex_unlock(&sv->mu);
+    char folder[4200], path[4400];
+    snprintf(folder, sizeof folder, "%s/upload-%ld", sv->dir, n);
+    snprintf(path, sizeof path, "%s/%s", folder, name);
+    int fd = mkdir(folder, 0700) == 0 ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
+    if (fd < 0) return fail(c, 500, "cannot keep the file in the server's private folder: %s", strerror(errno));
+    size_t done = 0;
+    while (done < rq->len) {
+        ssize_t w = write(fd, rq->body + done, rq->len - done);
+        if (w <= 0) break;
+        done += (size_t)w;
+    }
+    if (close(fd) != 0 || done != rq->len) return fail(c, 500, "cannot keep the file: the disk may be full");
+    allow_path(sv, path);
+    char *real = realpath(path, NULL);
+    json_t *o = json_pack("{s:s, s:s, s:I}", "path", real ? real : path, "name", name, "bytes", (json_int_t)rq->len);
+    free(real);
+    return send_json(c, 201, o);
+}
+
+static enum MHD_Result route_run(server *sv, struct MHD_Connection *c, const request *rq)
+{
+    enum MHD_Result ret;
+    json_t *o = body_json(c, rq, &ret);
+    if (!o) return ret;
+    const char *client = json_string_value(json_object_get(o, "client"));
+    json_t *jq = json_object_get(o, "quick"), *jb = json_object_get(o, "baseline");
+    char err[1024], name[100], cl[64];
+    safe_name(client, cl, sizeof cl, "");
+    if (!client || strcmp(cl, client) || strlen(client) > 60) {
+        json_decref(o);
+        return fail(c, 400, "'client' must name the page: letters, digits, '-' or '_', at most 60");
+    }
+    if ((jq && !json_is_integer(jq)) || (jb && !json_is_integer(jb)) || json_integer_value(jq) < 0
+        || json_integer_value(jq) > QUICK_MAX || json_integer_value(jb) < 0) {
+        json_decref(o);
+        return fail(c, 400, "'quick' must be a whole number from 0 to %d and 'baseline' a run's number", QUICK_MAX);
+    }
+    safe_name(json_string_value(json_object_get(o, "file")), name, sizeof name, "scenario.ini");
+    if (strlen(name) < 5 || strcmp(name + strlen(name) - 4, ".ini")) strcat(name, ".ini");
+    char *ini = cov_json_to_ini(json_object_get(o, "sections"), HEADER, allowed, sv, err, sizeof err);
+    long quick = (long)json_integer_value(jq), base = (long)json_integer_value(jb);
+    if (!ini) { json_decref(o); return fail(c, 400, "%s", err); }
+    int http = 500;
+    long id = cov_jobs_submit(sv->jobs, client, name, ini, quick, base, &http, err, sizeof err);
+    free(ini);
+    json_decref(o);
+    if (!id) return fail(c, (unsigned)http, "%s", err);
+    return send_json(c, 202, json_pack("{s:I}", "job", (json_int_t)id));
+}
+
+static bool arg_long(struct MHD_Connection *c, const char *key, long lo, long hi, long *out)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+    int64_t x;
+    if (!v || !cov_parse_int64(v, &x) || x < lo || x > hi) return false;
+    *out = (long)x;
+    return true;
+}
+
+static enum MHD_Result route_job(server *sv, struct MHD_Connection *c)
+{
+    long id, after = -1, wait = 0;
+    if (!arg_long(c, "id", 1, 1L << 40, &id)) return fail(c, 400, "give id=N, the number /api/run gave");
+    if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after") && !arg_long(c, "after", 0, 1000, &after))
+        return fail(c, 400, "'after' must be a stage number");
+    if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait") && !arg_long(c, "wait", 0, 20000, &wait))
+        return fail(c, 400, "'wait' must be milliseconds from 0 to 20000");
+    char *s = cov_jobs_status(sv->jobs, id, (int)after, (int)wait);
+    if (!s) return fail(c, 404, "run %ld is not known (it may have been forgotten: the server keeps the latest runs)", id);
+    return send_text_json(c, 200, s);
+}
+
+static enum MHD_Result route_job_file(server *sv, struct MHD_Connection *c)
+{
+    long id;
+    const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    if (!arg_long(c, "id", 1, 1L << 40, &id) || !name
+        || (strcmp(name, "scenario.ini") && strcmp(name, "targets.csv") && strcmp(name, "trajectories.csv")
+            && strcmp(name, "first_reached.csv") && strcmp(name, "run.json")))
+        return fail(c, 400, "give id=N and name=scenario.ini, targets.csv, trajectories.csv, first_reached.csv or run.json");
+    char *path = cov_jobs_file(sv->jobs, id, name);
+    if (!path) return fail(c, 404, "run %ld has no %s (not finished, or forgotten)", id, name);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    free(path);
+    if (fd < 0) return fail(c, 404, "run %ld has no %s", id, name);
+    bool csv = strstr(name, ".csv") != NULL;
+    return send_fd(c, fd, csv ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8", name);
+}
+
+static enum MHD_Result route_file(server *sv, struct MHD_Connection *c)
+{
+    const char *rel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "path");
+    int fd = open_under(sv->folder_fd, sv->folder, rel);
+    if (fd < 0)
+        return fail(c, 403, "only files inside the server's folder are given out (no '..', no hidden names, no links)");
+    return send_fd(c, fd, "text/plain; charset=utf-8", NULL);
+}
+
+static enum MHD_Result route_health(server *sv, struct MHD_Connection *c)
+{
+    long started;
+    int kept;
+    cov_jobs_counts(sv->jobs, &started, &kept);
+    return send_json(c, 200, json_pack("{s:s, s:I, s:i, s:I}", "version", COV_VERSION, "runs_started", (json_int_t)started,
+                                       "runs_kept", kept, "pid", (json_int_t)getpid()));
+}
+
+/* May this request reach the API? Sends the refusal when not. */
+static bool admitted(server *sv, struct MHD_Connection *c, const char *url, enum MHD_Result *ret)
+{
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+    if (!sv->token[0]) {
+        bool ok = false;
+        for (int i = 0; i < 3 && host; i++) ok = ok || !strcmp(host, sv->host[i]);
+        if (!ok) { *ret = fail(c, 421, "this server answers only to its loopback address (Host: %s)", sv->host[0]); return false; }
+    }
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    if (origin && (!host || strncmp(origin, "http://", 7) || strcmp(origin + 7, host))) {
+        *ret = fail(c, 403, "requests from another site are refused");
+        return false;
+    }
+    if (sv->token[0] && !strncmp(url, "/api/", 5)) {
+        const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Covcast-Token");
+        if (!t) t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+        unsigned diff = !t || strlen(t) != 32;
+        for (int i = 0; t && !diff && i < 32; i++) diff |= (unsigned)(t[i] ^ sv->token[i]);
+        if (diff) { *ret = fail(c, 401, "this server needs the token it printed when it started (open the address it printed)"); return false; }
+    }
+    return true;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    server *sv = cls;
+    request *rq = *con_cls;
+    bool post = !strcmp(method, "POST");
+    if (!rq) {   /* the headers: refuse early, before any body is read */
+        enum MHD_Result ret;
+        if (!admitted(sv, c, url, &ret)) return ret;
+        if (!post && strcmp(method, "GET") && strcmp(method, "HEAD")) return fail(c, 405, "%s is not answered here", method);
+        if (!(rq = calloc(1, sizeof *rq))) return MHD_NO;
+        rq->post = post;
+        rq->limit = !strcmp(url, "/api/upload") ? (size_t)UPLOAD_MAX : (size_t)JSON_MAX;
+        *con_cls = rq;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        int64_t n;
+        if (post && cl && cov_parse_int64(cl, &n) && (uint64_t)n > rq->limit) rq->too_big = true;
+        if (post && !rq->too_big) return MHD_YES;   /* the body follows */
+        if (post) return fail(c, 413, "the request is larger than %zu MiB", rq->limit >> 20);
+    }
+    if (post && *upload_size) {
+        if (!rq->too_big && rq->len + *upload_size > rq->limit) { rq->too_big = true; free(rq->body); rq->body = NULL; }
+        if (!rq->too_big) {
+            if (rq->len + *upload_size + 1 > rq->cap) {
+                size_t cap = (rq->len + *upload_size + 1) * 2;
+                char *nb = realloc(rq->body, cap < rq->limit + 1 ? cap : rq->limit + 1);
+                if (!nb) return MHD_NO;
+                rq->body = nb;
+                rq->cap = cap < rq->limit + 1 ? cap : rq->limit + 1;
+            }
+            memcpy(rq->body + rq->len, upload, *upload_size);
+            rq->len += *upload_size;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (rq->too_big) return fail(c, 413, "the request is larger than %zu MiB", rq->limit >> 20);
+    if (post) {
+        if (!strcmp(url, "/api/run")) return route_run(sv, c, rq);
+        if (!strcmp(url, "/api/check")) return route_check(sv, c, rq);
+        if (!strcmp(url, "/api/upload")) return route_upload(sv, c, rq);
+        return fail(c, 404, "no such request: POST %s", url);
+    }
+    if (!strncmp(url, "/api/", 5)) {
+        if (!strcmp(url, "/api/scenarios")) return route_scenarios(sv, c);
+        if (!strcmp(url, "/api/scenario")) return route_scenario(sv, c);
+        if (!strcmp(url, "/api/job")) return route_job(sv, c);
+        if (!strcmp(url, "/api/job/file")) return route_job_file(sv, c);
+        if (!strcmp(url, "/api/file")) return route_file(sv, c);
+        if (!strcmp(url, "/api/health")) return route_health(sv, c);
+        return fail(c, 404, "no such request: GET %s", url);
+    }
+    return route_static(sv, c, url);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls; (void)c; (void)toe;
+    request *rq = *con_cls;
+    if (rq) { free(rq->body); free(rq); }
+    *con_cls = NULL;
+}
+
+/* ---- start and stop ---- */
+
+/* The page's folder: $COVCAST_WEB, else web/ beside the program or one level up. */
+static bool find_web(char *out, size_t n)
+{
+    const char *env = getenv("COVCAST_WEB");
+    char exe[4096], try[4300];
+    if (env) { snprintf(out, n, "%s", env); snprintf(try, sizeof try, "%s/index.html", out); return access(try, R_OK) == 0; }
+    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (l <= 0) return false;
+    exe[l] = '\0';
+    char *dir = dirname(exe);
+    const char *cands[] = { "web", "../web", "../share/covcast/web" };
+    for (int i = 0; i < 3; i++) {
+        snprintf(try, sizeof try, "%s/%s/index.html", dir, cands[i]);
+        if (access(try, R_OK) == 0) { snprintf(out, n, "%s/%s", dir, cands[i]); return true; }
+    }
+    return false;
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    remove(p);
+    return 0;
+}
+
+int cov_serve(const char *folder, const char *listen, int threads, bool token, bool quiet)
+{
+    server *sv = calloc(1, sizeof *sv);
+    if (!sv) return COV_ELIMIT;
+    char addr[64] = "127.0.0.1";
+    long port = 8080;
+    const char *colon = strrchr(listen, ':');
+    int64_t p;
+    if (!colon || (size_t)(colon - listen) >= sizeof addr || !cov_parse_int64(colon + 1, &p) || p > 65535) {
+        fprintf(stderr, "covcast serve: --listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080, got \"%s\"\n", cov_term(listen));
+        free(sv);
+        return COV_EUSAGE;
+    }
+    memcpy(addr, listen, (size_t)(colon - listen));
+    addr[colon - listen] = '\0';
+    port = (long)p;
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+        fprintf(stderr, "covcast serve: --listen needs an IPv4 address such as 127.0.0.1 or 0.0.0.0, got \"%s\"\n", cov_term(addr));
+        free(sv);
+        return COV_EUSAGE;
+    }
+    if (!realpath(folder, sv->folder) || (sv->folder_fd = open(sv->folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        fprintf(stderr, "covcast serve: cannot open the folder %s: %s\n", cov_term(folder), strerror(errno));
+        free(sv);
+        return COV_EIO;
+    }
+    if (!find_web(sv->web, sizeof sv->web)) {
+        fprintf(stderr, "covcast serve: the page's files (web/index.html) are not beside the program; "
+                        "set COVCAST_WEB to the project's web folder\n");
+        close(sv->folder_fd);
+        free(sv);
+        return COV_EIO;
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(sv->dir, sizeof sv->dir, "%s/covcast-serve-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(sv->dir)) {
+        fprintf(stderr, "covcast serve: cannot make a private folder in %s: %s\n", tmp ? tmp : "/tmp", strerror(errno));
+        close(sv->folder_fd);
+        free(sv);
+        return COV_EIO;
+    }
+    bool loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
+    if (!loopback || token) {
+        unsigned char rnd[16];
+        if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) { rmdir(sv->dir); free(sv); return COV_EINTERNAL; }
+        for (int i = 0; i < 16; i++) snprintf(sv->token + 2 * i, 3, "%02x", rnd[i]);
+    }
+    pthread_mutex_init(&sv->engine, NULL);
+    pthread_mutex_init(&sv->mu, NULL);
+    /* SIGINT and SIGTERM are waited for here; every thread started below inherits them blocked */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sv->jobs = cov_jobs_start(sv->dir, threads, &sv->engine);
+    struct MHD_Daemon *dmn = sv->jobs ? MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
+                                                         (uint16_t)port, NULL, NULL, handle, sv,
+                                                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+                                                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
+                                                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                                                         MHD_OPTION_NOTIFY_COMPLETED, completed, sv,
+                                                         MHD_OPTION_END) : NULL;
+    int rc = COV_OK;
+    if (!dmn) {
+        fprintf(stderr, "covcast serve: cannot listen on %s:%ld (is the port in use?)\n", addr, port);
+        rc = COV_EIO;
+    } else {
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(dmn, MHD_DAEMON_INFO_BIND_PORT);
+        long bound = info ? info->port : port;
+        snprintf(sv->host[0], sizeof sv->host[0], "%s:%ld", addr, bound);
+        snprintf(sv->host[1], sizeof sv->host[1], "localhost:%ld", bound);
+        snprintf(sv->host[2], sizeof sv->host[2], "127.0.0.1:%ld", bound);
+        if (sv->token[0])
+            printf("covcast serve: http://%s:%ld/?token=%s\n(the page and every request need this token; "
+                   "anyone on the network with it can use the server)\n", addr, bound, sv->token);
+        else
+            printf("covcast serve: http://%s:%ld/\n", addr, bound);
+        if (!quiet) printf("scenarios from %s; Ctrl-C stops the server\n", sv->folder);
+        fflush(stdout);
+        int sig;
+        sigwait(&stop, &sig);
+        MHD_stop_daemon(dmn);
+        if (!quiet) fprintf(stderr, "covcast serve: stopped\n");
+    }
+    cov_jobs_stop(sv->jobs);
+    nftw(sv->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    for (int i = 0; i < sv->nallowed; i++) free(sv->allowed[i]);
+    close(sv->folder_fd);
+    pthread_mutex_destroy(&sv->engine);
+    pthread_mutex_destroy(&sv->mu);
+    free(sv);
+    return rc;
+}

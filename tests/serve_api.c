@@ -1,0 +1,508 @@
+/* serve_api.c — the API of `covcast serve` through libcurl, against a
+ * server this program starts on a free port of 127.0.0.1 (and always
+ * stops): every route, bad requests, an upload with an error, a run's quick
+ * pass and full count, the exported INI through `covcast run` (targets.csv
+ * byte-identical), cancellation, the paired difference from a baseline,
+ * files outside the folder, the token, and a soak of edits whose resident
+ * memory must stay flat.
+ *   serve_api COVCAST TMPDIR [SOAK_EDITS]
+ * SOAK_EDITS 0: a short session (no cancellation, soak or token), e.g.
+ * for a server run under $SERVE_WRAPPER (valgrind), whose exit status must
+ * then be 0. Prints "serve: N passed, M failed". */
+#define _GNU_SOURCE
+#include <curl/curl.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int passed, failed;
+static char base_url[128], token[40];
+static pid_t server_pid;
+
+#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAILED serve: "); printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+typedef struct { char *p; size_t n; } buf;
+
+static size_t sink(char *data, size_t size, size_t nmemb, void *arg)
+{
+    buf *b = arg;
+    size_t n = size * nmemb;
+    char *np = realloc(b->p, b->n + n + 1);
+    if (!np) return 0;
+    memcpy(np + b->n, data, n);
+    b->p = np;
+    b->n += n;
+    b->p[b->n] = '\0';
+    return n;
+}
+
+/* One request; returns the body (malloc'd, NUL-terminated) and *code. */
+static char *http(const char *method, const char *path, const char *type, const char *body, size_t len, long *code,
+                  const char *extra_header)
+{
+    CURL *c = curl_easy_init();
+    buf b = { calloc(1, 1), 0 };
+    char url[4096];
+    snprintf(url, sizeof url, "%s%s", base_url, path);
+    struct curl_slist *h = NULL;
+    char th[80];
+    if (type) { char t[128]; snprintf(t, sizeof t, "Content-Type: %s", type); h = curl_slist_append(h, t); }
+    if (token[0]) { snprintf(th, sizeof th, "X-Covcast-Token: %s", token); h = curl_slist_append(h, th); }
+    if (extra_header) h = curl_slist_append(h, extra_header);
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    *code = 0;
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return b.p;
+}
+
+static json_t *get_json(const char *path, long *code)
+{
+    char *s = http("GET", path, NULL, NULL, 0, code, NULL);
+    json_t *o = json_loads(s, 0, NULL);
+    free(s);
+    return o;
+}
+
+static json_t *post_json(const char *path, json_t *body, long *code)
+{
+    char *b = json_dumps(body, JSON_COMPACT);
+    char *s = http("POST", path, "application/json", b, strlen(b), code, NULL);
+    json_t *o = json_loads(s, 0, NULL);
+    free(b);
+    free(s);
+    return o;
+}
+
+/* Starts covcast serve FOLDER on a free port; fills base_url (and token). */
+static bool start_server(const char *covcast, const char *folder, bool with_token)
+{
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    server_pid = fork();
+    if (server_pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        const char *wrap = getenv("SERVE_WRAPPER");
+        char line[8192];
+        snprintf(line, sizeof line, "exec %s '%s' serve '%s' --listen 127.0.0.1:0 --threads 2 --quiet %s",
+                 wrap ? wrap : "", covcast, folder, with_token ? "--token" : "");
+        execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    FILE *f = fdopen(fds[0], "r");
+    char line[512];
+    bool ok = false;
+    token[0] = '\0';
+    if (f && fgets(line, sizeof line, f)) {
+        char *u = strstr(line, "http://");
+        if (u) {
+            char *end = strstr(u + 7, "/");
+            if (end) { snprintf(base_url, sizeof base_url, "%.*s", (int)(end - u), u); ok = true; }
+            char *t = strstr(u, "token=");
+            if (t) { snprintf(token, sizeof token, "%.32s", t + 6); }
+        }
+    }
+    if (f) fclose(f);
+    return ok;
+}
+
+/* Stops the server; its exit status. */
+static int stop_server(void)
+{
+    int st = 0;
+    if (server_pid > 0) {
+        kill(server_pid, SIGTERM);
+        waitpid(server_pid, &st, 0);
+        server_pid = 0;
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void on_exit_signal(int sig)
+{
+    if (server_pid > 0) kill(server_pid, SIGKILL);
+    _exit(128 + sig);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) { fputs(text, f); fclose(f); }
+}
+
+/* Waits for run id to end; returns its last status. */
+static json_t *wait_job(long id)
+{
+    char path[128];
+    json_t *o = NULL;
+    for (int i = 0; i < 200; i++) {
+        long code;
+        json_decref(o);
+        snprintf(path, sizeof path, "/api/job?id=%ld&after=99&wait=2000", id);
+        o = get_json(path, &code);
+        const char *st = json_string_value(json_object_get(o, "state"));
+        if (!st || (strcmp(st, "queued") && strcmp(st, "running"))) break;
+    }
+    return o;
+}
+
+/* Sets key of section name in sections to value (added when missing). */
+static void set_entry(json_t *sections, const char *name, const char *key, const char *value)
+{
+    size_t i, k;
+    json_t *sec, *en;
+    json_array_foreach(sections, i, sec) {
+        if (strcmp(json_string_value(json_object_get(sec, "name")), name)) continue;
+        json_array_foreach(json_object_get(sec, "entries"), k, en)
+            if (!strcmp(json_string_value(json_array_get(en, 0)), key)) {
+                json_array_set_new(en, 1, json_string(value));
+                return;
+            }
+        json_array_append_new(json_object_get(sec, "entries"), json_pack("[s,s]", key, value));
+        return;
+    }
+}
+
+static long submit(json_t *sections, const char *client, int quick, long baseline, long *code)
+{
+    json_t *req = json_pack("{s:s, s:O, s:s, s:i, s:I}", "client", client, "sections", sections, "file", "nam-truc.ini",
+                            "quick", quick, "baseline", (json_int_t)baseline);
+    json_t *o = post_json("/api/run", req, code);
+    long id = (long)json_integer_value(json_object_get(o, "job"));
+    json_decref(req);
+    json_decref(o);
+    return id;
+}
+
+/* The row of target name for unit named unit in results. */
+static json_t *row_of(json_t *res, const char *target, const char *unit)
+{
+    size_t i, k;
+    json_t *t, *r;
+    json_array_foreach(json_object_get(res, "targets"), i, t) {
+        if (strcmp(json_string_value(json_object_get(t, "name")), target)) continue;
+        json_array_foreach(json_object_get(t, "rows"), k, r) {
+            json_t *u = json_array_get(json_object_get(res, "units"), (size_t)json_integer_value(json_object_get(r, "unit")));
+            if (!strcmp(json_string_value(json_object_get(u, "name")), unit)) return r;
+        }
+    }
+    return NULL;
+}
+
+static long rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6)) kb = atol(line + 6);
+    if (f) fclose(f);
+    return kb;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) { fprintf(stderr, "usage: serve_api COVCAST TMPDIR [SOAK_EDITS]\n"); return 2; }
+    const char *covcast = argv[1], *tmp = argv[2];
+    int soak = argc > 3 ? atoi(argv[3]) : 1000;
+    signal(SIGINT, on_exit_signal);
+    signal(SIGTERM, on_exit_signal);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    char cwd[2048], folder[2048], path[4800], cmd[16000];
+    if (!getcwd(cwd, sizeof cwd)) return 2;
+    snprintf(folder, sizeof folder, "%s/folder", tmp);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s/data' && cp scenarios/data/nam-truc-2018.csv '%s/data/' && "
+             "sed -e 's|^model = .*|model = %s/models/bhyt.ini|' scenarios/nam-truc-2018.ini > '%s/nam-truc.ini' && "
+             "ln -s nam-truc.ini '%s/link.ini' && ln -s /etc '%s/data/etc' && echo secret > '%s/secret.txt'",
+             folder, folder, folder, cwd, folder, folder, folder, tmp);
+    if (system(cmd) != 0) { printf("FAILED serve: cannot prepare %s\n", folder); return 1; }
+    snprintf(path, sizeof path, "%s/nam-truc.ini", folder);
+    if (!start_server(covcast, folder, false)) { printf("FAILED serve: the server did not start\n"); stop_server(); return 1; }
+    long code;
+
+    /* health, scenarios, one scenario */
+    json_t *o = get_json("/api/health", &code);
+    CHECK(code == 200 && json_object_get(o, "pid"), "GET /api/health: %ld", code);
+    pid_t spid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+    json_decref(o);
+    o = get_json("/api/scenarios", &code);
+    char *s = json_dumps(o, 0);
+    CHECK(code == 200 && s && strstr(s, "nam-truc.ini") && strstr(s, "Nam Trực 2018") && !strstr(s, "link.ini"),
+          "GET /api/scenarios lists nam-truc.ini (Vietnamese name intact), not the link: %s", s ? s : "");
+    free(s);
+    json_decref(o);
+    json_t *sc = get_json("/api/scenario?file=nam-truc.ini", &code);
+    json_t *sections = json_object_get(sc, "sections"), *info = json_object_get(sc, "info");
+    CHECK(code == 200 && json_array_size(json_object_get(info, "communes")) == 20,
+          "GET /api/scenario: 20 communes (%ld)", code);
+    if (soak == 0) set_entry(sections, "run", "replicates", "300");   /* a short session: small runs */
+    s = json_dumps(info, 0);
+    CHECK(s && strstr(s, "\"Huyện Nam Trực\"") && strstr(s, "\"Đồng Sơn\""), "Vietnamese names intact in the choices");
+    free(s);
+    o = get_json("/api/scenario?file=link.ini", &code);
+    CHECK(code == 404, "a scenario that is a link is refused: %ld", code);
+    json_decref(o);
+    o = get_json("/api/scenario?file=../nam-truc-2018.ini", &code);
+    CHECK(code == 400, "a scenario outside the folder is refused: %ld", code);
+    json_decref(o);
+
+    /* files under the folder only */
+    char *body = http("GET", "/api/file?path=nam-truc.ini", NULL, NULL, 0, &code, NULL);
+    CHECK(code == 200 && strstr(body, "[target.year-end]"), "GET /api/file of a scenario: %ld", code);
+    free(body);
+    const char *outside[] = { "/api/file?path=../secret.txt", "/api/file?path=data/../../secret.txt",
+                              "/api/file?path=data/etc/passwd", "/api/file?path=link.ini", "/api/file?path=%2Fetc%2Fpasswd",
+                              "/api/file?path=.%2E/secret.txt", "/api/file?path=data" };
+    for (size_t i = 0; i < sizeof outside / sizeof *outside; i++) {
+        body = http("GET", outside[i], NULL, NULL, 0, &code, NULL);
+        CHECK(code == 403 && !strstr(body, "secret") && !strstr(body, "root:"), "%s refused with 403: %ld %s", outside[i],
+              code, body);
+        free(body);
+    }
+
+    /* bad requests: 4xx with a message */
+    struct { const char *method, *path, *type, *body, *header; long want; const char *says; } bad[] = {
+        { "POST", "/api/run", "text/plain", "{}", NULL, 415, "application/json" },
+        { "POST", "/api/run", "application/json", "{\"client\":", NULL, 400, "not a JSON object" },
+        { "POST", "/api/run", "application/json", "[1,2]", NULL, 400, "not a JSON object" },
+        { "POST", "/api/run", "application/json", "{\"client\":\"a b\",\"sections\":[]}", NULL, 400, "client" },
+        { "POST", "/api/run", "application/json", "{\"client\":\"a\",\"sections\":[{\"name\":\"x]\",\"entries\":[]}]}", NULL, 400, "name" },
+        { "POST", "/api/run", "application/json", "{\"client\":\"a\",\"sections\":[{\"name\":\"run\",\"entries\":[[\"name\",\"a\\nb\"]]}]}", NULL, 400, "line break" },
+        { "POST", "/api/run", "application/json", "{\"client\":\"a\",\"sections\":[{\"name\":\"run\",\"entries\":[[\"name\",\"a ; b\"]]}]}", NULL, 400, "comment" },
+        { "POST", "/api/run", "application/json", "{\"client\":\"a\",\"sections\":[{\"name\":\"run\",\"entries\":[[\"population\",\"/etc/passwd\"]]}]}", NULL, 400, "not a file this server offered" },
+        { "POST", "/api/run", "application/json", "{\"client\":\"a\",\"sections\":[{\"name\":\"run\",\"entries\":[[\"base\",\"x.ini\"]]}]}", NULL, 400, "server decides" },
+        { "POST", "/api/run", "application/json", "{\"client\":\"a\",\"sections\":[{\"name\":\"run\",\"entries\":[[\"Bad-Key\",\"1\"]]}]}", NULL, 400, "key" },
+        { "POST", "/api/run", "application/json", "{\"client\":\"a\",\"quick\":-1,\"sections\":[]}", NULL, 400, "quick" },
+        { "POST", "/api/run", "application/json", "{\"client\":\"a\",\"baseline\":999999,\"sections\":[]}", NULL, 404, "baseline" },
+        { "POST", "/api/run", "application/json", "{\"client\":\"a\",\"client\":\"b\",\"sections\":[]}", NULL, 400, "JSON" },
+        { "POST", "/api/nothing", "application/json", "{}", NULL, 404, "no such request" },
+        { "PUT", "/api/run", "application/json", "{}", NULL, 405, "not answered" },
+        { "GET", "/api/job?id=abc", NULL, NULL, NULL, 400, "id=N" },
+        { "GET", "/api/job?id=999999", NULL, NULL, NULL, 404, "not known" },
+        { "GET", "/api/job/file?id=1&name=..%2F..%2Fetc%2Fpasswd", NULL, NULL, NULL, 400, "name=" },
+        { "GET", "/api/scenario", NULL, NULL, NULL, 400, "file=" },
+        { "GET", "/api/health", NULL, NULL, "Host: evil.example:80", 421, "loopback" },
+        { "POST", "/api/run", "application/json", "{}", "Origin: http://evil.example", 403, "another site" },
+        { "POST", "/api/upload", "application/x-www-form-urlencoded", "a=b", NULL, 415, "text/csv" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        body = http(bad[i].method, bad[i].path, bad[i].type, bad[i].body, bad[i].body ? strlen(bad[i].body) : 0, &code,
+                    bad[i].header);
+        json_t *e = json_loads(body, 0, NULL);
+        const char *msg = json_string_value(json_object_get(e, "error"));
+        CHECK(code == bad[i].want && msg && strstr(msg, bad[i].says), "%s %s: %ld (want %ld) %s", bad[i].method, bad[i].path,
+              code, bad[i].want, body);
+        json_decref(e);
+        free(body);
+    }
+    size_t big = (5L << 20);
+    char *huge = malloc(big);
+    memset(huge, ' ', big);
+    body = http("POST", "/api/run", "application/json", huge, big, &code, NULL);
+    CHECK(code == 413, "a 5 MiB JSON request is refused with 413: %ld", code);
+    free(body);
+    free(huge);
+
+    /* an upload with an error: the located message, as the command line gives it */
+    const char *csv = "commune,district,province,group,population,insured\n"
+                      "Đồng Sơn,Huyện Nam Trực,Tỉnh Nam Định,students,2000,1900\n"
+                      "Đồng Sơn,Huyện Nam Trực,Tỉnh Nam Định,household,2000,2100\n";
+    body = http("POST", "/api/upload?name=x%C3%A3-d%E1%BB%93ng.csv", "text/csv", csv, strlen(csv), &code, NULL);
+    json_t *up = json_loads(body, 0, NULL);
+    const char *upath = json_string_value(json_object_get(up, "path")), *uname = json_string_value(json_object_get(up, "name"));
+    CHECK(code == 201 && upath && uname && !strchr(uname, '/'), "POST /api/upload: %ld %s", code, body);
+    free(body);
+    json_t *secs = json_deep_copy(sections);
+    set_entry(secs, "run", "population", upath ? upath : "");
+    json_t *req = json_pack("{s:O}", "sections", secs);
+    o = post_json("/api/check", req, &code);
+    const char *text = json_string_value(json_object_get(json_object_get(o, "errors"), "text"));
+    char want[300];
+    snprintf(want, sizeof want, "%s:3:", uname ? uname : "?");
+    CHECK(code == 200 && text && strstr(text, want) && strstr(text, "is more than the population") && strstr(text, "^^^^")
+          && !strstr(text, "covcast-serve-"), "the upload's error is located (%s) and the private folder hidden: %s", want,
+          text ? text : "(none)");
+    json_decref(o);
+    json_decref(req);
+    json_decref(secs);
+    json_decref(up);
+    o = post_json("/api/check", json_pack("{s:O}", "sections", sections), &code);
+    CHECK(code == 200 && json_object_get(o, "info"), "POST /api/check of the shipped scenario gives its choices");
+    json_decref(o);
+
+    /* a run: quick pass, then the full count; exported INI -> same targets.csv */
+    long id = submit(sections, "page1", 200, 0, &code);
+    CHECK(code == 202 && id > 0, "POST /api/run: %ld", code);
+    snprintf(path, sizeof path, "/api/job?id=%ld&after=0&wait=10000", id);
+    o = get_json(path, &code);
+    json_t *res = json_object_get(json_object_get(o, "result"), "results");
+    CHECK(json_integer_value(json_object_get(res, "replicates")) == 200
+          || json_integer_value(json_object_get(res, "replicates")) == (soak == 0 ? 300 : 2000),
+          "the first answer has 200 (quick) or all replicates");
+    json_decref(o);
+    o = wait_job(id);
+    res = json_object_get(json_object_get(o, "result"), "results");
+    CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done")
+          && json_integer_value(json_object_get(res, "replicates")) == (soak == 0 ? 300 : 2000), "the run ends done with all its replicates");
+    json_t *row = row_of(res, "year-end", "Huyện Nam Trực");
+    double p0 = json_real_value(json_object_get(row, "p"));
+    snprintf(path, sizeof path, "/api/job/file?id=%ld&name=scenario.ini", id);
+    body = http("GET", path, NULL, NULL, 0, &code, NULL);
+    char exported[2100], outdir[2100], shown[2100];
+    snprintf(exported, sizeof exported, "%s/exported.ini", tmp);
+    snprintf(outdir, sizeof outdir, "%s/exported-run", tmp);
+    snprintf(shown, sizeof shown, "%s/shown-targets.csv", tmp);
+    write_file(exported, body);
+    free(body);
+    snprintf(path, sizeof path, "/api/job/file?id=%ld&name=targets.csv", id);
+    body = http("GET", path, NULL, NULL, 0, &code, NULL);
+    write_file(shown, body);
+    char p0s[32];
+    snprintf(p0s, sizeof p0s, ",%.4f,", p0);
+    CHECK(code == 200 && strstr(body, "year-end,district,Huyện Nam Trực,all,85.20,2018-12") && strstr(body, p0s),
+          "targets.csv of the run holds the probability the page shows (%s)", p0s);
+    free(body);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' run '%s' -q -t 1 -o '%s' && cmp '%s/targets.csv' '%s'", outdir, covcast,
+             exported, outdir, outdir, shown);
+    CHECK(system(cmd) == 0, "the exported INI through covcast run gives targets.csv byte-identical to the page's");
+    json_decref(o);
+    long base_id = id;
+
+    /* a scenario that does not load: the located error, as covcast run says it */
+    secs = json_deep_copy(sections);
+    set_entry(secs, "target.year-end", "threshold", "185.2");
+    id = submit(secs, "page1", 200, 0, &code);
+    o = wait_job(id);
+    text = json_string_value(json_object_get(json_object_get(json_object_get(o, "result"), "errors"), "text"));
+    CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "failed") && text && strstr(text, "nam-truc.ini:")
+          && strstr(text, "threshold") && strstr(text, "^") && !strstr(text, "covcast-serve-"),
+          "a bad threshold fails with the located message: %s", text ? text : "(none)");
+    json_decref(o);
+    json_decref(secs);
+
+    /* the paired difference from a baseline: a stronger campaign raises the district's P */
+    secs = json_deep_copy(sections);
+    set_entry(secs, "campaign.peak", "enroll_multiplier", "6");
+    id = submit(secs, "page1", 200, base_id, &code);
+    o = wait_job(id);
+    res = json_object_get(json_object_get(o, "result"), "results");
+    row = row_of(res, "year-end", "Huyện Nam Trực");
+    double p1 = json_real_value(json_object_get(row, "p")), diff = json_real_value(json_object_get(row, "diff")),
+           se = json_real_value(json_object_get(row, "diff_se"));
+    CHECK(json_is_true(json_object_get(res, "paired")) && p1 > p0 && fabs(diff - (p1 - p0)) < 1e-3 && se > 0 && se < diff,
+          "a stronger campaign: P %.4f -> %.4f, paired difference %.4f ± %.4f", p0, p1, diff, se);
+    json_t *crow = row_of(res, "ntm-communes", "Đồng Sơn");
+    CHECK(crow && json_object_get(crow, "diff"), "each target's units have a paired difference");
+    json_decref(o);
+    json_decref(secs);
+
+    if (soak == 0) {   /* a short session: the server must stop cleanly */
+        json_decref(sc);
+        int rc = stop_server();
+        CHECK(rc == 0, "the server (%s) exits %d after a short session", getenv("SERVE_WRAPPER") ?: "plain", rc);
+        curl_global_cleanup();
+        printf("serve: %d passed, %d failed\n", passed, failed);
+        return failed ? 1 : 0;
+    }
+
+    /* cancellation: a new edit from the same page cancels the run in progress */
+    secs = json_deep_copy(sections);
+    set_entry(secs, "run", "replicates", "3000000");
+    long slow = submit(secs, "page2", 0, 0, &code);
+    usleep(300000);
+    snprintf(path, sizeof path, "/api/job?id=%ld", slow);
+    o = get_json(path, &code);
+    CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "running"), "a long run is running");
+    json_decref(o);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    id = submit(sections, "page2", 0, 0, &code);
+    o = wait_job(slow);
+    CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "cancelled"), "the earlier run is cancelled");
+    json_decref(o);
+    o = wait_job(id);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done") && took < 20,
+          "the new edit's run is done %.2f s after it was sent (the cancelled one did not hold it)", took);
+    json_decref(o);
+    json_decref(secs);
+
+    /* soak: edits through the API, resident memory flat */
+    long rss0 = -1, rss1 = -1;
+    int soak_fail = 0, warm = soak / 10 > 20 ? soak / 10 : 20;
+    secs = json_deep_copy(sections);
+    set_entry(secs, "run", "replicates", "100");
+    for (int i = 0; i < soak; i++) {
+        char m[32];
+        snprintf(m, sizeof m, "%.2f", 1.0 + (i % 50) * 0.1);
+        set_entry(secs, "campaign.peak", "enroll_multiplier", m);
+        id = submit(secs, "soak", 0, 0, &code);
+        if (code != 202) { soak_fail++; continue; }
+        if (i % 4 == 3 || i == soak - 1) {   /* every fourth edit waits for its answer; the others are cancelled by the next */
+            o = wait_job(id);
+            if (strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done")) soak_fail++;
+            json_decref(o);
+        }
+        if (i == warm) rss0 = rss_kb(spid);
+    }
+    rss1 = rss_kb(spid);
+    CHECK(soak_fail == 0, "soak: %d of %d edits failed", soak_fail, soak);
+    CHECK(rss0 > 0 && (double)rss1 <= (double)rss0 * 1.10, "soak: resident memory %ld kB after %d edits, %ld kB after %d (at most +10%%)",
+          rss0, warm, rss1, soak);
+    printf("serve soak: %d edits, resident memory %ld kB after %d, %ld kB at the end\n", soak, rss0, warm, rss1);
+    json_decref(secs);
+    json_decref(sc);
+    stop_server();
+
+    /* the token: asked for on every API request when the server says so */
+    if (!start_server(covcast, folder, true) || strlen(token) != 32) {
+        CHECK(false, "the server with --token did not print its token");
+    } else {
+        char keep[40];
+        snprintf(keep, sizeof keep, "%s", token);
+        token[0] = '\0';
+        o = get_json("/api/health", &code);
+        CHECK(code == 401, "without the token: 401 (%ld)", code);
+        json_decref(o);
+        body = http("GET", "/", NULL, NULL, 0, &code, NULL);
+        CHECK(code == 200 && strstr(body, "<html"), "the page itself needs no token: %ld", code);
+        free(body);
+        snprintf(token, sizeof token, "%s", keep);
+        o = get_json("/api/health", &code);
+        CHECK(code == 200, "with the token: 200 (%ld)", code);
+        json_decref(o);
+        token[0] = '\0';
+        snprintf(path, sizeof path, "/api/scenarios?token=%s", keep);
+        o = get_json(path, &code);
+        CHECK(code == 200, "the token in the address: 200 (%ld)", code);
+        json_decref(o);
+    }
+    stop_server();
+    curl_global_cleanup();
+    printf("serve: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
