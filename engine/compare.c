@@ -82,13 +82,14 @@ typedef struct { run_t *runs; int n; } compare_ctx;
 static void write_index(FILE *f, const void *c)
 {
     const compare_ctx *x = c;
-    fputs("folder,scenario,path\n", f);
+    fputs("folder,scenario,path,label\n", f);
     for (int i = 0; i < x->n; i++) {
         char folder[300];
         snprintf(folder, sizeof folder, "scenarios/%02d-%s", i + 1, base_name(x->runs[i].s->path));
         cov_csv_text(f, folder, true);
         cov_csv_text(f, x->runs[i].s->name, false);
         cov_csv_text(f, x->runs[i].s->path, false);
+        cov_csv_text(f, x->runs[i].s->label, false);   /* last: the columns before keep their places */
         fputc('\n', f);
     }
 }
@@ -112,7 +113,8 @@ static void write_compare(FILE *f, const void *c)
     const compare_ctx *x = c;
     const run_t *a = &x->runs[0];
     long R = a->r->replicates;
-    fputs("target,level,unit,scenario,probability,difference,difference_se,difference_se_independent\n", f);
+    fputs("target,level,unit,scenario,probability,difference,difference_se,difference_se_independent,label,"
+          "scenario_label\n", f);
     for (int t = 0; t < a->s->ntargets; t++)
         for (int u = 0; u < a->r->nunits; u++) {
             if (a->r->unit_level[u] != a->s->targets[t].level) continue;
@@ -130,9 +132,12 @@ static void write_compare(FILE *f, const void *c)
                 cov_csv_text(f, cov_level_name(a->s, a->s->targets[t].level), false);
                 cov_csv_text(f, a->r->unit_name[u], false);
                 cov_csv_text(f, b->s->name, false);
-                if (tbs->no_people) fputs(",,,,\n", f);   /* no people: no probability, no difference */
-                else if (ta->no_people) fprintf(f, ",%.4f,,,\n", pb);
-                else fprintf(f, ",%.4f,%.4f,%.4f,%.4f\n", pb, diff, se, se_ind);
+                if (tbs->no_people) fputs(",,,,", f);   /* no people: no probability, no difference */
+                else if (ta->no_people) fprintf(f, ",%.4f,,,", pb);
+                else fprintf(f, ",%.4f,%.4f,%.4f,%.4f", pb, diff, se, se_ind);
+                cov_csv_text(f, a->s->targets[t].label, false);   /* the labels last: no column moves */
+                cov_csv_text(f, b->s->label, false);
+                fputc('\n', f);
             }
         }
 }
@@ -144,17 +149,17 @@ static void print_compare(FILE *f, const compare_ctx *x)
     const run_t *a = &x->runs[0];
     long R = a->r->replicates;
     fprintf(f, "Baseline %s; %ld replicates, seed %llu, the same futures for every scenario\n",
-            cov_term(a->s->name), R, (unsigned long long)a->s->seed);
+            cov_term(cov_scenario_shown(a->s)), R, (unsigned long long)a->s->seed);
     for (int t = 0; t < a->s->ntargets; t++)
         for (int u = 0; u < a->r->nunits; u++) {
             if (a->r->unit_level[u] != a->s->targets[t].level) continue;
             const cov_target_stats *ta = &a->r->ts[t][u];
-            fprintf(f, "\n%s, %s:\n", cov_term(a->s->targets[t].name), cov_term(a->r->unit_name[u]));
+            fprintf(f, "\n%s, %s:\n", cov_term(cov_target_shown(&a->s->targets[t])), cov_term(a->r->unit_name[u]));
             for (int j = 0; j < x->n; j++) {
                 const run_t *b = &x->runs[j];
                 int tb = match_target(a, t, b), ub = tb >= 0 ? match_unit(a, u, b) : -1;
                 if (ub < 0 || b->r->unit_level[ub] != b->s->targets[tb].level) {
-                    fprintf(f, "  %-28s (no such target or unit)\n", cov_term(b->s->name));
+                    fprintf(f, "  %-28s (no such target or unit)\n", cov_term(cov_scenario_shown(b->s)));
                     continue;
                 }
                 const cov_target_stats *tbs = &b->r->ts[tb][ub];
@@ -163,10 +168,10 @@ static void print_compare(FILE *f, const compare_ctx *x)
                 double lo, hi;
                 cov_wilson(tbs->reached, R, &lo, &hi);
                 if (tbs->no_people) {   /* a unit with no people has no probability */
-                    fprintf(f, "  %-28s no people\n", cov_term(b->s->name));
+                    fprintf(f, "  %-28s no people\n", cov_term(cov_scenario_shown(b->s)));
                     continue;
                 }
-                fprintf(f, "  %-28s P = %.3f (%.3f–%.3f)", cov_term(b->s->name), (double)tbs->reached / (double)R, lo, hi);
+                fprintf(f, "  %-28s P = %.3f (%.3f–%.3f)", cov_term(cov_scenario_shown(b->s)), (double)tbs->reached / (double)R, lo, hi);
                 if (j > 0 && !ta->no_people) fprintf(f, "   %+.3f ± %.3f against the baseline", diff, 1.96 * se);
                 fputc('\n', f);
             }
@@ -251,10 +256,23 @@ static bool sweep_range(const char *spec, char *lhs, size_t n, double *from, dou
 
 typedef struct { double *values; run_t *runs; int n; const char *lever; } sweep_ctx;
 
+/* The label of the campaign a sweep's lever sets (campaign.NAME.KEY), or
+ * NULL: another lever, or a campaign without one. */
+static const char *lever_label(const cov_scenario *s, const char *lever)
+{
+    const char *dot = strrchr(lever, '.');
+    if (strncmp(lever, "campaign.", 9) || !dot || dot < lever + 9) return NULL;
+    size_t n = (size_t)(dot - lever - 9);
+    for (int k = 0; k < s->ncampaigns; k++)
+        if (strlen(s->campaigns[k].name) == n && !strncmp(s->campaigns[k].name, lever + 9, n))
+            return s->campaigns[k].label;
+    return NULL;
+}
+
 static void write_sweep(FILE *f, const void *c)
 {
     const sweep_ctx *x = c;
-    fputs("value,target,level,unit,probability,probability_lo,probability_hi,coverage_p50,lever\n", f);
+    fputs("value,target,level,unit,probability,probability_lo,probability_hi,coverage_p50,lever,label,lever_label\n", f);
     for (int i = 0; i < x->n; i++) {
         const run_t *a = &x->runs[i];
         long R = a->r->replicates;
@@ -271,6 +289,8 @@ static void write_sweep(FILE *f, const void *c)
                 if (ts->no_people) fputs(",,,,", f);   /* no people: no probability */
                 else fprintf(f, ",%.4f,%.4f,%.4f,%.4f", (double)ts->reached / (double)R, lo, hi, ts->cov_q[1]);
                 cov_csv_text(f, x->lever, false);
+                cov_csv_text(f, a->s->targets[t].label, false);   /* the labels last: no column moves */
+                cov_csv_text(f, lever_label(a->s, x->lever), false);
                 fputc('\n', f);
             }
     }

@@ -226,7 +226,8 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
         goto done;
     }
     char scen[512], seed[64], reps[64], created[64], start[16], months[16], version[32];
-    json_value(json, "scenario", scen, sizeof scen);
+    json_value(json, "label", scen, sizeof scen);   /* the scenario's label, else its name */
+    if (!*scen) json_value(json, "scenario", scen, sizeof scen);
     json_value(json, "seed", seed, sizeof seed);
     json_value(json, "replicates", reps, sizeof reps);
     json_value(json, "created", created, sizeof created);
@@ -273,7 +274,7 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
         cov_fmt_int(L, llround(fmax(-1e15, fmin(1e15, number(tg, r, "shortfall_p50")))), short50, sizeof short50);
         int v = cov_verdict(ord[i].p);
         fputs("<tr><td class=\"t\">", f);
-        esc(f, COL("target"));
+        esc(f, *COL("label") ? COL("label") : COL("target"));   /* the target's label, else its key */
         fprintf(f, " ≥ %s", thr);
         if (strcmp(COL("group"), "all")) { fputs(" (", f); esc(f, COL("group")); fputs(")", f); }
         fputs("</td><td class=\"t\">", f);

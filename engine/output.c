@@ -42,7 +42,7 @@ static void write_targets(FILE *f, const cov_results *res, const cov_scenario *s
 {
     fputs("target,level,unit,group,threshold,deadline,probability,probability_lo,probability_hi,"
           "probability_by_deadline,coverage_p05,coverage_p50,coverage_p95,cards_needed_now,"
-          "shortfall_p50,unit_code\n", f);
+          "shortfall_p50,unit_code,label\n", f);
     for (int t = 0; t < s->ntargets; t++) {
         const cov_target *tg = &s->targets[t];
         char dl[8];
@@ -67,6 +67,7 @@ static void write_targets(FILE *f, const cov_results *res, const cov_scenario *s
                         ts->cov_q[0], ts->cov_q[1], ts->cov_q[2], (long long)ts->cards_now,
                         ts->shortfall_p50);
             cov_csv_text(f, res->unit_code[u], false);
+            cov_csv_text(f, tg->label, false);   /* last: the columns before keep their places */
             fputc('\n', f);
         }
     }
@@ -76,7 +77,7 @@ static void write_targets(FILE *f, const cov_results *res, const cov_scenario *s
  * met (month 0 is the snapshot), up to the deadline; "never" for the rest. */
 static void write_first_reached(FILE *f, const cov_results *res, const cov_scenario *s)
 {
-    fputs("target,level,unit,month,probability,cumulative,unit_code\n", f);
+    fputs("target,level,unit,month,probability,cumulative,unit_code,label\n", f);
     for (int t = 0; t < s->ntargets; t++) {
         const cov_target *tg = &s->targets[t];
         int d = tg->deadline - s->start;
@@ -96,6 +97,7 @@ static void write_first_reached(FILE *f, const cov_results *res, const cov_scena
                 else fprintf(f, ",%s,%.4f,%.4f", m <= d ? mon : "never", (double)k / (double)res->replicates,
                              (double)cum / (double)res->replicates);
                 cov_csv_text(f, res->unit_code[u], false);
+                cov_csv_text(f, tg->label, false);
                 fputc('\n', f);
             }
         }
@@ -107,7 +109,7 @@ static void write_first_reached(FILE *f, const cov_results *res, const cov_scena
  * off one curve. */
 static void write_exceedance(FILE *f, const cov_results *res, const cov_scenario *s)
 {
-    fputs("target,level,unit,threshold,probability\n", f);
+    fputs("target,level,unit,threshold,probability,label\n", f);
     for (int t = 0; t < s->ntargets; t++)
         for (int u = 0; u < res->nunits; u++) {
             if (res->unit_level[u] != s->targets[t].level) continue;
@@ -117,8 +119,10 @@ static void write_exceedance(FILE *f, const cov_results *res, const cov_scenario
                 cov_csv_text(f, s->targets[t].name, true);
                 cov_csv_text(f, cov_level_name(s, s->targets[t].level), false);
                 cov_csv_text(f, res->unit_name[u], false);
-                if (ts->no_people) fprintf(f, ",%d.%02d,\n", T / 100, T % 100);
-                else fprintf(f, ",%d.%02d,%.4f\n", T / 100, T % 100, (double)ts->ex_count[k] / (double)res->replicates);
+                if (ts->no_people) fprintf(f, ",%d.%02d,", T / 100, T % 100);
+                else fprintf(f, ",%d.%02d,%.4f", T / 100, T % 100, (double)ts->ex_count[k] / (double)res->replicates);
+                cov_csv_text(f, s->targets[t].label, false);
+                fputc('\n', f);
             }
         }
 }
@@ -221,6 +225,10 @@ static void write_run_json(FILE *f, const cov_results *res, const cov_scenario *
     json_string(f, COV_VERSION);
     fputs(",\n  \"scenario\": ", f);
     json_string(f, s->name);
+    if (s->label) {   /* the display name, when the scenario gives one */
+        fputs(",\n  \"label\": ", f);
+        json_string(f, s->label);
+    }
     fprintf(f, ",\n  \"seed\": %llu,\n  \"replicates\": %ld,\n  \"threads\": %d,\n",
             (unsigned long long)s->seed, res->replicates, res->threads);
     fprintf(f, "  \"start\": \"%s\",\n  \"months\": %d,\n  \"wall_seconds\": %.3f,\n  \"created\": \"%s\",\n",

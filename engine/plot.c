@@ -3,11 +3,11 @@
  * templates in plots/), data file (.dat) and image per chart, so an analyst
  * can edit a script and re-render it with plain gnuplot.
  *
- * Text from the folder (names of units, groups, targets, scenarios, levers,
- * months) reaches a script only inside gnuplot double-quoted strings, written
- * by gp_str(): every byte that gnuplot could act on (backquote, @, $, quotes,
- * backslash, newline, control bytes) is an octal escape there, so a name
- * never runs a command, whatever its bytes. Data files hold numbers and
+ * Text from the folder (names and labels of units, groups, targets,
+ * scenarios, levers, months) reaches a script only inside gnuplot
+ * double-quoted strings, written by gp_str(): every byte that gnuplot could
+ * act on (backquote, @, $, quotes, backslash, newline, control bytes) is an
+ * octal escape there, so a name never runs a command, whatever its bytes. Data files hold numbers and
  * months only; names on an axis come from a string array in the script. */
 #define _GNU_SOURCE
 #include "plot.h"
@@ -173,6 +173,34 @@ static double num(const cov_csv *t, long r, const char *col)
 static const char *vcell(const cov_csv *t, long r, const char *col, char *buf, size_t n)
 {
     cov_plot_visible(cell(t, r, col), buf, n);
+    return buf;
+}
+
+/* The display form of what a person reads for the target of row r: its
+ * label column when the row has one (results written since targets carry
+ * labels), else its key. */
+static const char *target_text(const cov_csv *t, long r, char *buf, size_t n)
+{
+    return vcell(t, r, *cell(t, r, "label") ? "label" : "target", buf, n);
+}
+
+/* Likewise for scenario i of a comparison's scenarios.csv: its label, else its name. */
+static const char *scenario_text(const cov_csv *idx, long i, char *buf, size_t n)
+{
+    return vcell(idx, i, *cell(idx, i, "label") ? "label" : "scenario", buf, n);
+}
+
+/* The display form of a sweep's lever in row r: "Chiến dịch cao điểm
+ * (enroll_multiplier)" when it is a key of a campaign with a label
+ * (lever_label), else the key as given (campaign.peak.enroll_multiplier). */
+static const char *lever_text(const cov_csv *sw, long r, char *buf, size_t n)
+{
+    const char *lever = cell(sw, r, "lever"), *label = cell(sw, r, "lever_label"), *dot = strrchr(lever, '.');
+    if (!*label) return vcell(sw, r, "lever", buf, n);
+    char *text = NULL;
+    if (asprintf(&text, "%s (%s)", label, dot ? dot + 1 : lever) < 0) return vcell(sw, r, "lever", buf, n);
+    cov_plot_visible(text, buf, n);
+    free(text);
     return buf;
 }
 
@@ -556,7 +584,7 @@ static void target_marks(ctx *c, const cov_csv *tg, const char *level, const cha
         cov_fmt_num(c->L, num(tg, r, "probability"), 3, p, sizeof p);
         cov_fmt_num(c->L, num(tg, r, "probability_lo"), 3, lo, sizeof lo);
         cov_fmt_num(c->L, num(tg, r, "probability_hi"), 3, hi, sizeof hi);
-        vcell(tg, r, "target", name, NAME_BYTES);
+        target_text(tg, r, name, NAME_BYTES);
         if (!whole) {
             size_t l = strlen(name);
             snprintf(name + l, sizeof name - l, " (%s)", vcell(tg, r, "group", grp, sizeof grp));
@@ -766,7 +794,7 @@ static bool cards_charts(ctx *c, const cov_csv *tg)
         bool ok = write_dat(c, st, m, &dat);
         pct(c, tg, r0, th, sizeof th);
         month_text(tg, r0, "deadline", dl, sizeof dl);
-        snprintf(title, sizeof title, c->L->cards_title, vcell(tg, r0, "target", shown, sizeof shown), th, dl);
+        snprintf(title, sizeof title, c->L->cards_title, target_text(tg, r0, shown, sizeof shown), th, dl);
         char *arrays = ok ? cards_arrays(c, b, nb) : NULL;
         vars v = { .n = 0 };
         if (wname > 400) wname = 400;
@@ -943,7 +971,7 @@ static bool plot_compare(ctx *c)
             snprintf(before, sizeof before, "%s", i ? ", \\\n     " : "");
             snprintf(middle, sizeof middle, " using 1:2:4 with filledcurves lc rgb %s notitle, "
                      "'' using 1:3 with lines lw 2.5 lc rgb %s", COLOURS[i % 6], COLOURS[i % 6]);
-            plot_clause(pm, before, dname, middle, vcell(idx, i, "scenario", shown, sizeof shown));
+            plot_clause(pm, before, dname, middle, scenario_text(idx, i, shown, sizeof shown));
         }
         closed(pm, &plots);
         snprintf(title, sizeof title, c->L->compare_title, vcell(tr[0], r0, "unit", shown, sizeof shown));
@@ -988,7 +1016,7 @@ static bool plot_compare(ctx *c)
             }
             if (!everywhere) continue;
             char a[NAME_BYTES], b[NAME_BYTES];
-            if (asprintf(&labels[rows], "%s — %s", vcell(tg[0], r, "target", a, sizeof a),
+            if (asprintf(&labels[rows], "%s — %s", target_text(tg[0], r, a, sizeof a),
                          vcell(tg[0], r, "unit", b, sizeof b)) < 0) { labels[rows] = NULL; break; }
             fprintf(m, "%ld", rows + 1);
             for (int i = 0; i < ns; i++) {
@@ -1011,7 +1039,7 @@ static bool plot_compare(ctx *c)
             char middle[200];
             snprintf(middle, sizeof middle, " using %d:%d:%d%s lc rgb %s", 2 + 3 * i, 3 + 3 * i, 4 + 3 * i,
                      i ? "" : ":xtic(LABELS[int($1)])", COLOURS[i % 6]);
-            plot_clause(pm, i ? ", " : "", i ? NULL : dname, middle, vcell(idx, i, "scenario", shown, sizeof shown));
+            plot_clause(pm, i ? ", " : "", i ? NULL : dname, middle, scenario_text(idx, i, shown, sizeof shown));
         }
         closed(pm, &plots);
         FILE *am = open_memstream(&arrays, &acap);
@@ -1067,9 +1095,9 @@ static bool plot_sweep(ctx *c)
             }
         char title[4 * NAME_BYTES], full[5 * NAME_BYTES + 8], shown[NAME_BYTES], lever[NAME_BYTES], tname[NAME_BYTES];
         ok = write_dat(c, st, m, &dat);
-        vcell(sw, r0, "lever", lever, sizeof lever);
+        lever_text(sw, r0, lever, sizeof lever);
         snprintf(title, sizeof title, c->L->sweep_title, vcell(sw, r0, "unit", shown, sizeof shown), lever);
-        snprintf(full, sizeof full, "%s — %s", title, vcell(sw, r0, "target", tname, sizeof tname));
+        snprintf(full, sizeof full, "%s — %s", title, target_text(sw, r0, tname, sizeof tname));
         vars v = { .n = 0 };
         common_vars(c, &v, st, 1000, 600);
         sets(&v, "TITLE", full);

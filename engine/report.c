@@ -53,7 +53,7 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
     char start[8];
     cov_month_format(s->start, start);
     fprintf(f, "covcast %s: %s — %ld replicates, seed %llu, snapshot %s, %d months\n",
-            COV_VERSION, cov_term(s->name), res->replicates, (unsigned long long)s->seed, start, s->months);
+            COV_VERSION, cov_term(cov_scenario_shown(s)), res->replicates, (unsigned long long)s->seed, start, s->months);
     if (s->ntargets == 0) {
         fputs("No targets in this scenario: see trajectories.csv for the projections.\n", f);
         return;
@@ -67,7 +67,7 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
     if (wname > 28) wname = 28;
     long wtarget = 6, wthr = 9;
     for (int t = 0; t < s->ntargets; t++) {
-        const char *name = cov_term(s->targets[t].name);
+        const char *name = cov_term(cov_target_shown(&s->targets[t]));
         long w = cov_utf8_width(name, strlen(name));
         if (w > wtarget) wtarget = w;
         if (s->targets[t].group >= 0) {
@@ -99,7 +99,7 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
             cov_wilson(ts->reached, res->replicates, &lo, &hi);
             char buf[64], name[128];
             cov_term_into(res->unit_name[order[i]], name, sizeof name);
-            pad(f, cov_term(tg->name), wtarget + 2); pad(f, name, wname + 2); pad(f, thr, wthr + 2); pad(f, dl, 10);
+            pad(f, cov_term(cov_target_shown(tg)), wtarget + 2); pad(f, name, wname + 2); pad(f, thr, wthr + 2); pad(f, dl, 10);
             if (ts->no_people) {   /* a unit with no one in it has no probability (README) */
                 pad(f, "—", 12); pad(f, "—", 16); pad(f, "no people", 15); pad(f, "—", 10);
             } else {

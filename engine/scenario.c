@@ -17,11 +17,11 @@
 #include <omp.h>
 #endif
 
-#define RUN_KEYS "base, population, model, levels, start, months, replicates, seed, threads, out, name, description, " \
-                 "delimiter, decimal_comma, history"
-#define TARGET_KEYS "level, threshold, deadline, group, description"
+#define RUN_KEYS "base, population, model, levels, start, months, replicates, seed, threads, out, name, label, " \
+                 "description, delimiter, decimal_comma, history"
+#define TARGET_KEYS "level, threshold, deadline, group, label, description"
 #define CAMPAIGN_KEYS "months, communes, communes_file, groups, enroll_multiplier, enroll_multiplier_sd, " \
-                      "lapse_multiplier, lapse_multiplier_sd, ramp, description"
+                      "lapse_multiplier, lapse_multiplier_sd, ramp, label, description"
 #define RECLASSIFY_KEYS "month, communes, communes_file, from, fraction, people, people_column, to, keep, " \
                         "keep_sd, description"
 #define SCHOOL_KEYS "month, communes, communes_file, groups, enroll, enroll_sd, description"
@@ -105,6 +105,12 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
     if ((e = cov_ini_find(ini, "run", "name")) && (!strcmp(e->file, s->path) || !strncmp(e->file, "--set ", 6))) {
         free(s->name);
         s->name = cov_strdup(e->value);
+    }
+    /* the label likewise: a variant never shows its base's label (compare would show two alike) */
+    if ((e = cov_ini_find(ini, "run", "label")) && *e->value
+        && (!strcmp(e->file, s->path) || !strncmp(e->file, "--set ", 6))) {
+        free(s->label);
+        s->label = cov_strdup(e->value);
     }
     if ((e = cov_ini_find(ini, "run", "model"))) s->model_path = named_path(e, d);
     else cov_diag_add(d, COV_EINPUT, s->path, 0, 0, 0, "[run] needs 'model', the model file (e.g. model = ../models/bhyt.ini)");
@@ -364,10 +370,11 @@ cov_scenario *cov_scenario_load(const char *path, const cov_overrides *ov, cov_d
 void cov_scenario_free(cov_scenario *s)
 {
     if (!s) return;
-    for (int t = 0; t < s->ntargets; t++) free(s->targets[t].name);
+    for (int t = 0; t < s->ntargets; t++) { free(s->targets[t].name); free(s->targets[t].label); }
     free(s->targets);
     for (int k = 0; k < s->ncampaigns; k++) {
-        free(s->campaigns[k].name); free(s->campaigns[k].communes); free(s->campaigns[k].ramp);
+        free(s->campaigns[k].name); free(s->campaigns[k].label); free(s->campaigns[k].communes);
+        free(s->campaigns[k].ramp);
         free(s->campaigns[k].mask);
     }
     free(s->campaigns);
@@ -385,7 +392,7 @@ void cov_scenario_free(cov_scenario *s)
     for (int k = 0; k < s->nbases; k++) free(s->bases[k]);
     for (int k = 0; k < s->nsets; k++) free(s->sets[k]);
     free(s->bases); free(s->sets);
-    free(s->path); free(s->name); free(s->out);
+    free(s->path); free(s->name); free(s->label); free(s->out);
     free(s);
 }
 

@@ -373,9 +373,19 @@ static void horizon_text(const cov_scenario *s, char *out, size_t n)
     snprintf(out, n, "%s to %s (after the snapshot month %s, for 'months' = %d)", a, b, c, s->months);
 }
 
+/* The section's `label =`, the name a person reads in charts, tables and
+ * the report (any UTF-8 text, kept as it is: every output escapes it);
+ * malloc'd, or NULL when the section has none or an empty one. */
+static char *label_value(cov_ini *ini, const char *sec)
+{
+    cov_ini_entry *e = cov_ini_find(ini, sec, "label");
+    return e && *e->value ? cov_strdup(e->value) : NULL;
+}
+
 void cov_parse_target(cov_scenario *s, cov_ini *ini, const char *sec, cov_target *t, cov_diag *d)
 {
     t->name = cov_strdup(sec + 7);
+    t->label = label_value(ini, sec);
     t->line = cov_section_line(ini, sec, NULL);
     t->group = -1;
     t->level = COV_LEVEL_ALL;
@@ -422,6 +432,7 @@ void cov_parse_target(cov_scenario *s, cov_ini *ini, const char *sec, cov_target
 void cov_parse_campaign(cov_scenario *s, cov_ini *ini, const char *sec, cov_campaign *k, cov_diag *d)
 {
     k->name = cov_strdup(sec + 9);
+    k->label = label_value(ini, sec);
     k->key = cov_hash_str(sec);
     k->enroll_mult = 1.0;
     k->lapse_mult = 1.0;

@@ -68,6 +68,7 @@ enum { COV_LEVEL_COMMUNE = -1, COV_LEVEL_ALL = -2 };
 
 typedef struct {
     char *name;                  /* section suffix: [target.NAME] */
+    char *label;                 /* display name (`label =`), NULL: the name is shown */
     int level;                   /* COV_LEVEL_COMMUNE, COV_LEVEL_ALL or a level index */
     int32_t threshold;           /* hundredths of a percent: 95.5% -> 9550 */
     int deadline;                /* absolute month (year*12 + month-1) */
@@ -78,6 +79,7 @@ typedef struct {
 
 typedef struct {
     char *name;                  /* section suffix: [campaign.NAME] */
+    char *label;                 /* display name (`label =`), NULL: the name is shown */
     uint64_t key;
     int m0, m1;                  /* absolute months, inclusive */
     bool *communes;              /* [ncommunes], NULL = all */
@@ -137,6 +139,7 @@ typedef struct {
 
 struct cov_scenario {
     char *path, *name, *out;
+    char *label;                 /* [run] label: display name in charts, tables, the report; NULL: the name */
     int nbases;
     char **bases;                /* the [run] base files it varies, nearest first */
     int nsets;
@@ -213,6 +216,11 @@ static inline const char *cov_level_name(const cov_scenario *s, int level)
 {
     return level == COV_LEVEL_COMMUNE ? "commune" : level == COV_LEVEL_ALL ? "all" : s->pop->levels[level].name;
 }
+
+/* What a person reads for a target, a campaign, a scenario: its label, else its key or name. */
+static inline const char *cov_target_shown(const cov_target *t) { return t->label ? t->label : t->name; }
+static inline const char *cov_campaign_shown(const cov_campaign *k) { return k->label ? k->label : k->name; }
+static inline const char *cov_scenario_shown(const struct cov_scenario *s) { return s->label ? s->label : s->name; }
 
 /* Replicate r of unit u, month m, series s in the optional rep arrays. */
 static inline long cov_rep_at(const struct cov_results *res, int u, int m, int s, long r)

@@ -2,8 +2,8 @@
 # hostile.sh — names that try to run commands. Random names drawn from a
 # hostile alphabet (backquotes, quotes, @, $, backslashes, newlines,
 # system(, $(...), ;, control bytes, long runs, Vietnamese letters) become
-# the commune, district, group (key and label), target and scenario names of
-# a small scenario, which goes through run, plot (png, svg, pdf), report,
+# the commune, district, group (key and label), target (key and label) and
+# scenario names (and a scenario's label) of a small scenario, which goes through run, plot (png, svg, pdf), report,
 # and compare with plot. Each case checks that every command succeeds, that
 # no payload ran (no canary file exists, the files outside the output
 # folders are unchanged), that every SVG parses, and that each name appears
@@ -50,6 +50,7 @@ BEGIN {
   group = name("G", 40, 1); label = name("L", 90, 1)   # libinih keeps 49 bytes of a [section] name
   t1 = name("T", 40, 1); t2 = name("U", 40, 1); t3 = name("V", 40, 1)
   s1 = name("S", 90, 1); s2 = name("R", 90, 1)
+  tl = name("B", 90, 1); sl = name("A", 90, 1)   # a target's label, the second scenario's label
 
   f = dir "/model.ini"
   printf "[group.%s]\nlabel = %s\nenroll = 0.02\nlapse = 0.01\n[group.plain]\nenroll = 0.01\nlapse = 0.005\n", group, label > f
@@ -58,13 +59,13 @@ BEGIN {
   printf "%s,%s,%s,1000,800\n", q(c1), q(district), q(group) > f
   printf "%s,%s,plain,500,450\n", q(c1), q(district) > f
   printf "%s,%s,%s,1200,700\n", q(c2), q(district), q(group) > f
-  scenario(dir "/s.ini", s1, 20)
-  scenario(dir "/s2.ini", s2, 10)
+  scenario(dir "/s.ini", s1, 20, "")
+  scenario(dir "/s2.ini", s2, 10, sl)
   f = dir "/names.txt"
   # where: fan (district fan chart), cards, report, compare
   show("fan report", district); show("cards report", c1); show("cards report", c2)
-  show("fan report", group); show("fan report", t1); show("cards report", t2); show("fan report", t3)
-  show("report compare", s1); show("compare", s2)
+  show("fan report", group); show("fan report", tl); show("cards report", t2); show("fan report", t3)
+  show("report compare", s1); show("compare", sl)
 }
 # A name: sometimes a first character that a spreadsheet reads as a
 # formula, a letter, the seed, then random tokens (sometimes a long run of
@@ -83,10 +84,11 @@ function name(letter, max, ini,    s, k, t, r) {
   return s
 }
 function q(s) { gsub(/"/, "\"\"", s); return "\"" s "\"" }
-function scenario(f, sname, reps) {
+function scenario(f, sname, reps, slabel) {
   printf "[run]\nname = %s\npopulation = pop.csv\nmodel = model.ini\nlevels = district\n", sname > f
+  if (slabel != "") printf "label = %s\n", slabel > f
   printf "start = 2018-05\nmonths = 6\nreplicates = %d\nseed = 3\n", reps > f
-  printf "[target.%s]\nlevel = district\nthreshold = 85\ndeadline = 2018-10\n", t1 > f
+  printf "[target.%s]\nlabel = %s\nlevel = district\nthreshold = 85\ndeadline = 2018-10\n", t1, tl > f
   printf "[target.%s]\nlevel = commune\nthreshold = 85\ndeadline = 2018-10\n", t2 > f
   printf "[target.%s]\nlevel = district\nthreshold = 90\ndeadline = 2018-09\ngroup = %s\n", t3, group > f
   close(f)

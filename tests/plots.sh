@@ -116,5 +116,30 @@ check "report: a commune with no people not shown as such" \
   "grep -q 'Đồng Sơn</td><td>10/2018</td><td class=\"num\">—</td><td>no people' $tmp/zero/out/report.html"
 check "fan chart: a commune with no people given a probability" \
   "grep -q 'no people' $tmp/zero/out/plots/fan-commune-dong-son.gp && ! grep -q 'probability 0.000' $tmp/zero/out/plots/fan-commune-dong-son.svg"
+# Labels: a target's, a campaign's and a scenario's `label =` is what the
+# charts, the tables and the report show, the key only where there is none;
+# a label with quotes, a backquote and @ is text there and runs nothing.
+lab=$tmp/labels; mkdir -p $lab
+$bin run tests/cases/good-labels/scenario.ini -r 100 -o $lab/run > $lab/run.txt 2>&1 \
+  && $bin plot $lab/run --format svg --lang vi -q && $bin report $lab/run --lang vi -q || bad "labels: run, plot or report failed"
+check "labels: the table shows the key, not the label" "grep -q '^Xã nông thôn mới (≥ 85%)  ' $lab/run.txt && ! grep -q '^ntm-communes' $lab/run.txt"
+check "labels: the table does not name the scenario by its label" "grep -q ': Nam Trực — \"cơ sở\" 2018 —' $lab/run.txt"
+check "labels: the cards chart's title shows the key, not the label" \
+  "grep -q 'Xã nông thôn mới (≥ 85%): số thẻ còn thiếu' $lab/run/plots/cards-ntm-communes.svg && ! grep -q 'ntm-communes:' $lab/run/plots/cards-ntm-communes.svg"
+check "labels: the fan chart's target lines lack a label or the key fallback" \
+  "grep -qF 'Chỉ tiêu =HYPERLINK(\"x\"), \`touch pwned\` @m ≥ 80%' $lab/run/plots/fan-district-*.svg && grep -q 'Chỉ tiêu year-end ≥' $lab/run/plots/fan-district-*.svg"
+check "labels: the report's table shows the key, not the label" \
+  "grep -q '<td class=\"t\">Xã nông thôn mới (≥ 85%) ≥ 85%' $lab/run/report.html && ! grep -q '<td class=\"t\">ntm-communes' $lab/run/report.html"
+check "labels: the report's table lacks the escaped label or the key fallback" \
+  "grep -qF '<td class=\"t\">=HYPERLINK(&quot;x&quot;), \`touch pwned\` @m ≥ 80%' $lab/run/report.html && grep -q '<td class=\"t\">year-end ≥' $lab/run/report.html"
+check "labels: the report's heading does not show the scenario's label" "grep -q '<h1>.*: Nam Trực — &quot;cơ sở&quot; 2018</h1>' $lab/run/report.html"
+printf '[run]\nbase = %s/tests/cases/good-labels/scenario.ini\nlabel = Chiến dịch gấp đôi\n[campaign.peak]\nenroll_multiplier = 5\n' "$PWD" > $lab/double.ini
+$bin compare tests/cases/good-labels/scenario.ini $lab/double.ini -q -r 100 -o $lab/cmp && $bin plot $lab/cmp --format svg -q \
+  && $bin sweep tests/cases/good-labels/scenario.ini --set campaign.peak.enroll_multiplier=1..2:1 -q -r 50 -o $lab/sweep \
+  && $bin plot $lab/sweep --format svg -q || bad "labels: compare, sweep or their plots failed"
+check "labels: the comparison's legend lacks a scenario's label" \
+  "grep -q 'Chiến dịch gấp đôi' $lab/cmp/plots/compare-district-*.svg && grep -q 'Nam Trực — \"cơ sở\" 2018' $lab/cmp/plots/compare-district-*.svg"
+check "labels: the sweep's axis lacks the campaign's label" "grep -q 'Chiến dịch cao điểm (enroll_multiplier)' $lab/sweep/plots/sweep-year-end-*.svg"
+check "labels: a label ran a command" "[ -z \"\$(find $lab . -maxdepth 4 -name pwned)\" ]"
 echo "plots: $pass passed, $fail failed"
 [ $fail = 0 ]

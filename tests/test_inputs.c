@@ -216,8 +216,8 @@ static void test_no_people_no_probability(void **st)
     assert_int_equal(cov_results_write(r, s, 0, &d), COV_OK);
     char *csv = slurp(TMP "/zero-out/targets.csv");
     assert_non_null(csv);
-    assert_non_null(strstr(csv, "\nt,commune,Trống,all,85.00,2018-08,,,,,,,,0,0.0,\n"));
-    assert_non_null(strstr(csv, "\ns,commune,Đồng Sơn,students,85.00,2018-08,,,,,,,,0,0.0,\n"));
+    assert_non_null(strstr(csv, "\nt,commune,Trống,all,85.00,2018-08,,,,,,,,0,0.0,,\n"));
+    assert_non_null(strstr(csv, "\ns,commune,Đồng Sơn,students,85.00,2018-08,,,,,,,,0,0.0,,\n"));
     assert_non_null(strstr(csv, "Esc\x1b[31mRed\x1b[0m"));   /* files keep the bytes */
     free(csv);
     cov_results_free(r);
@@ -283,10 +283,58 @@ static void test_run_json_and_variant_label(void **st)
     cov_scenario_free(s);
 }
 
+/* `label =` in [run], [target.*] and [campaign.*]: kept as written (any
+ * UTF-8 text), shown instead of the key, the key the fallback; a variant
+ * shows its own label or none, never its base's; --set gives one; an empty
+ * label is none. run.json carries the scenario's label. */
+static void test_labels(void **st)
+{
+    (void)st;
+    write_text(TMP "/lb-base.ini",
+               "[run]\nname = lb\nlabel = Nam Trực — \"cơ sở\"\npopulation = ../../tests/cases/common/population.csv\n"
+               "model = ../../tests/cases/common/model.ini\nlevels = district\nstart = 2018-05\nmonths = 3\n"
+               "replicates = 20\n[target.ntm]\nlabel = Xã nông thôn mới (≥ 85%)\nlevel = commune\nthreshold = 85\n"
+               "deadline = 2018-08\n[target.bare]\nlabel =\nlevel = district\nthreshold = 85\ndeadline = 2018-08\n"
+               "[campaign.c]\nlabel = `x` @m\nmonths = 2018-06\nenroll_multiplier = 2\n");
+    write_text(TMP "/lb-variant.ini", "[run]\nbase = lb-base.ini\n");
+    cov_overrides ov = { .seed = -1, .out = TMP "/lb-out" };
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/lb-base.ini", &ov, &s);
+    assert_string_equal(s->name, "lb");
+    assert_string_equal(cov_scenario_shown(s), "Nam Trực — \"cơ sở\"");
+    assert_string_equal(cov_target_shown(&s->targets[0]), "Xã nông thôn mới (≥ 85%)");
+    assert_string_equal(s->targets[0].name, "ntm");
+    assert_null(s->targets[1].label);
+    assert_string_equal(cov_target_shown(&s->targets[1]), "bare");
+    assert_string_equal(cov_campaign_shown(&s->campaigns[0]), "`x` @m");
+    cov_diag d;
+    cov_diag_init(&d);
+    assert_int_equal(cov_results_write(r, s, 0, &d), COV_OK);
+    char *json = slurp(TMP "/lb-out/run.json");
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"scenario\": \"lb\",\n  \"label\": \"Nam Trực — \\\"cơ sở\\\"\",\n"));
+    free(json);
+    cov_results_free(r);
+    cov_scenario_free(s);
+
+    s = cov_scenario_load(TMP "/lb-variant.ini", &(cov_overrides){ .seed = -1 }, &d);
+    assert_non_null(s);
+    assert_null(s->label);                                           /* not the base's */
+    assert_string_equal(cov_scenario_shown(s), "lb-variant");
+    assert_string_equal(cov_target_shown(&s->targets[0]), "Xã nông thôn mới (≥ 85%)");   /* levers are inherited */
+    cov_scenario_free(s);
+    const char *set[1] = { "run.label=Biến thể" };
+    s = cov_scenario_load(TMP "/lb-variant.ini", &(cov_overrides){ .seed = -1, .nset = 1, .set = set }, &d);
+    assert_non_null(s);
+    assert_string_equal(cov_scenario_shown(s), "Biến thể");
+    cov_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wide_header),
+        cmocka_unit_test(test_labels),
         cmocka_unit_test(test_ini_size_limit),
         cmocka_unit_test(test_diag_quotes_the_text_read),
         cmocka_unit_test(test_terminal_escapes),

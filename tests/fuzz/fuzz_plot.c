@@ -80,13 +80,15 @@ static void run_folder(const char *dir, const names *s)
 {
     FILE *f = open_in(dir, "targets.csv");
     fputs("target,level,unit,group,threshold,deadline,probability,probability_lo,probability_hi,"
-          "probability_by_deadline,coverage_p05,coverage_p50,coverage_p95,cards_needed_now,shortfall_p50,unit_code\n", f);
+          "probability_by_deadline,coverage_p05,coverage_p50,coverage_p95,cards_needed_now,shortfall_p50,unit_code,"
+          "label\n", f);
     const char *tv[4][4] = { { s->tX, s->lvA, s->unitA, "all" }, { s->tX, s->lvA, s->unitA, s->group },
                              { s->tY, s->lvB, s->unitB, "all" }, { s->tY, s->lvB, s->unitC, "all" } };
+    const char *label = next("Xã nông thôn mới (≥ 85%)");   /* target X's label; Y has none: its key shows */
     for (int t = 0; t < 4; t++) {
-        const char *v[16] = { tv[t][0], tv[t][1], tv[t][2], tv[t][3], s->thr, s->deadline, next("0.43"), next("0.4"),
-                              next("0.46"), "0.5", "78", "80", "82", next("4476"), "120.0", "" };
-        row(f, 16, v);
+        const char *v[17] = { tv[t][0], tv[t][1], tv[t][2], tv[t][3], s->thr, s->deadline, next("0.43"), next("0.4"),
+                              next("0.46"), "0.5", "78", "80", "82", next("4476"), "120.0", "", t < 2 ? label : "" };
+        row(f, 17, v);
     }
     fclose(f);
     f = open_in(dir, "exceedance.csv");
@@ -121,10 +123,11 @@ static const char *make_folder(const char *dir, int kind, int units, const names
     if (kind == 0) run_folder(dir, s);
     else if (kind == 1) {   /* compare: two run folders and their index */
         FILE *f = open_in(dir, "scenarios.csv");
-        fputs("folder,scenario,path\n", f);
-        const char *a[3] = { "a", next("Nam Trực 2018"), "a.ini" }, *b[3] = { "b", next("Chiến dịch"), "b.ini" };
-        row(f, 3, a);
-        row(f, 3, b);
+        fputs("folder,scenario,path,label\n", f);
+        const char *a[4] = { "a", next("Nam Trực 2018"), "a.ini", next("Kịch bản cơ sở") };
+        const char *b[4] = { "b", next("Chiến dịch"), "b.ini", "" };
+        row(f, 4, a);
+        row(f, 4, b);
         fclose(f);
         char sub[600];
         snprintf(sub, sizeof sub, "%s/a", dir);
@@ -135,12 +138,14 @@ static const char *make_folder(const char *dir, int kind, int units, const names
         run_folder(sub, s);
     } else if (kind == 2) {   /* sweep */
         FILE *f = open_in(dir, "sweep.csv");
-        fputs("value,target,level,unit,probability,probability_lo,probability_hi,coverage_p50,lever\n", f);
-        const char *lever = next("campaign.peak.enroll_multiplier");
+        fputs("value,target,level,unit,probability,probability_lo,probability_hi,coverage_p50,lever,label,"
+              "lever_label\n", f);
+        const char *lever = next("campaign.peak.enroll_multiplier"), *label = next("Xã nông thôn mới (≥ 85%)");
+        const char *lever_label = next("Chiến dịch cao điểm");
         for (int k = 0; k < 4; k++) {
-            const char *v[9] = { k < 2 ? "1" : "2", k % 2 ? s->tY : s->tX, s->lvA, s->unitA, next("0.3"),
-                                 next("0.2"), next("0.4"), next("80"), lever };
-            row(f, 9, v);
+            const char *v[11] = { k < 2 ? "1" : "2", k % 2 ? s->tY : s->tX, s->lvA, s->unitA, next("0.3"),
+                                  next("0.2"), next("0.4"), next("80"), lever, k % 2 ? "" : label, lever_label };
+            row(f, 11, v);
         }
         fclose(f);
     } else {   /* backtest */
