@@ -129,7 +129,9 @@ static void write_exceedance(FILE *f, const cov_results *res, const cov_scenario
 
 /* What happened before the snapshot, from [run] history, summed per unit
  * like the projections: level,unit,month,population,insured,coverage,
- * communes (those reporting that month). */
+ * communes (those reporting that month),unit_code,complete (1 when every
+ * commune of the unit reported that month: a sum over fewer is not the
+ * unit's coverage, and charts do not draw it). */
 static void write_history(FILE *f, const cov_results *res, const cov_scenario *s)
 {
     const cov_history *h = s->history;
@@ -138,8 +140,15 @@ static void write_history(FILE *f, const cov_results *res, const cov_scenario *s
     int64_t *N = calloc((size_t)U * (size_t)M, sizeof *N), *I = calloc((size_t)U * (size_t)M, sizeof *I);
     int *n = calloc((size_t)U * (size_t)M, sizeof *n);
     int *last = calloc((size_t)U * (size_t)M, sizeof *last);   /* avoids counting a commune twice (its groups) */
-    fputs("level,unit,month,population,insured,coverage,communes,unit_code\n", f);
-    for (int k = 0; N && I && n && last && k < h->nseries; k++) {
+    int *size = calloc((size_t)U, sizeof *size);                 /* communes in each unit */
+    for (int c = 0; size && c < s->pop->ncommunes; c++) {
+        int off = res->ncommunes;
+        size[c]++;
+        for (int l = 0; l < nl; l++) { size[off + s->pop->c[c].parent[l]]++; off += s->pop->levels[l].nunits; }
+        size[U - 1]++;
+    }
+    fputs("level,unit,month,population,insured,coverage,communes,unit_code,complete\n", f);
+    for (int k = 0; N && I && n && last && size && k < h->nseries; k++) {
         const cov_hseries *hs = &h->s[k];
         int c = -1;
         for (int q = 0; q < s->pop->ncommunes && c < 0; q++) {
@@ -162,7 +171,7 @@ static void write_history(FILE *f, const cov_results *res, const cov_scenario *s
             }
         }
     }
-    for (int u = 0; N && I && n && u < U; u++)
+    for (int u = 0; N && I && n && size && u < U; u++)
         for (int m = 0; m < M; m++) {
             long at = (long)u * M + m;
             if (!n[at]) continue;
@@ -173,9 +182,9 @@ static void write_history(FILE *f, const cov_results *res, const cov_scenario *s
             fprintf(f, ",%s,%lld,%lld,%.4f,%d", mon, (long long)N[at], (long long)I[at],
                     N[at] ? 100.0 * (double)I[at] / (double)N[at] : 0.0, n[at]);
             cov_csv_text(f, res->unit_code[u], false);
-            fputc('\n', f);
+            fprintf(f, ",%d\n", n[at] == size[u]);
         }
-    free(N); free(I); free(n); free(last);
+    free(N); free(I); free(n); free(last); free(size);
 }
 
 /* Every replicate's trajectory (only with --keep-replicates). */

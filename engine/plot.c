@@ -678,11 +678,15 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
                         return bad_month(c, c->hist, r, "month");
                     }
                     if (!rows) xmin = cell(c->hist, r, "month");
+                    /* a month some communes of the unit did not report: no point (its sum is not the unit's) */
+                    bool partial = !strcmp(cell(c->hist, r, "complete"), "0");
                     fputs(cell(c->hist, r, "month"), hm);
-                    dat_num(hm, cell(c->hist, r, "coverage"), false);
+                    dat_num(hm, partial ? "NaN" : cell(c->hist, r, "coverage"), false);
                     fputc('\n', hm);
-                    ymin = fmin(ymin, num(c->hist, r, "coverage"));
-                    ymax = fmax(ymax, num(c->hist, r, "coverage"));
+                    if (!partial) {
+                        ymin = fmin(ymin, num(c->hist, r, "coverage"));
+                        ymax = fmax(ymax, num(c->hist, r, "coverage"));
+                    }
                     rows++;
                 }
             fclose(hm);

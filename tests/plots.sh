@@ -141,5 +141,13 @@ check "labels: the comparison's legend lacks a scenario's label" \
   "grep -q 'Chiến dịch gấp đôi' $lab/cmp/plots/compare-district-*.svg && grep -q 'Nam Trực — \"cơ sở\" 2018' $lab/cmp/plots/compare-district-*.svg"
 check "labels: the sweep's axis lacks the campaign's label" "grep -q 'Chiến dịch cao điểm (enroll_multiplier)' $lab/sweep/plots/sweep-year-end-*.svg"
 check "labels: a label ran a command" "[ -z \"\$(find $lab . -maxdepth 4 -name pwned)\" ]"
+# A history month that some communes did not report is marked incomplete in
+# history.csv and not drawn as the province's coverage (Ninh Bình: one report
+# missing in September and October 2025).
+$bin run scenarios/ninh-binh-2025.ini -q -r 20 -o $tmp/nb && $bin plot $tmp/nb --format svg -q || bad "Ninh Bình: run or plot failed"
+check "history.csv: a month with a missing report not marked incomplete" \
+  "grep -q '^province,Tỉnh Ninh Bình,2025-09,.*,128,,0$' $tmp/nb/history.csv && grep -q '^province,Tỉnh Ninh Bình,2025-08,.*,129,,1$' $tmp/nb/history.csv"
+check "fan chart: an incomplete month drawn as the province's coverage" \
+  "grep -q '^2025-09,NaN$' $tmp/nb/plots/fan-province-tinh-ninh-binh-observed.dat && grep -q '^2025-08,92' $tmp/nb/plots/fan-province-tinh-ninh-binh-observed.dat"
 echo "plots: $pass passed, $fail failed"
 [ $fail = 0 ]
