@@ -157,14 +157,18 @@ static bool blank(const char *s)
 }
 
 /* A row of the table; none: an empty probability cell (a unit with no people). */
-typedef struct { long row; double p; bool none; } order_t;
+typedef struct { long row; double p, cards; bool none; } order_t;
 
-/* Riskiest first; units with no people last. */
+/* Riskiest first, and among equal probabilities the most cards needed (a
+ * province before its communes when all are out of reach); units with no
+ * people last. */
 static int by_risk(const void *a, const void *b)
 {
     const order_t *x = a, *y = b;
     if (x->none != y->none) return x->none ? 1 : -1;
-    return x->p < y->p ? -1 : x->p > y->p ? 1 : (x->row > y->row) - (x->row < y->row);
+    if (x->p != y->p) return x->p < y->p ? -1 : 1;
+    if (x->cards != y->cards) return x->cards > y->cards ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
 }
 
 static const char *CSS =
@@ -258,7 +262,8 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
     fputs("</tr></thead>\n<tbody>\n", f);
     order_t *ord = calloc((size_t)tg->nrows + 1, sizeof *ord);
     for (long r = 0; ord && r < tg->nrows; r++)
-        ord[r] = (order_t){ r, number(tg, r, "probability"), blank(text(tg, r, "probability")) };
+        ord[r] = (order_t){ r, number(tg, r, "probability"), number(tg, r, "cards_needed_now"),
+                            blank(text(tg, r, "probability")) };
     if (ord) qsort(ord, (size_t)tg->nrows, sizeof *ord, by_risk);
     for (long i = 0; ord && i < tg->nrows; i++) {
         long r = ord[i].row;

@@ -149,5 +149,8 @@ check "history.csv: a month with a missing report not marked incomplete" \
   "grep -q '^province,Tỉnh Ninh Bình,2025-09,.*,128,,0$' $tmp/nb/history.csv && grep -q '^province,Tỉnh Ninh Bình,2025-08,.*,129,,1$' $tmp/nb/history.csv"
 check "fan chart: an incomplete month drawn as the province's coverage" \
   "grep -q '^2025-09,NaN$' $tmp/nb/plots/fan-province-tinh-ninh-binh-observed.dat && grep -q '^2025-08,92' $tmp/nb/plots/fan-province-tinh-ninh-binh-observed.dat"
+$bin report $tmp/nb -q || bad "Ninh Bình: report failed"
+check "report: among targets all out of reach, the province (most cards needed) not first" \
+  "grep -A1 '<tbody>' $tmp/nb/report.html | tail -1 | grep -q 'Tỉnh Ninh Bình'"
 echo "plots: $pass passed, $fail failed"
 [ $fail = 0 ]
