@@ -14,7 +14,7 @@ add() {   # adds the counts of a "serve: N passed, M failed" line
   f=$(echo "$1" | sed -n 's/^serve: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
   [ -z "$p" ] && { fail=$((fail + 1)); echo "FAILED serve: $2 did not finish"; echo "$1" | tail -5; return; }
   pass=$((pass + p)); fail=$((fail + f))
-  echo "$1" | grep -v '^serve: [0-9]* passed' | grep -E '^(FAILED|serve soak)'
+  echo "$1" | grep -v '^serve: [0-9]* passed' | grep -E '^(FAILED|serve soak|serve browser)'
 }
 # under the sanitizers the soak is shorter (each edit costs more there)
 edits=1000; [ -n "${SANITIZED:-}" ] && edits=300
@@ -30,5 +30,13 @@ if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null 2>&1; then
   if [ -s $tmp/valgrind/log ]; then fail=$((fail + 1)); echo "FAILED serve: valgrind reports:"; head -40 $tmp/valgrind/log; fi
 else
   echo "serve: valgrind session SKIPPED (sanitized build, or valgrind not installed)"
+fi
+# the page in a real browser; skipped only when Debian's python3-selenium and
+# chromium-driver are not installed and could not be (the Makefile installs
+# them with the test packages)
+if /usr/bin/python3 -c 'import selenium' 2>/dev/null && [ -x /usr/bin/chromedriver ]; then
+  add "$(timeout 300 /usr/bin/python3 tests/serve_browser.py "$bin" "$tmp/browser" 2>&1)" "the browser test"
+else
+  echo "serve: SKIPPED the browser test: python3-selenium or chromium-driver is not installed and could not be (apt-get install python3-selenium chromium-driver)"
 fi
 echo "serve: $pass passed, $fail failed"
