@@ -379,7 +379,7 @@ struct cov_mix {
 
 cov_mix *cov_mix_load(const char *population, const cov_model *m, cov_diag *d)
 {
-    cov_read_opts ro = { 0, -1 };
+    cov_read_opts ro = { .delim = 0, .numbers = -1 };
     cov_population *p = cov_population_load(population, m, NULL, 0, NULL, 0, &ro, d);
     if (!p) return NULL;
     cov_mix *x = calloc(1, sizeof *x);

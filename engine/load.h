@@ -19,6 +19,8 @@ int cov_model_group(const cov_model *m, const char *name); /* index or -1 */
 typedef struct {
     char delim;        /* ',', ';', '\t', or 0: detect */
     int numbers;       /* COV_NUM_PLAIN/VN/EN, or -1: detect (an error when both appear) */
+    bool crossing;     /* levels need not nest: a unit is its name alone, not its name within the next
+                          level (the default tells apart two Huyện Châu Thành of two provinces) */
 } cov_read_opts;
 cov_population *cov_population_load(const char *path, const cov_model *m,
                                     char **levels, int nlevels,

@@ -1,6 +1,7 @@
 /* population.c — loads the population CSV: one row per commune and group,
  * with the parent-level columns the scenario names. Validates every row and
  * collects the errors; builds the communes and the units of each level. */
+#define _GNU_SOURCE
 #include "load.h"
 #include "csvread.h"
 #include "text.h"
@@ -9,15 +10,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int level_unit(cov_level *lv, const char *value)
+/* The unit of level lv named value inside the coarser unit outer (""
+ * at the coarsest level), added when new; -1 when out of memory. */
+static int level_unit(cov_level *lv, const char *value, const char *outer)
 {
     for (int u = 0; u < lv->nunits; u++)
-        if (!strcmp(lv->units[u], value)) return u;
+        if (!strcmp(lv->units[u], value) && !strcmp(lv->outer[u], outer)) return u;
     char **nu = realloc(lv->units, (size_t)(lv->nunits + 1) * sizeof *nu);
-    if (!nu) return -1;
-    lv->units = nu;
-    if (!(lv->units[lv->nunits] = cov_strdup(value))) return -1;
+    if (nu) lv->units = nu;
+    char **no = nu ? realloc(lv->outer, (size_t)(lv->nunits + 1) * sizeof *no) : NULL;
+    if (!no) return -1;
+    lv->outer = no;
+    lv->units[lv->nunits] = cov_strdup(value);
+    lv->outer[lv->nunits] = cov_strdup(outer);
+    if (!lv->units[lv->nunits] || !lv->outer[lv->nunits]) {
+        free(lv->units[lv->nunits]);
+        free(lv->outer[lv->nunits]);
+        return -1;
+    }
     return lv->nunits++;
+}
+
+/* Gives the units of lv that share a name with another unit of lv the
+ * name of their outer unit: "Huyện Châu Thành (Tỉnh An Giang)". False
+ * when out of memory. */
+static bool tell_apart(cov_level *lv)
+{
+    bool *shared = calloc((size_t)lv->nunits + 1, sizeof *shared);
+    if (!shared) return false;
+    for (int u = 0; u < lv->nunits; u++)
+        for (int v = u + 1; v < lv->nunits; v++)
+            if (!strcmp(lv->units[u], lv->units[v])) shared[u] = shared[v] = true;
+    bool ok = true;
+    for (int u = 0; u < lv->nunits && ok; u++) {
+        char *shown = NULL;
+        if (!shared[u] || !*lv->outer[u]) continue;
+        if (asprintf(&shown, "%s (%s)", lv->units[u], lv->outer[u]) < 0) { ok = false; continue; }
+        free(lv->units[u]);
+        lv->units[u] = shown;
+    }
+    free(shared);
+    return ok;
 }
 
 /* Commune lookup by key string (code or name): a simple open-addressing
@@ -194,7 +227,8 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
                     cm->parent[l] = -1;
                     continue;
                 }
-                if ((cm->parent[l] = level_unit(&p->levels[l], v)) < 0) goto oom;
+                const char *outer = l + 1 < nlevels && !(ro && ro->crossing) ? cov_trim(cov_csv_cell(t, r, clev[l + 1])->text) : "";
+                if ((cm->parent[l] = level_unit(&p->levels[l], v, outer)) < 0) goto oom;
             }
         } else {
             cov_commune *cm = &p->c[c];
@@ -240,6 +274,8 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
                          "commune %s has %lld people in all, beyond the limit of 2,000,000,000 for one commune",
                          p->c[c].name, (long long)total);
     }
+    for (int l = 0; l < p->nlevels; l++)
+        if (!tell_apart(&p->levels[l])) goto oom;
     free(seen_row);
     free(ix.slot);
     cov_csv_free(t);
@@ -262,8 +298,9 @@ void cov_population_free(cov_population *p)
     for (int c = 0; c < p->ncommunes; c++) { free(p->c[c].name); free(p->c[c].code); }
     free(p->c);
     for (int l = 0; l < p->nlevels; l++) {
-        for (int u = 0; u < p->levels[l].nunits; u++) free(p->levels[l].units[u]);
+        for (int u = 0; u < p->levels[l].nunits; u++) { free(p->levels[l].units[u]); free(p->levels[l].outer[u]); }
         free(p->levels[l].units);
+        free(p->levels[l].outer);
         free(p->levels[l].name);
     }
     for (int x = 0; x < p->nextra; x++) free(p->extra[x]);

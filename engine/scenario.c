@@ -18,7 +18,7 @@
 #endif
 
 #define RUN_KEYS "base, population, model, levels, start, months, replicates, seed, threads, out, name, label, " \
-                 "description, delimiter, decimal_comma, history"
+                 "description, delimiter, decimal_comma, history, nested_levels"
 #define TARGET_KEYS "level, threshold, deadline, group, label, description"
 #define CAMPAIGN_KEYS "months, communes, communes_file, groups, enroll_multiplier, enroll_multiplier_sd, " \
                       "lapse_multiplier, lapse_multiplier_sd, ramp, label, description"
@@ -144,6 +144,11 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
         else if (!strcmp(e->value, "no")) s->numbers = COV_NUM_EN;
         else if (strcmp(e->value, "auto"))
             cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e), "'decimal_comma' must be yes, no or auto, got \"%s\"", e->value);
+    }
+    if ((e = cov_ini_find(ini, "run", "nested_levels"))) {
+        if (!strcmp(e->value, "no")) s->crossing_levels = true;
+        else if (strcmp(e->value, "yes"))
+            cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e), "'nested_levels' must be yes or no, got \"%s\"", e->value);
     }
     if (ov) {
         if (ov->replicates > 0) s->replicates = ov->replicates;
@@ -350,7 +355,7 @@ cov_scenario *cov_scenario_load(const char *path, const cov_overrides *ov, cov_d
         }
         if (s->population_path && d->n == before)
             s->pop = cov_population_load(s->population_path, s->model, levels, nlevels, extra, nextra,
-                                         &(cov_read_opts){ s->delim, s->numbers }, d);
+                                         &(cov_read_opts){ s->delim, s->numbers, s->crossing_levels }, d);
         if (s->pop && s->history && !strncmp(s->population_path, "/tmp/covcast-snapshot-", 22)) {
             remove(s->population_path);
             free(s->population_path);

@@ -50,7 +50,10 @@ typedef struct {
 typedef struct {
     char *name;                  /* the column name, e.g. "district" */
     int nunits;
-    char **units;                /* values in order of first appearance */
+    char **units;                /* values in order of first appearance; a name two units share
+                                    is shown with its outer unit: "Huyện Châu Thành (Tỉnh An Giang)" */
+    char **outer;                /* each unit's name at the next coarser level ("" at the coarsest):
+                                    two districts of one name in two provinces are two units */
 } cov_level;
 
 typedef struct {
@@ -169,6 +172,7 @@ struct cov_scenario {
     bool keep_hits;              /* keep each replicate's reached flag (compare) */
     char delim;                  /* population file separator, 0: detect */
     int numbers;                 /* population number convention, -1: detect */
+    bool crossing_levels;        /* [run] nested_levels = no: level units by name alone */
     double precision;            /* wanted 95% half-width of every probability, 0: none */
     long max_replicates;
     double half_width;           /* the largest half-width of the last run */

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *levels[1] = { "district" }, *extra[1] = { "moving" };
     cov_diag d;
     cov_diag_init(&d);
-    cov_population *p = cov_population_load(path, model, levels, 1, extra, size % 2, &(cov_read_opts){ 0, -1 }, &d);
+    cov_population *p = cov_population_load(path, model, levels, 1, extra, size % 2, &(cov_read_opts){ .delim = 0, .numbers = -1 }, &d);
     cov_diag_print(&d, fuzz_diag_out());
     if (p && d.n) abort();      /* a population despite errors */
     if (!p && !d.n) abort();    /* failed without a word */
