@@ -13,6 +13,10 @@
 #include <string.h>
 #include <uninorm.h>
 
+/* The longest section name libinih keeps whole (its MAX_SECTION, 50, less
+ * the terminating NUL); longer ones it cuts short without a word. */
+#define SECTION_MAX 49
+
 #ifndef INI_MAX_LINE
 #define INI_MAX_LINE 200
 #endif
@@ -81,6 +85,16 @@ static char *reader(char *str, int num, void *stream)
     if (c->failed) { str[0] = '\0'; return str; }
     const char *p = c->raw + strspn(c->raw, " \t");
     const char *end = strchr(p, ']');
+    if (*p == '[' && end && end - p - 1 > SECTION_MAX) {   /* libinih would cut it: two long names would become one */
+        cov_diag_add(c->d, COV_EINPUT, c->ini->path, c->line, cov_utf8_width(c->raw, (size_t)(p - c->raw)) + 2,
+                     cov_utf8_width(p + 1, (size_t)(end - p - 1)),
+                     "this section name is %ld bytes long, more than the %d an INI section may have (Vietnamese "
+                     "letters take 2 or 3 bytes each): use a short key and give the full name with label =",
+                     (long)(end - p - 1), SECTION_MAX);
+        c->failed = true;
+        str[0] = '\0';
+        return str;
+    }
     if (*p == '[' && end) {                 /* remember where each section starts */
         struct cov_ini_section *ns = realloc(c->ini->sec, (size_t)(c->ini->nsec + 1) * sizeof *ns);
         char *name = malloc((size_t)(end - p));
