@@ -748,9 +748,10 @@ cov_status cov_fit_units_write(const char *path, const cov_history *h, const cov
             fprintf(f, ",%.6g,%.4g,%.6g,%.4g,%ld,%.3f,%.3f\n", exp(xe[u]), se[u], exp(xl[u]), sl[u],
                     uf[u].g[g].transitions, Be[u], Bl[u]);
             if (fp) {   /* pad by characters, not bytes: names keep their diacritics */
-                long w = cov_utf8_width(unit[u], strlen(unit[u]));
-                fprintf(fp, "%s%*s %-12s %10.5f %10.5f %6ld %6.2f %6.2f\n", unit[u], (int)(w < 24 ? 24 - w : 0), "",
-                        gname, exp(xe[u]), exp(xl[u]), uf[u].g[g].transitions, Be[u], Bl[u]);
+                const char *shown = cov_term(unit[u]);   /* control bytes escaped on the terminal */
+                long w = cov_utf8_width(shown, strlen(shown));
+                fprintf(fp, "%s%*s %-12s %10.5f %10.5f %6ld %6.2f %6.2f\n", shown, (int)(w < 24 ? 24 - w : 0), "",
+                        cov_term(gname), exp(xe[u]), exp(xl[u]), uf[u].g[g].transitions, Be[u], Bl[u]);
             }
         }
     }

@@ -813,8 +813,8 @@ cov_status cov_regroup(const char *in, const cov_regroup_opts *o, const char *ou
     if (rc != COV_OK) goto done;
     if (fp) {
         char mo[8] = "";
-        fprintf(fp, "covcast regroup: %s, %s of %ld rows, onto the new communes of %s\n", in,
-                history ? "a history" : "a population file", nr, o->crosswalk);
+        fprintf(fp, "covcast regroup: %s, %s of %ld rows, onto the new communes of %s\n", cov_term(in),
+                history ? "a history" : "a population file", nr, cov_term(o->crosswalk));
         fprintf(fp, "  %d old communes in the file: %d carried whole, %d split%s\n", st.old_units, st.merged, st.split,
                 st.split ? " (listed below)" : "");
         if (history) {
@@ -822,7 +822,7 @@ cov_status cov_regroup(const char *in, const cov_regroup_opts *o, const char *ou
             fprintf(fp, "  months before %s regrouped; %d month%s from %s on already on the new communes, kept\n", mo,
                     st.months_kept, st.months_kept == 1 ? "" : "s", mo);
         }
-        fprintf(fp, "  written: %s, %ld rows for %d new communes\n", out, st.rows_out, st.new_units);
+        fprintf(fp, "  written: %s, %ld rows for %d new communes\n", cov_term(out), st.rows_out, st.new_units);
         fputs("  totals conserved exactly in every group", fp);
         fputs(history ? " and month: " : ": ", fp);
         print_int(fp, st.people_in); fputs(" people, ", fp);
@@ -835,18 +835,18 @@ cov_status cov_regroup(const char *in, const cov_regroup_opts *o, const char *ou
         if (st.incomplete) {
             fprintf(fp, "  %d new commune-months left out: some of their old communes were not reported that month "
                         "(a partial sum would understate them); counted in the totals above:\n", st.incomplete);
-            for (int k = 0; k < st.incomplete && k < LIST_MAX; k++) fprintf(fp, "    %s\n", incomplete_list[k]);
+            for (int k = 0; k < st.incomplete && k < LIST_MAX; k++) fprintf(fp, "    %s\n", cov_term(incomplete_list[k]));
             if (st.incomplete > LIST_MAX) fprintf(fp, "    … and %d more\n", st.incomplete - LIST_MAX);
         }
         if (partial_units) {
             fprintf(fp, "  warning: %d new communes get only some of their old communes from this file; their figures "
                         "are partial:\n", partial_units);
-            for (int k = 0; k < partial_units && k < LIST_MAX; k++) fprintf(fp, "    %s\n", partial_list[k]);
+            for (int k = 0; k < partial_units && k < LIST_MAX; k++) fprintf(fp, "    %s\n", cov_term(partial_list[k]));
             if (partial_units > LIST_MAX) fprintf(fp, "    … and %d more\n", partial_units - LIST_MAX);
         }
         if (nmism) {
             fprintf(fp, "  warning: %d rows name their commune differently from the crosswalk (matched by code):\n", nmism);
-            for (int k = 0; k < nmism && k < LIST_MAX; k++) fprintf(fp, "    %s\n", mism[k]);
+            for (int k = 0; k < nmism && k < LIST_MAX; k++) fprintf(fp, "    %s\n", cov_term(mism[k]));
             if (nmism > LIST_MAX) fprintf(fp, "    … and %d more\n", nmism - LIST_MAX);
         }
         if (st.split) {
@@ -859,11 +859,12 @@ cov_status cov_regroup(const char *in, const cov_regroup_opts *o, const char *ou
                 if (old_last[i] < 0 || ou->n < 2) continue;
                 int64_t part[ou->n];
                 cov_apportion(old_people[i], &x.w[ou->first], ou->n, NULL, part);
-                fprintf(fp, "  %s (%s%s%s) ", ou->name, ou->code, *ou->prov ? ", " : "", ou->prov);
+                fprintf(fp, "  %s (%s%s%s) ", cov_term(ou->name), cov_term(ou->code), *ou->prov ? ", " : "", cov_term(ou->prov));
                 print_int(fp, old_people[i]);
                 fputs(" ->", fp);
                 for (int j = 0; j < ou->n; j++) {
-                    fprintf(fp, "%s %s (%s) ", j ? ";" : "", x.u[x.dest[ou->first + j]].name, x.u[x.dest[ou->first + j]].code);
+                    fprintf(fp, "%s %s (%s) ", j ? ";" : "", cov_term(x.u[x.dest[ou->first + j]].name),
+                            cov_term(x.u[x.dest[ou->first + j]].code));
                     print_int(fp, part[j]);
                 }
                 fprintf(fp, "  [%s]\n", ou->by_share ? "shares of the crosswalk" : rule_name[o->rule]);
