@@ -212,7 +212,7 @@ cov_status cov_compare(const char **paths, int n, const cov_overrides *ov, const
                         widest, o.replicates);
             break;
         }
-        double need = (double)o.replicates * pow(widest / E, 2) * 1.1;
+        double need = fmin(1e15, (double)o.replicates * pow(widest / E, 2) * 1.1);   /* a long holds it */
         long next = (long)fmax(2.0 * (double)o.replicates, ceil(need / 1000.0) * 1000.0);
         o.replicates = next < cap ? next : cap;   /* the next round adds replicates to each run */
     }

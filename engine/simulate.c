@@ -608,7 +608,7 @@ cov_status cov_simulate_precise(cov_scenario *s, cov_results **out, cov_progress
             break;
         /* The half-width shrinks as 1/sqrt(R): aim a little past the need,
          * at least doubling, in whole thousands. */
-        double need = (double)s->replicates * pow(s->half_width / s->precision, 2) * 1.1;
+        double need = fmin(1e15, (double)s->replicates * pow(s->half_width / s->precision, 2) * 1.1);   /* a long holds it */
         long next = (long)fmax(2.0 * (double)s->replicates, ceil(need / 1000.0) * 1000.0);
         s->replicates = next < s->max_replicates ? next : s->max_replicates;
         cov_results_free(*out);
