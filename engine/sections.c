@@ -576,6 +576,14 @@ void cov_parse_school(cov_scenario *s, cov_ini *ini, const char *sec, cov_school
             cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
                          "'month' must be a calendar month 01..12 (every year) or YYYY-MM (once), got \"%s\"",
                          e->value);
+        else if (k->month <= s->start || k->month > s->start + s->months) {   /* once, and never in the projection */
+            char h[128];
+            horizon_text(s, h, sizeof h);
+            cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                         "the drive in %s is outside the projected months %s, so it changes nothing; move it, "
+                         "give a calendar month (09 for every September), or change [run] start or months",
+                         e->value, h);
+        }
     } else
         missing(d, ini, sec, "'month' (e.g. month = 09 for every September)");
     k->communes = commune_set(s, ini, sec, d);
@@ -597,7 +605,14 @@ void cov_parse_extra(cov_scenario *s, cov_ini *ini, const char *sec, cov_extra *
     x->m1 = s->start + s->months;
     cov_ini_find(ini, sec, "description");
     cov_ini_entry *e;
-    if ((e = cov_ini_find(ini, sec, "months"))) month_range(ini, e, &x->m0, &x->m1, d);
+    if ((e = cov_ini_find(ini, sec, "months")) && month_range(ini, e, &x->m0, &x->m1, d)
+        && (x->m1 <= s->start || x->m0 > s->start + s->months)) {
+        char h[128];
+        horizon_text(s, h, sizeof h);
+        cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                     "the extra cards come in %s, entirely outside the projected months %s, so they change "
+                     "nothing; move them, or change [run] start or months", e->value, h);
+    }
     x->communes = commune_set(s, ini, sec, d);
     group_set(s, ini, sec, x->groups, d);
     if ((e = cov_ini_find(ini, sec, "cards"))) cov_ini_nonneg(ini, e, &x->cards, d);
