@@ -166,6 +166,10 @@ static int handler(void *user, const char *section, const char *name, const char
         if (!nv) return 0;
         nv[a] = ','; memcpy(nv + a + 1, value, b + 1);
         e->value = nv;
+        cov_ini_part *np = realloc(e->parts, (size_t)(e->nparts + 1) * sizeof *np);
+        if (!np) return 0;
+        e->parts = np;
+        e->parts[e->nparts++] = (cov_ini_part){ a + 1, c->line, cov_utf8_width(raw, (size_t)(t - raw)) + 1 };
         return 1;
     }
     for (int i = 0; i < ini->n; i++)
@@ -189,7 +193,7 @@ static int handler(void *user, const char *section, const char *name, const char
     e->key = cov_strdup(name);
     e->value = nfc(value);
     if (!e->section || !e->key || !e->value) {
-        free(e->section); free(e->key); free(e->value);
+        free(e->section); free(e->key); free(e->value); free(e->parts);
         return 0;
     }
     e->line = c->line;
@@ -233,7 +237,7 @@ void cov_ini_free(cov_ini *ini)
 {
     if (!ini) return;
     for (int i = 0; i < ini->n; i++) {
-        free(ini->e[i].section); free(ini->e[i].key); free(ini->e[i].value);
+        free(ini->e[i].section); free(ini->e[i].key); free(ini->e[i].value); free(ini->e[i].parts);
     }
     free(ini->e);
     for (int i = 0; i < ini->nsec; i++) free(ini->sec[i].name);
@@ -294,7 +298,7 @@ bool cov_ini_overlay(cov_ini *base, cov_ini *v)
     for (int i = 0; i < v->n; i++) {
         cov_ini_entry *e = &v->e[i], *old = find_quiet(base, e->section, e->key);
         if (old) {
-            free(old->section); free(old->key); free(old->value);
+            free(old->section); free(old->key); free(old->value); free(old->parts);
             *old = *e;
         } else if (!append(base, e)) {
             return false;
@@ -328,7 +332,7 @@ bool cov_ini_set(cov_ini *ini, const char *assignment, cov_diag *d)
     e.file = label;
     cov_ini_entry *old = find_quiet(ini, e.section, e.key);
     if (old) {
-        free(old->section); free(old->key); free(old->value);
+        free(old->section); free(old->key); free(old->value); free(old->parts);
         *old = e;
         return true;
     }
@@ -337,4 +341,14 @@ oom:
     free(e.section); free(e.key); free(e.value);
     cov_diag_add(d, COV_ELIMIT, NULL, 0, 0, 0, "out of memory");
     return false;
+}
+
+void cov_ini_where(const cov_ini_entry *e, const char *at, long *line, long *col)
+{
+    size_t off = at && at >= e->value ? (size_t)(at - e->value) : 0, from = 0;
+    *line = e->line;
+    long base = e->vcol;
+    for (int i = 0; i < e->nparts; i++)
+        if (e->parts[i].off <= off) { *line = e->parts[i].line; base = e->parts[i].col; from = e->parts[i].off; }
+    *col = base + cov_utf8_width(e->value + from, off - from);
 }

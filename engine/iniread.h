@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include "covcast.h"
 
+/* Where a continuation line's part of a value stands in the file. */
+typedef struct { size_t off; long line, col; } cov_ini_part;
+
 typedef struct {
     char *section, *key, *value;
     const char *file;      /* the file it came from (owned by the cov_ini), or "--set SECTION.KEY" */
@@ -14,6 +17,8 @@ typedef struct {
     long kcol, klen;       /* key position and width, characters */
     long vcol, vlen;       /* value position and width */
     bool used;             /* set by the loader that consumed it */
+    int nparts;            /* indented continuation lines joined into value with ',' */
+    cov_ini_part *parts;   /* each one's offset in value and its place in the file */
 } cov_ini_entry;
 
 typedef struct {
@@ -47,6 +52,10 @@ cov_ini_entry *cov_ini_find(cov_ini *ini, const char *section, const char *key);
  * invalid UTF-8 are errors. NULL with d filled on failure. */
 cov_ini *cov_ini_read(const char *path, cov_diag *d);
 void cov_ini_free(cov_ini *ini);
+
+/* The file line and column (characters) of the byte at of e->value, which
+ * may lie on one of the value's continuation lines. */
+void cov_ini_where(const cov_ini_entry *e, const char *at, long *line, long *col);
 
 /* Convenience for loaders: error at an entry's value / key. */
 #define COV_AT_VALUE(ini, en) ((void)(ini), (en)->file), (en)->line, (en)->vcol, (en)->vlen

@@ -311,9 +311,9 @@ static bool *commune_set(cov_scenario *s, cov_ini *ini, const char *sec, cov_dia
         char **items;
         int n = cov_split(e->value, &items);
         for (int i = 0; i < n; i++) {
-            const char *at = strstr(e->value, items[i]);
-            long col = e->vcol + (at ? cov_utf8_width(e->value, (size_t)(at - e->value)) : 0);
-            mark_commune(s, set, items[i], e->file, e->line, col, d);
+            long line, col;
+            cov_ini_where(e, strstr(e->value, items[i]), &line, &col);   /* on its own line when continued */
+            mark_commune(s, set, items[i], e->file, line, col, d);
         }
         if (n >= 0) cov_split_free(items, n);
     }
