@@ -86,11 +86,12 @@ demo: covcast
 
 # Every test: unit and statistical checks (cmocka), then golden CLI cases,
 # charts, reliability, the cost guard and, where OpenMPI is installed (`make
-# mpi` installs it), the MPI byte-identity check.
+# mpi` installs it), the MPI byte-identity check, built in $(BUILD)-mpi (a
+# BUILD given on the command line would otherwise be the MPI build's too).
 test: $(BIN) $(TESTS) $(BUILD)/bench/province $(BUILD)/tests/serve_api
 	@mpi=""; if [ -z "$(SAN)" ] && command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then \
-	  $(MAKE) --no-print-directory MPI=1 BIN=build-mpi/covcast build-mpi/covcast >/dev/null \
-	    || { echo "FAILED: the MPI build (make MPI=1)"; exit 1; }; mpi=build-mpi/covcast; fi; \
+	  $(MAKE) --no-print-directory MPI=1 BUILD=$(BUILD)-mpi BIN=$(BUILD)-mpi/covcast $(BUILD)-mpi/covcast >/dev/null \
+	    || { echo "FAILED: the MPI build (make MPI=1)"; exit 1; }; mpi=$(BUILD)-mpi/covcast; fi; \
 	COVCAST=./$(BIN) MPI_COVCAST="$$mpi" PROVINCE=$(BUILD)/bench/province SERVE_API=$(BUILD)/tests/serve_api SANITIZED="$(SAN)" TESTS_TMP=$(TESTS_TMP) LC_ALL=C \
 	  sh tests/run.sh $(TESTS)
 
