@@ -107,6 +107,13 @@ $(BUILD)/bench/province: bench/province.c $(BUILD)/libcovcast.a | $(STAMP)
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libcovcast.a $(LDLIBS)
 
+# The forecasts of the national targets against what happened
+# (docs/VALIDATION.md), into results/validation (OUT=... elsewhere). Not part
+# of `make test`, which runs it on one year (tests/validate.sh).
+.PHONY: validate
+validate: $(BIN)
+	COVCAST=./$(BIN) sh validation/validate.sh
+
 # OpenMPI: `make MPI=1` installs what is missing, OpenMPI included, and
 # builds ./covcast for `mpirun -np K ./covcast run ...`. `make mpi` checks
 # that command as the README gives it, in a fresh copy of the sources (no

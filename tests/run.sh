@@ -7,7 +7,7 @@ rm -rf "${TESTS_TMP:-tests/tmp}" && mkdir -p "${TESTS_TMP:-tests/tmp}"
 for t in "$@"; do
   if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
 done
-scripts="tests/cli.sh tests/calibrate.sh tests/csvsafe.sh tests/inputs.sh tests/plots.sh tests/hostile.sh tests/reliability.sh tests/perf.sh tests/serve.sh"
+scripts="tests/cli.sh tests/calibrate.sh tests/csvsafe.sh tests/inputs.sh tests/plots.sh tests/hostile.sh tests/reliability.sh tests/perf.sh tests/serve.sh tests/validate.sh"
 if [ -n "${MPI_COVCAST:-}" ]; then scripts="$scripts tests/mpi.sh"; else
   echo "mpi: SKIPPED (OpenMPI is not installed; 'make mpi' installs it and runs the check)"; fi
 for script in $scripts; do
