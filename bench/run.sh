@@ -23,6 +23,18 @@ s_gsl=$(./build/bench/province gsl $C $G $H $R | sed 's/.*seconds=\([0-9.]*\).*/
 e1=$(run_engine 1)
 e2=$(run_engine 2)
 cmp -s "$dir/out-1/targets.csv" "$dir/out-2/targets.csv" || echo "WARNING: 1 and 2 threads differ"
+# --precision in two rounds, R/2 then R replicates (the bench's target is
+# never reached, so the second round stops at the cap): the second round
+# adds R/2 replicates to the first round's, so it should cost what the plain
+# run of R costs (from scratch it would cost 1.5 times that), and give its bytes.
+t0=$(now)
+./covcast run "$dir/scenario.ini" --quiet --threads 2 --replicates $((R / 2)) --precision 0.0001 \
+  --max-replicates "$R" --out "$dir/out-precision"
+t1=$(now)
+ep=$(awk "BEGIN { printf \"%.3f\", $t1 - $t0 }")
+for f in trajectories.csv targets.csv first_reached.csv; do
+  cmp -s "$dir/out-2/$f" "$dir/out-precision/$f" || echo "WARNING: --precision and a plain run of $R differ in $f"
+done
 # The bare sampler must make the engine's own draws: at 100 replicates its
 # checksum (the province's insured in the last month, summed over
 # replicates) equals the engine's insured_mean x 100.
@@ -38,6 +50,7 @@ printf '%-34s %10.2f %8d %16.2f\n' "bare sampler: gsl_ran_binomial" "$s_gsl" 1 "
 printf '%-34s %10.2f %8d %16.2f\n' "bare sampler: covcast (BTRS+inv.)" "$s_cov" 1 "$(ns "$s_cov" 1)"
 printf '%-34s %10.2f %8d %16.2f\n' "covcast run" "$e1" 1 "$(ns "$e1" 1)"
 printf '%-34s %10.2f %8d %16.2f\n' "covcast run" "$e2" 2 "$(ns "$e2" 2)"
+printf '%-34s %10.2f %8d %16.2f\n' "covcast run --precision (R/2, R)" "$ep" 2 "$(ns "$ep" 2)"
 if [ "${BENCH_NUMPY:-1}" != 0 ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
   np=$(/usr/bin/python3 bench/numpy_reference.py --replicates "$R" 2>/dev/null | sed 's/.*seconds=\([0-9.]*\).*/\1/')
   printf '%-34s %10.2f %8d %16.2f\n' "NumPy reference (vectorised)" "$np" 1 "$(ns "$np" 1)"
@@ -45,3 +58,4 @@ if [ "${BENCH_NUMPY:-1}" != 0 ] && /usr/bin/python3 -c 'import numpy' 2>/dev/nul
 fi
 echo "engine overhead over its bare sampler (1 thread): $(calc "$e1 / $s_cov")x"
 echo "parallel efficiency at 2 threads: $(calc "100 * $e1 / (2 * $e2)")%"
+echo "--precision run against a plain run of its final count (2 threads): $(calc "$ep / $e2")x"
