@@ -204,13 +204,15 @@ done
 awk -F, 'NR > 1 && $11 != "NA" {
     k = $2 SUBSEP $9; if (!(k in nb)) order[++n] = k
     nb[k]++; b[k] += ($11 - $8) ^ 2
-    if ($17 != "") { ni[k]++; i50[k] += $17; i80[k] += $18 }
+    if ($17 != "") { ni[k]++; i50[k] += $17; i80[k] += $18; e[k] += $14 - $7; a[k] += ($14 > $7) ? $14 - $7 : $7 - $14
+                     ny[k]++; by[k] += ($11 - $8) ^ 2 }
   }
+  function f(x, n, fmt) { return n ? sprintf(fmt, x / n) : "" }
   END {
-    print "kind,method,outcomes,inside_50,inside_80,targets,brier"
+    print "kind,method,outcomes,inside_50,inside_80,median_minus_outcome,abs_error,targets,brier,targets_year_end,brier_year_end"
     for (i = 1; i <= n; i++) { k = order[i]; split(k, p, SUBSEP)
-      printf "%s,%s,%d,%s,%s,%d,%.4f\n", p[1], p[2], ni[k] + 0,
-        ni[k] ? sprintf("%.2f", i50[k] / ni[k]) : "", ni[k] ? sprintf("%.2f", i80[k] / ni[k]) : "", nb[k], b[k] / nb[k] }
+      printf "%s,%s,%d,%s,%s,%s,%s,%d,%.4f,%d,%s\n", p[1], p[2], ni[k] + 0, f(i50[k], ni[k], "%.2f"), f(i80[k], ni[k], "%.2f"),
+        f(e[k], ni[k], "%.2f"), f(a[k], ni[k], "%.2f"), nb[k], b[k] / nb[k], ny[k] + 0, f(by[k], ny[k], "%.4f") }
   }' "$OUT/forecasts.csv" > "$OUT/summary.csv"
 
 {
@@ -219,9 +221,10 @@ awk -F, 'NR > 1 && $11 != "NA" {
   awk -F, 'NR == 1 { next } { printf "%-5s %-10s %-8s %3s %6s %6s %-9s %4s %-10s P=%-6s 80%%: %6s-%-6s 50%%: %6s-%-6s median %6s  in50 %-2s in80 %-2s\n",
       $1, $2, $3, $4, $5, $7, ($8 ? "met" : "missed"), "", $9, $11, $12, $16, $13, $15, $14, $17, $18 }' "$OUT/forecasts.csv"
   echo
-  echo "Scores (outcomes: year-end figures inside the intervals; Brier over every target with a verdict)"
+  echo "Scores. outcomes: year-end figures, compared with the intervals and the median;"
+  echo "brier: every target with a verdict (2018's rests on the June figure); brier_year_end: without it"
   echo
-  awk -F, '{ printf "%-10s %-10s %8s %9s %9s %7s %7s\n", $1, $2, $3, $4, $5, $6, $7 }' "$OUT/summary.csv"
+  awk -F, '{ printf "%-10s %-10s %8s %9s %9s %20s %9s %7s %7s %16s %14s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' "$OUT/summary.csv"
   echo
   echo "Calibrations (factor on the base model's hazards, 95% interval):"
   awk -F, 'NR > 1 && $9 == "calibrated" { printf "  %s %-10s from %s: %s\n", $1, $2, $3, $10 }' "$OUT/forecasts.csv"
