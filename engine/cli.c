@@ -439,6 +439,8 @@ static int cmd_solve(int argc, char **argv)
     cov_diag d;
     cov_diag_init(&d);
     if (!cov_outdir_check(o.ov.out ? o.ov.out : out, &d)) return finish(d.status, &d);   /* refused before the runs, not after */
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
     cov_status st = cov_solve(o.pos[0], o.target, o.lever, o.probability, o.range, &o.ov,
                               o.ov.out ? o.ov.out : out, o.quiet ? NULL : stdout, &d);
     if (st == COV_OK && !o.quiet) printf("\nWritten to %s/solve.csv\n", cov_term(o.ov.out ? o.ov.out : out));
@@ -475,6 +477,8 @@ static int cmd_allocate(int argc, char **argv)
     cov_diag d;
     cov_diag_init(&d);
     if (!cov_outdir_check(o.ov.out ? o.ov.out : out, &d)) return finish(d.status, &d);   /* refused before the runs, not after */
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
     cov_status st = cov_allocate(o.pos[0], o.target, o.campaign, o.budget, &o.ov, o.ov.out ? o.ov.out : out,
                                  o.quiet ? NULL : stdout, &d);
     if (st == COV_OK && !o.quiet) printf("Written to %s/allocation.csv\n", cov_term(o.ov.out ? o.ov.out : out));

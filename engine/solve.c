@@ -58,6 +58,12 @@ static cov_results *run_at(const char *path, const cov_overrides *ov, const char
     return r;
 }
 
+/* The status of a run that failed: interrupted (Ctrl-C), or what d says. */
+static cov_status failed(const cov_diag *d)
+{
+    return cov_interrupted() ? COV_EINTR : d->status ? d->status : COV_EINPUT;
+}
+
 /* Spaces after name to fill 28 characters (UTF-8 aware). */
 static int pad(const char *name)
 {
@@ -126,7 +132,7 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
     cov_overrides o = ov ? *ov : (cov_overrides){ .seed = -1 };
     cov_scenario *s;
     cov_results *r = run_at(path, &o, lever, z, &s, d);
-    if (!r) return d->status ? d->status : COV_EINPUT;
+    if (!r) return failed(d);
     int t = find_target(s, target);
     if (t < 0) {
         cov_diag_add(d, COV_EUSAGE, s->path, 0, 0, 0, "the scenario has no [target.%s]", target);
@@ -157,7 +163,7 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
     cov_results_free(r); cov_scenario_free(s);
     /* the low end: units already there need nothing more */
     r = run_at(path, &o, lever, a, &s, d);
-    if (!r) { free(x.b); free(names); return d->status ? d->status : COV_EINPUT; }
+    if (!r) { free(x.b); free(names); return failed(d); }
     for (int i = 0, u = 0; u < r->nunits; u++) {
         if (r->unit_level[u] != level) continue;
         if (!x.b[i].no_people && (double)r->ts[t][u].reached / (double)r->replicates >= p) {
@@ -177,7 +183,7 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
         double v = (x.b[w].lo + x.b[w].hi) / 2;
         if (cards) v = floor(v);
         r = run_at(path, &o, lever, v, &s, d);
-        if (!r) { free(x.b); free(names); return d->status ? d->status : COV_EINPUT; }
+        if (!r) { free(x.b); free(names); return failed(d); }
         for (int i = 0, u = 0; u < r->nunits; u++) {
             if (r->unit_level[u] != level) continue;
             bracket *b = &x.b[i++];

@@ -55,6 +55,9 @@ enroll_multiplier = 3" compare $PWD/$scen variant.ini
 # sweep over the model file's name (relative to the folder): ./1, then ./2, the pipe
 mkdir -p $tmp/between-sweep.d && cp models/bhyt.ini $tmp/between-sweep.d/1
 between sweep 2 "$(cat models/bhyt.ini)" sweep $PWD/$scen --set run.model=1..2:1
+# solve over the same lever: its first run reads ./2 (the top of the range), the next ./1, the pipe
+mkdir -p $tmp/between-solve.d && cp models/bhyt.ini $tmp/between-solve.d/2
+between solve 1 "$(cat models/bhyt.ini)" solve $PWD/$scen --target year-end --lever run.model --range 1..2 --probability 0.5
 
 out=$tmp/full-disk; earlier $out
 ( ulimit -f 16; $bin run $scen -q -r 200 -o $out 2> $tmp/full.err ); code=$?
