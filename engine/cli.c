@@ -7,6 +7,7 @@
 #include "outdir.h"
 #include "regroup.h"
 #include "serve.h"
+#include "jobs.h"
 #include "text.h"
 #include "types.h"
 
@@ -870,6 +871,7 @@ static int cmd_serve(int argc, char **argv)
     const char *listen = "127.0.0.1:8080";
     int64_t threads = 0;
     bool quiet = false, token = false;
+    if (argc > 1 && !strcmp(argv[1], "--job")) return cov_jobs_child(argc - 2, argv + 2);   /* a run the server started */
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "l:t:kqh", opts, NULL)) != -1) {

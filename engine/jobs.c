@@ -5,6 +5,7 @@
  * files (targets.csv, trajectories.csv, ...) into the run's folder. */
 #define _GNU_SOURCE
 #include "jobs.h"
+#include "input.h"
 #include "json.h"
 #include "simulate.h"
 #include "text.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -52,6 +54,7 @@ struct cov_jobs {
     pthread_t worker;
     pthread_mutex_t *engine;
     char dir[4096];
+    char exe[4096];          /* this program, to start each run with */
     int threads;
     long next_id, started;
     bool stop;
@@ -91,37 +94,40 @@ static void emit(FILE *f, json_t *o, int stage, bool final, double t0)
     json_decref(o);
 }
 
-/* The child: loads, runs the quick pass and the full count, writes the
- * files, says so. Never returns. */
-static void run_child(const cov_jobs *j, const job *x, int fd)
+/* The run, in a process of its own (`covcast serve --job INI DIR PRIVATE
+ * HITS QUICK THREADS`, started by the worker with exec right after fork, so
+ * the run owes nothing to the server's threads): loads, runs the quick pass
+ * and the full count, writes the files, and sends each answer as one line
+ * of JSON on stdout. */
+int cov_jobs_child(int argc, char **argv)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    if (argc != 6) return COV_EUSAGE;
+    const char *ini = argv[0], *dir = argv[1], *priv = argv[2], *base_hits = argv[3];
+    int64_t quick, threads;
+    if (!cov_parse_int64(argv[4], &quick) || !cov_parse_int64(argv[5], &threads)) return COV_EUSAGE;
     sigset_t all;   /* the server waits for these in one thread; a run takes them as they come */
     sigfillset(&all);
     pthread_sigmask(SIG_UNBLOCK, &all, NULL);
     double t0 = now();
-    FILE *f = fdopen(fd, "w");
+    FILE *f = stdout;
     cov_diag *d = calloc(1, sizeof *d);
-    if (!f || !d) _exit(1);
+    if (!d) return COV_ELIMIT;
     char out[4300], hits[4300], hide[4200];
-    snprintf(out, sizeof out, "%s/out", x->dir);
-    snprintf(hits, sizeof hits, "%s/hits.bin", x->dir);
-    snprintf(hide, sizeof hide, "%s/", j->dir);
-    cov_overrides ov = { .seed = -1, .threads = j->threads, .out = out };
-    cov_scenario *s = cov_scenario_load(x->ini, &ov, d);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(hits, sizeof hits, "%s/hits.bin", dir);
+    snprintf(hide, sizeof hide, "%s/", priv);
+    cov_overrides ov = { .seed = -1, .threads = (int)threads, .out = out };
+    cov_scenario *s = cov_scenario_load(ini, &ov, d);
     int stage = 1;
     if (!s) {
         emit(f, json_pack("{s:o}", "errors", cov_json_diag(d, hide)), stage, true, t0);
         free(d);
-        fclose(f);
-        _exit(0);
+        return COV_OK;
     }
     s->keep_hits = true;
     cov_json_base base, *bp = NULL;
-    if (x->base_hits && cov_json_base_read(x->base_hits, &base)) bp = &base;
-    long R = s->replicates, R1 = x->quick > 0 && x->quick < R ? x->quick : R;
+    if (base_hits[0] && cov_json_base_read(base_hits, &base)) bp = &base;
+    long R = s->replicates, R1 = quick > 0 && quick < R ? (long)quick : R;
     cov_reps *keep = cov_reps_new();
     cov_results *r = NULL;
     cov_status st = COV_OK;
@@ -143,9 +149,9 @@ static void run_child(const cov_jobs *j, const job *x, int fd)
     cov_reps_free(keep);
     if (bp) cov_json_base_free(bp);
     cov_scenario_free(s);
+    cov_input_forget_all();
     free(d);
-    fclose(f);
-    _exit(0);
+    return COV_OK;
 }
 
 static job *find(cov_jobs *j, long id)
@@ -235,12 +241,20 @@ static void *worker(void *arg)
         pthread_cond_broadcast(&j->changed);
         int fds[2];
         if (pipe2(fds, O_CLOEXEC) != 0) { x->state = FAILED; continue; }
-        /* forked under the engine's lock: the child's copy of the loaders' state is whole */
+        /* the run's own process: its arguments are made before the fork, and
+         * the child only redirects its output and execs (nothing of the
+         * server's threads' state is used there) */
+        char q[32], t[32];
+        snprintf(q, sizeof q, "%ld", x->quick);
+        snprintf(t, sizeof t, "%d", j->threads);
+        char *args[] = { "covcast", "serve", "--job", x->ini, x->dir, j->dir, x->base_hits ? x->base_hits : "", q, t, NULL };
         pthread_mutex_lock(j->engine);
         pid_t pid = fork();
         if (pid == 0) {
-            close(fds[0]);
-            run_child(j, x, fds[1]);
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (dup2(fds[1], 1) < 0) _exit(127);
+            execv(j->exe, args);
+            _exit(127);
         }
         pthread_mutex_unlock(j->engine);
         close(fds[1]);
@@ -281,6 +295,9 @@ cov_jobs *cov_jobs_start(const char *dir, int threads, pthread_mutex_t *engine)
     pthread_cond_init(&j->changed, &ca);
     pthread_condattr_destroy(&ca);
     snprintf(j->dir, sizeof j->dir, "%s", dir);
+    /* the program as it was started (under valgrind /proc/self/exe is valgrind's) */
+    const char *fn = (const char *)getauxval(AT_EXECFN);
+    if (!fn || !realpath(fn, j->exe)) snprintf(j->exe, sizeof j->exe, "/proc/self/exe");
     j->threads = threads;
     j->engine = engine;
     j->next_id = 1;

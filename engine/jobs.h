@@ -1,7 +1,8 @@
 /* jobs.h — the runs of `covcast serve`: one at a time, a bounded queue, and
  * each run in a child process of its own, so that a new edit cancels the
  * run in progress at once (the child is killed; the engine's process-wide
- * interrupt flag is never touched), memory goes back to the system after
+ * interrupt flag is never touched; the child execs the program afresh, so
+ * nothing of the server's threads is inherited), memory goes back to the system after
  * every run, and a slow or vanished page cannot hold the server: runs do
  * not wait for their readers. */
 #ifndef COV_JOBS_H
@@ -41,6 +42,10 @@ char *cov_jobs_status(cov_jobs *j, long id, int after, int wait_ms);
 /* The path of file (scenario.ini, targets.csv, trajectories.csv) of a
  * finished run (malloc'd), or NULL. */
 char *cov_jobs_file(cov_jobs *j, long id, const char *file);
+
+/* The run itself, in the process the worker starts (`covcast serve --job
+ * ...`, argv after "--job"): its answers as lines of JSON on stdout. */
+int cov_jobs_child(int argc, char **argv);
 
 /* Counts for the soak and the tests: runs started (forked) and kept. */
 void cov_jobs_counts(cov_jobs *j, long *started, int *kept);

@@ -55,7 +55,7 @@ typedef struct {
     char web[4096];                  /* the page's files */
     char dir[4096];                  /* the private folder */
     char token[33];                  /* "" on loopback */
-    char host[3][80];                /* Host headers accepted on loopback */
+    char host[3][96];                /* Host headers accepted on loopback */
     pthread_mutex_t engine;          /* the loaders are not thread-safe */
     pthread_mutex_t mu;              /* allowed, uploads */
     char *allowed[MAX_ALLOWED];

@@ -17,7 +17,7 @@ add() {   # adds the counts of a "serve: N passed, M failed" line
   echo "$1" | grep -v '^serve: [0-9]* passed' | grep -E '^(FAILED|serve soak|serve browser)'
 }
 # under the sanitizers the soak is shorter (each edit costs more there)
-edits=1000; [ -n "${SANITIZED:-}" ] && edits=300
+edits=1000; [ -n "${SANITIZED:-}" ] && edits=100
 add "$($api "$bin" "$tmp/api" $edits 2>&1)" "the API tests"
 if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null 2>&1; then
   mkdir -p "$tmp/valgrind"
