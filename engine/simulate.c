@@ -1,15 +1,17 @@
 /* simulate.c — the replicate loop (MODEL.md "One month") and the order in
  * which statistics are taken. The only file with OpenMP pragmas.
  *
- * Communes are independent given a replicate's parameters, so they are
- * processed in blocks: for each block every replicate is simulated (in
- * parallel over replicates), the block's commune statistics are taken, and
- * the block's buffers are reused. Parent levels keep their per-replicate
- * integer sums for the whole run. Memory is therefore
- * (block communes + parent units) x months x series x replicates, never
- * communes x months x replicates. The parent sums are kept replicate by
- * replicate (each replicate's few kilobytes stay in cache while its
- * communes add into them) and gathered unit by unit for the statistics. */
+ * Communes are independent given a replicate's parameters. The work is cut
+ * into items, each a chunk of one commune's replicates, handed out to the
+ * threads in order, commune after commune. A commune's series ([m][s][r],
+ * every replicate) live in one of a few buffers, taken when its first item
+ * starts; the thread that finishes its last item takes the commune's
+ * statistics at once, while the series are still in cache, adds them into
+ * its parent units' sums and gives the buffer back. So a run touches the
+ * parent units' per-replicate integer sums and a buffer per thread (plus
+ * one), not communes x months x replicates, and there is no barrier
+ * between communes. The parent sums are laid out as the communes' series
+ * ([unit][m][s][r]), so their statistics read them in place. */
 #include "binomial.h"
 #include "dist.h"
 #include "events.h"
@@ -24,13 +26,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-#define BLOCK_BYTES (256L << 20)   /* commune-block buffer budget */
-#define RUN 16                     /* replicates simulated together, per commune */
+#define POOL_BYTES (256L << 20)    /* commune buffers beyond two: at most this many bytes */
+#define RUN 16                     /* an item's replicates: a multiple of RUN, whole cache lines */
+#define ITEMS_PER_THREAD 32        /* items wanted per thread, for the balance at the end */
 
 static volatile sig_atomic_t interrupted;
 void cov_interrupt(void) { interrupted = 1; }
@@ -93,9 +97,9 @@ static void draw_replicate_params(plan *pl, gsl_rng *rng, long r)
 }
 
 /* Simulates commune c in replicate r; writes its series into I/N at
- * [(m*S + s)*R + r] and adds them into the parent sums. */
+ * [(m*S + s)*R + r]. */
 static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
-                             int64_t *I_out, int64_t *N_out, int64_t *PI, int64_t *PN)
+                             int64_t *I_out, int64_t *N_out)
 {
     const cov_scenario *s = pl->s;
     const cov_commune *cm = &s->pop->c[c];
@@ -113,7 +117,6 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
     const double *fe = pl->fe + r * G, *fl = pl->fl + r * G;
     const double *ke = pl->ke + r * K, *kl = pl->kl + r * K;
     const double *keep = pl->keep + r * s->nreclass, *drive = pl->drive + r * s->nschools;
-    const int *par = pl->parent_of + (long)c * (s->pop->nlevels + 1);
     const bool events = s->nreclass || s->nschools || s->nextras || s->demo.on;
     /* p_eff cache per cell: multipliers rarely change from month to month. */
     double last_me[2 * COV_MAX_GROUPS], last_ml[2 * COV_MAX_GROUPS];
@@ -183,11 +186,6 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
             long at = ((long)m * S + si) * R + r;
             I_out[at] = si_I;
             N_out[at] = si_N;
-            for (int l = 0; l <= s->pop->nlevels; l++) {   /* replicate-major: r's sums stay in cache */
-                long pat = (long)r * pl->P * (H + 1) * S + ((long)par[l] * (H + 1) + m) * S + si;
-                PI[pat] += si_I;
-                PN[pat] += si_N;
-            }
         }
     }
 }
@@ -267,17 +265,32 @@ static void unit_stats(const cov_scenario *s, cov_results *res, int unit,
         }
 }
 
+/* Adds up over the MPI ranks the parent sums A ([unit][m][s][r]) of the
+ * replicates simulated now, r_from..R-1 of every row (the kept ones were
+ * added up when they were made): in place when there are no kept ones,
+ * else packed into a buffer first. Every rank takes the same branch. */
+static bool sum_fresh(const plan *pl, int64_t *A)
+{
+    long rows = (long)pl->P * (pl->H + 1) * pl->S, fresh = pl->R - pl->r_from;
+    if (pl->r_from == 0) return cov_dist_sum_i64(A, rows * pl->R);
+    int64_t *t = malloc((size_t)(rows * fresh) * sizeof *t + 1);
+    if (!cov_dist_all(t != NULL)) { free(t); return false; }
+    for (long i = 0; i < rows; i++) memcpy(t + i * fresh, A + i * pl->R + pl->r_from, (size_t)fresh * sizeof *t);
+    bool ok = cov_dist_sum_i64(t, rows * fresh);
+    for (long i = 0; ok && i < rows; i++) memcpy(A + i * pl->R + pl->r_from, t + i * fresh, (size_t)fresh * sizeof *t);
+    free(t);
+    return ok;
+}
+
 /* With several MPI ranks: adds up the parent sums of the replicates
- * simulated now (rows r_from.. of the replicate-major sums; the kept ones
- * were added up when they were made) and shares every commune's statistics
- * (months, targets, kept replicates) with every rank. */
+ * simulated now and shares every commune's statistics (months, targets,
+ * kept replicates) with every rank. */
 static bool exchange(const plan *pl, cov_results *res, int64_t *PI, int64_t *PN)
 {
     const cov_scenario *s = pl->s;
     const int ranks = cov_dist_size(), rank = cov_dist_rank(), C = pl->C, H = pl->H;
     long per_unit = (long)(H + 1) * pl->S * pl->R;
-    long row = (long)pl->P * (H + 1) * pl->S, fresh = row * (pl->R - pl->r_from);
-    if (!cov_dist_sum_i64(PI + row * pl->r_from, fresh) || !cov_dist_sum_i64(PN + row * pl->r_from, fresh)) return false;
+    if (!sum_fresh(pl, PI) || !sum_fresh(pl, PN)) return false;
     long *off = malloc((size_t)(ranks + 1) * sizeof *off);
     if (!off) return false;
     bool ok = true;
@@ -335,7 +348,7 @@ static long physical_memory(void)
 struct cov_reps {
     long R;                        /* replicates held */
     int64_t *CI, *CN;              /* this rank's communes: [commune][m][s][r], stride the run's R */
-    int64_t *PI, *PN;              /* parent sums [r][unit][m][s], added up over MPI ranks */
+    int64_t *PI, *PN;              /* parent sums [unit][m][s][r], added up over MPI ranks */
     double bytes;
 };
 
@@ -359,15 +372,18 @@ void cov_reps_free(cov_reps *k)
 }
 
 /* Moves rows of old values each, laid end to end, to a stride of wide
- * values (wide >= old), in place: the last row first. */
-static void restride(int64_t *a, long rows, long old, long wide)
+ * values (wide >= old), in place: the last row first. With zero, the new
+ * places of every row are set to 0. */
+static void restride(int64_t *a, long rows, long old, long wide, bool zero)
 {
-    for (long i = rows - 1; i > 0 && old > 0 && wide > old; i--)
-        memmove(a + i * wide, a + i * old, (size_t)old * sizeof *a);
+    for (long i = rows - 1; i >= 0 && wide > old; i--) {
+        if (i > 0 && old > 0) memmove(a + i * wide, a + i * old, (size_t)old * sizeof *a);
+        if (zero) memset(a + i * wide + old, 0, (size_t)(wide - old) * sizeof *a);
+    }
 }
 
 /* Makes room in k for R replicates of L communes and P parent units of pu
- * values each: the kept communes' series move to stride R, the new parent
+ * values each: every row moves to stride R, the new places of the parent
  * rows are zero; k->R (the replicates held) is unchanged. false when out of
  * memory (then k holds nothing usable: clear it). */
 static bool reps_grow(cov_reps *k, int L, int P, long pu, long R)
@@ -379,14 +395,87 @@ static bool reps_grow(cov_reps *k, int L, int P, long pu, long R)
         if (!a) return false;
         *arr[i] = a;
     }
-    restride(k->CI, (long)L * pu, k->R, R);
-    restride(k->CN, (long)L * pu, k->R, R);
-    size_t kept = (size_t)P * (size_t)pu * (size_t)k->R;
-    memset(k->PI + kept, 0, (pn - 1 - kept) * sizeof *k->PI);
-    memset(k->PN + kept, 0, (pn - 1 - kept) * sizeof *k->PN);
+    restride(k->CI, (long)L * pu, k->R, R, false);
+    restride(k->CN, (long)L * pu, k->R, R, false);
+    restride(k->PI, (long)P * pu, k->R, R, true);
+    restride(k->PN, (long)P * pu, k->R, R, true);
     reps_held += 16.0 * (double)(cn + pn) - k->bytes;
     k->bytes = 16.0 * (double)(cn + pn);
     return true;
+}
+
+/* A lock per parent unit, held while a commune adds into its sums. */
+#ifdef _OPENMP
+typedef omp_lock_t unit_lock;
+static void lock_init(unit_lock *l) { omp_init_lock(l); }
+static void lock_destroy(unit_lock *l) { omp_destroy_lock(l); }
+static void lock_set(unit_lock *l) { omp_set_lock(l); }
+static void lock_unset(unit_lock *l) { omp_unset_lock(l); }
+#else
+typedef char unit_lock;
+static void lock_init(unit_lock *l) { (void)l; }
+static void lock_destroy(unit_lock *l) { (void)l; }
+static void lock_set(unit_lock *l) { (void)l; }
+static void lock_unset(unit_lock *l) { (void)l; }
+#endif
+
+/* The buffers of the communes in progress, per_unit values each for I and
+ * N. A commune holds one from the start of its first item to the end of
+ * its statistics. Without a store of kept replicates; with one, a
+ * commune's series are its slice of the store. */
+typedef struct {
+    int n;
+    int64_t *I, *N;                /* [n][per_unit] */
+    int *owner;                    /* [n] the commune holding each, -1: free */
+    unit_lock lock;
+} pool;
+
+/* The buffer of commune c, taken from the free ones when c holds none.
+ * Waits while none is free (only when fewer buffers than threads + 1 fit
+ * in memory: the communes holding them are finished by the threads
+ * running their items, which never wait). -1 when interrupted. */
+static int pool_take(pool *b, int c)
+{
+    for (;;) {
+        int got = -1, idle = -1;
+        lock_set(&b->lock);
+        for (int i = 0; i < b->n && got < 0; i++) {
+            if (b->owner[i] == c) got = i;
+            else if (b->owner[i] < 0 && idle < 0) idle = i;
+        }
+        if (got < 0 && idle >= 0) b->owner[got = idle] = c;
+        lock_unset(&b->lock);
+        if (got >= 0 || interrupted) return got;
+        nanosleep(&(struct timespec){ 0, 100000 }, NULL);
+    }
+}
+
+static void pool_give(pool *b, int i)
+{
+    lock_set(&b->lock);
+    b->owner[i] = -1;
+    lock_unset(&b->lock);
+}
+
+/* Adds the new replicates (r_from..R-1) of commune c's series I/N into the
+ * sums of its parent units, each under its lock. Integer sums: the order in
+ * which communes add does not matter. */
+static void add_to_parents(const plan *pl, int c, const int64_t *I, const int64_t *N,
+                           int64_t *PI, int64_t *PN, unit_lock *locks)
+{
+    const int nl = pl->s->pop->nlevels;
+    const long R = pl->R, pu = (long)(pl->H + 1) * pl->S;
+    for (int l = 0; l <= nl; l++) {
+        int p = pl->parent_of[(long)c * (nl + 1) + l];
+        int64_t *pI = PI + (long)p * pu * R, *pN = PN + (long)p * pu * R;
+        lock_set(&locks[p]);
+        for (long k = 0; k < pu; k++)
+            for (long r = pl->r_from; r < R; r++) {
+                pI[k * R + r] += I[k * R + r];
+                pN[k * R + r] += N[k * R + r];
+            }
+        lock_unset(&locks[p]);
+    }
 }
 
 cov_status cov_simulate(const cov_scenario *s, cov_results **out,
@@ -406,13 +495,21 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     for (int l = 0; l < pop->nlevels; l++) pl.P += pop->levels[l].nunits;
     const int H = pl.H, S = pl.S, C = pl.C, P = pl.P;
     const long R = pl.R;
+    const int threads = s->threads > 0 ? s->threads : 1;
     const long per_unit = (long)(H + 1) * S * R;       /* values per unit */
     const double parent_bytes = 2.0 * 8.0 * (double)P * (double)per_unit;
     const double commune_bytes = 2.0 * 8.0 * (double)per_unit;
+    /* this rank's communes (all of them without MPI) */
+    const int ranks = cov_dist_size(), rank = cov_dist_rank();
+    const int c_lo = (int)((long)C * rank / ranks), c_hi = (int)((long)C * (rank + 1) / ranks), L = c_hi - c_lo;
+    /* commune buffers: one per thread and one more, fewer (at least two)
+     * when they would pass POOL_BYTES */
+    int nbuf = (int)fmin((double)(threads + 1), fmax(2.0, (double)POOL_BYTES / commune_bytes));
+    if (nbuf > L) nbuf = L > 0 ? L : 1;
     const double rep_bytes = 8.0 * (double)R * (2.0 * pl.G + 2.0 * pl.K + s->nreclass + s->nschools + 4)
-                           + (8.0 * (double)R + 16.0 * (double)per_unit) * (s->threads > 0 ? s->threads : 1)
+                           + 8.0 * (double)R * threads
                            + (s->keep_hits ? (double)R * (double)(C + P) * s->ntargets : 0);
-    const double need = parent_bytes + commune_bytes + rep_bytes;
+    const double need = parent_bytes + nbuf * commune_bytes + rep_bytes;
     /* Under MPI every rank must take the same branch here and below: the
      * smallest machine decides, and allocation failures are agreed on. */
     long phys = (long)cov_dist_min_i64(physical_memory());
@@ -423,11 +520,9 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
                      need / 1073741824.0, P, H + 1, R, (double)phys / 1073741824.0);
         return COV_ELIMIT;
     }
-    /* this rank's communes (all of them without MPI) */
-    const int ranks = cov_dist_size(), rank = cov_dist_rank();
-    const int c_lo = (int)((long)C * rank / ranks), c_hi = (int)((long)C * (rank + 1) / ranks), L = c_hi - c_lo;
     /* Kept replicates: every series of this rank's communes stays in memory
-     * (one block of all of them), when that fits beside the other stores. */
+     * when that fits beside the other stores; each commune's slice is then
+     * its buffer. */
     bool kept = false;
     if (keep) {
         double held = 16.0 * (double)(L + P) * (double)per_unit + rep_bytes + reps_held - keep->bytes;
@@ -436,7 +531,6 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         if (!kept) reps_clear(keep);
     }
     pl.r_from = kept ? keep->R : 0;
-    int B = kept ? (L > 0 ? L : 1) : (int)fmin((double)C, fmax(1.0, (double)BLOCK_BYTES / commune_bytes));
 
     for (int g = 0; g < pl.G; g++) {
         const cov_group *gr = &s->model->g[g];
@@ -459,8 +553,17 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     pl.parent_of = malloc((size_t)C * (size_t)(nl + 1) * sizeof(int));
     int64_t *PI = kept ? keep->PI : calloc((size_t)P * (size_t)per_unit, sizeof *PI);
     int64_t *PN = kept ? keep->PN : calloc((size_t)P * (size_t)per_unit, sizeof *PN);
-    int64_t *BI = kept ? keep->CI : malloc((size_t)B * (size_t)per_unit * sizeof *BI);
-    int64_t *BN = kept ? keep->CN : malloc((size_t)B * (size_t)per_unit * sizeof *BN);
+    pool buf = { .n = kept ? 0 : nbuf };
+    if (!kept) {
+        buf.I = malloc((size_t)nbuf * (size_t)per_unit * sizeof *buf.I);
+        buf.N = malloc((size_t)nbuf * (size_t)per_unit * sizeof *buf.N);
+        buf.owner = malloc((size_t)nbuf * sizeof *buf.owner);
+        for (int i = 0; buf.owner && i < nbuf; i++) buf.owner[i] = -1;
+    }
+    lock_init(&buf.lock);
+    unit_lock *locks = malloc((size_t)P * sizeof *locks);
+    for (int p = 0; locks && p < P; p++) lock_init(&locks[p]);
+    int *items_done = calloc((size_t)L + 1, sizeof *items_done);   /* per commune of this rank */
     cov_results *res = results_alloc(s, P);
     cov_status st = COV_OK;
     if (res && s->keep_replicates) {
@@ -475,7 +578,8 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         res->rep_I = malloc((size_t)bytes / 2);
         res->rep_N = malloc((size_t)bytes / 2);
     }
-    if (!cov_dist_all(pl.fe && pl.fl && pl.ke && pl.kl && pl.keep && pl.drive && pl.parent_of && PI && PN && BI && BN
+    if (!cov_dist_all(pl.fe && pl.fl && pl.ke && pl.kl && pl.keep && pl.drive && pl.parent_of && PI && PN
+                      && (kept || (buf.I && buf.N && buf.owner)) && locks && items_done
                       && res && res->ms && res->ts && (!s->keep_replicates || (res->rep_I && res->rep_N)))) {
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory: use fewer replicates or months");
         st = COV_ELIMIT;
@@ -490,11 +594,18 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         pl.parent_of[c * (nl + 1) + nl] = P - 1;
     }
 
-    int threads = s->threads > 0 ? s->threads : 1;
-    long done_reps = 0;
-    long total_work = (long)((L + B - 1) / B) * (R - pl.r_from);
+    /* Items: chunk replicates of one commune, a multiple of RUN, each
+     * commune cut into as many as make ITEMS_PER_THREAD per thread in all
+     * (one per commune when there are communes enough). */
+    const long fresh = R - pl.r_from;
+    long per_c = ((long)ITEMS_PER_THREAD * threads + (L > 0 ? L : 1) - 1) / (L > 0 ? L : 1);
+    long chunk = (fresh + per_c - 1) / per_c;
+    chunk = chunk < RUN ? RUN : (chunk + RUN - 1) / RUN * RUN;
+    const int nchunk = fresh > 0 ? (int)((fresh + chunk - 1) / chunk) : 1;   /* none new: stats alone */
+    const long nitems = (long)L * nchunk, total_work = (long)L * (fresh > 0 ? fresh : 1);
+    long next_item = 0, done_reps = 0;
     bool fail = false, lost = false;   /* lost: the exchange between MPI ranks failed */
-#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, BI, BN, B, done_reps, total_work, progress, arg, fail, lost, interrupted, cov_rng_splitmix, c_lo, c_hi, ranks)
+#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, buf, locks, items_done, next_item, done_reps, total_work, progress, arg, fail, lost, interrupted, cov_rng_splitmix, c_lo, ranks, kept, keep, chunk, nchunk, nitems)
     {
         gsl_rng *rng = gsl_rng_alloc(cov_rng_splitmix);
         double *scratch = malloc((size_t)pl.R * sizeof *scratch);
@@ -506,57 +617,44 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         if (!fail) {
 #pragma omp for schedule(static)
             for (long r = pl.r_from; r < pl.R; r++) draw_replicate_params(&pl, rng, r);
-            for (int c0 = c_lo; c0 < c_hi; c0 += B) {
-                int nb = c_hi - c0 < B ? c_hi - c0 : B;
-                long per = (long)(pl.H + 1) * pl.S * pl.R;
-                /* Replicates in runs of RUN, each commune's run in turn: a
-                 * commune's series [m][s][r] are written RUN replicates at a
-                 * time, whole cache lines, while they are still in cache. */
-#pragma omp for schedule(dynamic, 1)
-                for (long r0 = pl.r_from; r0 < pl.R; r0 += RUN) {
-                    if (interrupted) continue;
-                    long r1 = r0 + RUN < pl.R ? r0 + RUN : pl.R;
-                    for (int k = 0; k < nb; k++)
-                        for (long r = r0; r < r1; r++)
-                            simulate_commune(&pl, rng, c0 + k, r, BI + k * per, BN + k * per, PI, PN);
-                    long now;
-#pragma omp atomic capture
-                    now = done_reps += r1 - r0;
+            const long per = (long)(pl.H + 1) * pl.S * pl.R;
+            /* Items in order, from a shared counter: a commune's items are
+             * all handed out before the next commune's first. */
+            for (;;) {
+                long i = __atomic_fetch_add(&next_item, 1, __ATOMIC_RELAXED);
+                if (i >= nitems) break;
+                if (interrupted) continue;
+                int k = (int)(i / nchunk), c = c_lo + k;
+                int b = kept ? k : pool_take(&buf, c);
+                if (b < 0) continue;
+                int64_t *I = kept ? keep->CI + (long)b * per : buf.I + (long)b * per;
+                int64_t *N = kept ? keep->CN + (long)b * per : buf.N + (long)b * per;
+                long r0 = pl.r_from + (i % nchunk) * chunk, r1 = r0 + chunk < pl.R ? r0 + chunk : pl.R;
+                for (long r = r0; r < r1; r++) simulate_commune(&pl, rng, c, r, I, N);
+                long now = __atomic_add_fetch(&done_reps, r1 > r0 ? r1 - r0 : 1, __ATOMIC_RELAXED);
 #ifdef _OPENMP
-                    if (progress && omp_get_thread_num() == 0)
+                if (progress && omp_get_thread_num() == 0)
 #else
-                    if (progress)
+                if (progress)
 #endif
-                        progress((double)now / (double)total_work, arg);
-                }
-#pragma omp for schedule(dynamic, 1)
-                for (int k = 0; k < nb; k++) {
-                    cov_series ser = { BI + k * per, BN + k * per, pl.H, pl.S, pl.R };
-                    unit_stats(s, res, c0 + k, &ser, scratch);
-                }
+                    progress((double)now / (double)total_work, arg);
+                /* the last of the commune's items: its statistics, its parents' sums */
+                if (__atomic_add_fetch(&items_done[k], 1, __ATOMIC_ACQ_REL) < nchunk) continue;
+                cov_series ser = { I, N, pl.H, pl.S, pl.R };
+                unit_stats(s, res, c, &ser, scratch);
+                add_to_parents(&pl, c, I, N, PI, PN, locks);
+                if (!kept) pool_give(&buf, b);
             }
 #pragma omp barrier
 #pragma omp master
             if (ranks > 1 && !exchange(&pl, res, PI, PN)) fail = lost = true;   /* MPI from the main thread only */
 #pragma omp barrier
-            long per = (long)(pl.H + 1) * pl.S * pl.R, pu = (long)(pl.H + 1) * pl.S;
-            int64_t *uI = malloc((size_t)per * sizeof *uI), *uN = malloc((size_t)per * sizeof *uN);
-            if (!uI || !uN) {
-#pragma omp atomic write
-                fail = true;
-            }
 #pragma omp for schedule(dynamic, 1)
             for (int p = 0; p < pl.P; p++) {
-                if (!uI || !uN) continue;
-                for (long k = 0; k < pu; k++)          /* gather unit p: [m][s][r] */
-                    for (long r = 0; r < pl.R; r++) {
-                        uI[k * pl.R + r] = PI[r * pl.P * pu + p * pu + k];
-                        uN[k * pl.R + r] = PN[r * pl.P * pu + p * pu + k];
-                    }
-                cov_series ser = { uI, uN, pl.H, pl.S, pl.R };
+                if (fail) continue;
+                cov_series ser = { PI + (long)p * per, PN + (long)p * per, pl.H, pl.S, pl.R };
                 unit_stats(s, res, pl.C + p, &ser, scratch);
             }
-            free(uI); free(uN);
         }
         free(scratch);
         gsl_rng_free(rng);
@@ -572,7 +670,12 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     }
 done:
     free(pl.fe); free(pl.fl); free(pl.ke); free(pl.kl); free(pl.keep); free(pl.drive); free(pl.parent_of);
-    if (!kept) { free(PI); free(PN); free(BI); free(BN); }
+    free(buf.I); free(buf.N); free(buf.owner);
+    lock_destroy(&buf.lock);
+    for (int p = 0; locks && p < P; p++) lock_destroy(&locks[p]);
+    free(locks);
+    free(items_done);
+    if (!kept) { free(PI); free(PN); }
     else if (st == COV_OK) keep->R = R;
     else reps_clear(keep);   /* the new replicates are incomplete */
     if (st == COV_OK) *out = res;
