@@ -1,7 +1,8 @@
 /* province.c — the synthetic province of the benchmark (the formula of
  * bench/numpy_reference.py) and the bare-sampler floor it is measured
  * against.
- *   province gen DIR [C G H R]   writes DIR/{population.csv,model.ini,scenario.ini}
+ *   province gen DIR [C G H R]   writes DIR/{population.csv,model.ini,scenario.ini} and the
+ *                                same with parameter uncertainty, DIR/{model,scenario}-spread.ini
  *   province sampler [C G H R]   times the engine's draws alone (same streams, same order)
  *   province gsl [C G H R]       the same streams through gsl_ran_binomial */
 #include "binomial.h"
@@ -34,18 +35,26 @@ static int gen(const char *dir, long C, long G, long H, long R)
             fprintf(f, "%05ld,Xã Số %ld,Huyện %ld,Tỉnh Thử Nghiệm,g%ld,%ld,%ld\n",
                     c, c + 1, c / 20 + 1, g, N_of(c, g), I0_of(c, g));
     fclose(f);
-    snprintf(path, sizeof path, "%s/model.ini", dir);
-    if (!(f = fopen(path, "w"))) { perror(path); return 1; }
-    for (long g = 0; g < G; g++)
-        fprintf(f, "[group.g%ld]\nenroll = %.4f\nlapse = %.4f\n\n", g, enroll_of(g), lapse_of(g));
-    fclose(f);
-    snprintf(path, sizeof path, "%s/scenario.ini", dir);
-    if (!(f = fopen(path, "w"))) { perror(path); return 1; }
-    fprintf(f, "[run]\npopulation = population.csv\nmodel = model.ini\nlevels = district, province\n"
-               "start = 2020-12\nmonths = %ld\nreplicates = %ld\nseed = 12345\n\n"
-               "[target.province]\nlevel = province\nthreshold = 75\ndeadline = %04ld-%02ld\n",
-            H, R, 2020 + H / 12, H % 12 == 0 ? 12 : H % 12);
-    fclose(f);
+    /* spread: the group rates' and the communes' uncertainty of a calibrated model */
+    for (int spread = 0; spread <= 1; spread++) {
+        const char *sfx = spread ? "-spread" : "";
+        snprintf(path, sizeof path, "%s/model%s.ini", dir, sfx);
+        if (!(f = fopen(path, "w"))) { perror(path); return 1; }
+        for (long g = 0; g < G; g++) {
+            fprintf(f, "[group.g%ld]\nenroll = %.4f\nlapse = %.4f\n", g, enroll_of(g), lapse_of(g));
+            if (spread) fputs("enroll_sd = 0.25\nlapse_sd = 0.20\n", f);
+            fputc('\n', f);
+        }
+        if (spread) fputs("[communes]\nenroll_sd = 0.15\nlapse_sd = 0.10\n", f);
+        fclose(f);
+        snprintf(path, sizeof path, "%s/scenario%s.ini", dir, sfx);
+        if (!(f = fopen(path, "w"))) { perror(path); return 1; }
+        fprintf(f, "[run]\npopulation = population.csv\nmodel = model%s.ini\nlevels = district, province\n"
+                   "start = 2020-12\nmonths = %ld\nreplicates = %ld\nseed = 12345\n\n"
+                   "[target.province]\nlevel = province\nthreshold = 75\ndeadline = %04ld-%02ld\n",
+                sfx, H, R, 2020 + H / 12, H % 12 == 0 ? 12 : H % 12);
+        fclose(f);
+    }
     return 0;
 }
 

@@ -6,6 +6,8 @@
 # vectorised NumPy reference. Prints a table; timings are wall clock, so run
 # it on a quiet machine and compare ratios from one run.
 # Smaller: BENCH_REPLICATES=1000 make bench. Skip NumPy: BENCH_NUMPY=0.
+# Then bench/scaling.sh: efficiency and peak memory at 200, 2,000 and 10,000
+# replicates, without and with parameter uncertainty.
 set -eu
 C=200; G=6; H=36; R=${BENCH_REPLICATES:-10000}
 dir=build/bench/data
