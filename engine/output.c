@@ -8,6 +8,7 @@
 #include "outdir.h"
 #include "history.h"
 #include "csvwrite.h"
+#include "fmt.h"
 #include "input.h"
 
 #include <stdio.h>
@@ -16,6 +17,14 @@
 #include <time.h>
 
 
+
+/* ",%.Nf" of x, the bytes of fprintf without its cost (fmt.h). */
+static void put_fixed(FILE *f, double x, int decimals)
+{
+    char b[COV_FMT_SIZE + 1];
+    b[0] = ',';
+    fwrite(b, 1, (size_t)cov_fmt_fixed(b + 1, x, decimals) + 1, f);
+}
 
 static void write_trajectories(FILE *f, const cov_results *res, const cov_scenario *s)
 {
@@ -28,11 +37,12 @@ static void write_trajectories(FILE *f, const cov_results *res, const cov_scenar
             cov_month_format(s->start + m, mon);
             cov_csv_text(f, cov_level_name(s, res->unit_level[u]), true);
             cov_csv_text(f, res->unit_name[u], false);
-            fprintf(f, ",%s", mon);
-            if (ms->pop_fixed) fprintf(f, ",%.0f", ms->pop_mean);
-            else fprintf(f, ",%.2f", ms->pop_mean);
-            fprintf(f, ",%.2f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f", ms->ins_mean, ms->cov_mean,
-                    ms->q[0], ms->q[1], ms->q[2], ms->q[3], ms->q[4]);
+            fputc(',', f);
+            fputs(mon, f);
+            put_fixed(f, ms->pop_mean, ms->pop_fixed ? 0 : 2);
+            put_fixed(f, ms->ins_mean, 2);
+            put_fixed(f, ms->cov_mean, 4);
+            for (int k = 0; k < 5; k++) put_fixed(f, ms->q[k], 4);
             cov_csv_text(f, res->unit_code[u], false);
             fputc('\n', f);
         }
