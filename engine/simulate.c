@@ -659,6 +659,13 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         free(scratch);
         gsl_rng_free(rng);
     }
+#ifdef _OPENMP
+    /* The pool's threads end now instead of spinning, for a while, beside
+     * the serial end of the run (writing the results): on a shared or
+     * virtual machine the spinning takes a core from it. The next run
+     * starts them again (tens of microseconds). */
+    omp_pause_resource_all(omp_pause_soft);
+#endif
     if (fail) {
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, lost ? "the exchange of results between MPI ranks failed"
                                                            : "out of memory for the thread workspaces");
