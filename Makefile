@@ -102,6 +102,7 @@ $(BUILD)/tests/serve_api: tests/serve_api.c | $(BUILD)/.test-deps-ok
 
 bench: covcast $(BUILD)/bench/province
 	@sh bench/run.sh
+	@sh bench/scaling.sh
 
 $(BUILD)/bench/province: bench/province.c $(BUILD)/libcovcast.a | $(STAMP)
 	@mkdir -p $(BUILD)/bench
