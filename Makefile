@@ -134,12 +134,13 @@ asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/covcast OPT="-O1 -g -fno-omit-frame-pointer" \
 	        SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 
-# libFuzzer targets (clang) for the CSV reader, the population loader and the
-# scenario/INI loaders, each run for FUZZ_SECONDS from the seed corpus in
-# tests/fuzz/corpus (new inputs go to build-fuzz/corpus, not into the tree);
-# json: the request bodies of `covcast serve` (fuzz_json.c).
+# libFuzzer targets (clang) for the CSV reader, the population loader, the
+# scenario/INI loaders and the chart scripts (plot.c, without gnuplot), each
+# run for FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus (new inputs
+# go to build-fuzz/corpus, not into the tree); json: the request bodies of
+# `covcast serve` (fuzz_json.c).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = csv population scenario json
+FUZZ_TARGETS = csv population scenario plot json
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
               -Wno-unknown-pragmas -Iinclude -Iengine
 FUZZ_OBJS = $(ENGINE:engine/%.c=build-fuzz/%.o)
@@ -158,7 +159,7 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJS)
 
 fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
-	  case $$t in csv|population) c=csv ;; json) c=json ;; *) c=ini ;; esac; \
+	  case $$t in csv|population) c=csv ;; plot) c=plot ;; json) c=json ;; *) c=ini ;; esac; \
 	  mkdir -p build-fuzz/corpus/$$t build-fuzz/crashes; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	  ./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
