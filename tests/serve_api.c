@@ -157,7 +157,11 @@ static json_t *wait_job(long id)
 {
     char path[128];
     json_t *o = NULL;
-    for (int i = 0; i < 200; i++) {
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {   /* up to 3 minutes: a run under the sanitizers on a loaded machine is slow */
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (o && t.tv_sec - t0.tv_sec > 180) break;
         long code;
         json_decref(o);
         snprintf(path, sizeof path, "/api/job?id=%ld&after=99&wait=2000", id);
@@ -232,6 +236,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_exit_signal);
     signal(SIGTERM, on_exit_signal);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* each line out at once: a sanitizer's exit must not swallow them */
     char cwd[2048], folder[2048], path[4800], cmd[16000];
     if (!getcwd(cwd, sizeof cwd)) return 2;
     snprintf(folder, sizeof folder, "%s/folder", tmp);
@@ -457,6 +462,7 @@ int main(int argc, char **argv)
     /* soak: edits through the API, resident memory flat */
     long rss0 = -1, rss1 = -1;
     int soak_fail = 0, warm = soak / 10 > 20 ? soak / 10 : 20;
+    char why[512] = "";   /* the first failure, for the message */
     secs = json_deep_copy(sections);
     set_entry(secs, "run", "replicates", "100");
     for (int i = 0; i < soak; i++) {
@@ -464,16 +470,23 @@ int main(int argc, char **argv)
         snprintf(m, sizeof m, "%.2f", 1.0 + (i % 50) * 0.1);
         set_entry(secs, "campaign.peak", "enroll_multiplier", m);
         id = submit(secs, "soak", 0, 0, &code);
-        if (code != 202) { soak_fail++; continue; }
+        if (code != 202) {
+            if (!soak_fail++) snprintf(why, sizeof why, "edit %d: HTTP %ld", i, code);
+            continue;
+        }
         if (i % 4 == 3 || i == soak - 1) {   /* every fourth edit waits for its answer; the others are cancelled by the next */
             o = wait_job(id);
-            if (strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done")) soak_fail++;
+            if (strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done") && !soak_fail++) {
+                char *dump = json_dumps(o, JSON_COMPACT);
+                snprintf(why, sizeof why, "edit %d: %.400s", i, dump ? dump : "no answer");
+                free(dump);
+            }
             json_decref(o);
         }
         if (i == warm) rss0 = rss_kb(spid);
     }
     rss1 = rss_kb(spid);
-    CHECK(soak_fail == 0, "soak: %d of %d edits failed", soak_fail, soak);
+    CHECK(soak_fail == 0, "soak: %d of %d edits failed (first: %s)", soak_fail, soak, why);
     /* under the sanitizers freed memory is held back on purpose (ASan's quarantine): no memory check there */
     bool sanitized = getenv("SANITIZED") && getenv("SANITIZED")[0];
     CHECK(rss0 > 0 && (sanitized || (double)rss1 <= (double)rss0 * 1.10), "soak: resident memory %ld kB after %d edits, %ld kB after %d (at most +10%%)",
