@@ -806,11 +806,12 @@ static void group_block(FILE *f, const cov_group *g, const cov_rate_fit *fit, bo
         fprintf(f, "lapse = %.6g           ; 95%% interval %.3g to %.3g\n", fit->q, fit->lo_q, fit->hi_q);
     else
         fprintf(f, "lapse = %.6g           ; not fitted: kept from the base model\n", g->lapse);
-    if (fp) fprintf(f, "enroll_sd = %.4g       ; the estimate's uncertainty, as a per-replicate spread\n", fit->se_lp);
-    else if (g->enroll_sd > 0) fprintf(f, "enroll_sd = %.4g\n", g->enroll_sd);
-    if (fq) fprintf(f, "lapse_sd = %.4g\n", fit->se_lq);
-    else if (g->lapse_sd > 0) fprintf(f, "lapse_sd = %.4g\n", g->lapse_sd);
-    if (fp && fq) { if (fit->corr != 0) fprintf(f, "rate_corr = %.4f\n", fit->corr); }
+    /* totals: the factors' errors are one draw for every group, in [common] */
+    if (fp && !totals) fprintf(f, "enroll_sd = %.4g       ; the estimate's uncertainty, as a per-replicate spread\n", fit->se_lp);
+    else if (!fp && g->enroll_sd > 0) fprintf(f, "enroll_sd = %.4g\n", g->enroll_sd);
+    if (fq && !totals) fprintf(f, "lapse_sd = %.4g\n", fit->se_lq);
+    else if (!fq && g->lapse_sd > 0) fprintf(f, "lapse_sd = %.4g\n", g->lapse_sd);
+    if (fp && fq) { if (fit->corr != 0 && !totals) fprintf(f, "rate_corr = %.4f\n", fit->corr); }
     else if (!fp && !fq && g->rate_corr != 0) fprintf(f, "rate_corr = %.4f\n", g->rate_corr);
     seasonal_lines(f, g);
     fputc('\n', f);
@@ -820,6 +821,23 @@ static void entry_rule(char *buf, size_t n, double r)
 {
     if (r < 0) snprintf(buf, n, "newcomers are insured\n;   like the residents (the coverage at the step's start)");
     else snprintf(buf, n, "newcomers arrive insured\n;   with share %.3g (--entrant-share)", r);
+}
+
+/* [common]: a totals-only fit's factor errors, one draw per replicate
+ * shared by every group (MODEL.md "Calibration", totals only); else the
+ * base model's [common], when it has one. */
+static void common_block(FILE *f, const cov_model *base, const cov_fit *fit)
+{
+    const cov_rate_fit *r = &fit->g[0];
+    bool fp = fit->totals && r->fitted && r->fit_p, fq = fit->totals && r->fitted && r->fit_q;
+    double se = fp ? r->se_lp : base->common ? base->common_enroll_sd : 0;
+    double sl = fq ? r->se_lq : base->common ? base->common_lapse_sd : 0;
+    double rho = fp && fq ? r->corr : !fp && !fq && base->common ? base->common_rate_corr : 0;
+    if (!fp && !fq && !base->common) return;
+    fputs("\n[common]\n", f);
+    if (fp || fq) fputs("; the fitted factors' uncertainty: one draw per replicate for every group\n", f);
+    fprintf(f, "enroll_sd = %.4g\nlapse_sd = %.4g\n", se, sl);
+    if (rho != 0) fprintf(f, "rate_corr = %.4f\n", rho);
 }
 
 bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, const cov_fit *fit, int cutoff)
@@ -877,6 +895,7 @@ bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, c
         group_block(f, &base->g[g], h->has_group ? &fit->g[g] : &fit->g[0], fit->totals);
     fprintf(f, "[communes]\nenroll_sd = %.4g\n", fit->communes_used >= 5 ? fmin(fit->commune_sd, 5) : base->commune_enroll_sd);
     if (base->commune_lapse_sd > 0) fprintf(f, "lapse_sd = %.4g\n", base->commune_lapse_sd);
+    common_block(f, base, fit);
     return !ferror(f);
 }
 

@@ -213,6 +213,15 @@ static void rates_path(const char *out, char *buf, size_t n)
     snprintf(buf, n, "%.*s-rates.csv", (int)l, out);
 }
 
+/* [units] of a model written with --levels: it names the rates file
+ * written beside it (by its name alone: a path relative to the model). */
+static void units_block(FILE *f, const char *rates, const char *level)
+{
+    const char *base = strrchr(rates, '/');
+    fprintf(f, "\n[units]\n; the rates of each %s, pooled toward the groups' (calibrate --levels)\n"
+               "rates = %s\nlevel = %s\n", level, base ? base + 1 : rates, level);
+}
+
 cov_status cov_calibrate(const char *history, const char *model_path, const struct cov_cal_opts *opts,
                          const char *out, void *fpv, cov_diag *d)
 {
@@ -239,8 +248,11 @@ cov_status cov_calibrate(const char *history, const char *model_path, const stru
         of = NULL;
         st = COV_EINPUT;
     }
+    char rates[4200] = "";
+    if (opts && opts->level) rates_path(out, rates, sizeof rates);
     if (st == COV_OK) {
         bool ok = cov_fit_write_model(f, h, m, &fit, 1 << 30);
+        if (*rates) units_block(f, rates, opts->level);
         if (of && !ok) {
             cov_outfile_abort(of);
             cov_diag_add(d, COV_EIO, out, 0, 0, 0, "cannot write the model file");
@@ -250,9 +262,7 @@ cov_status cov_calibrate(const char *history, const char *model_path, const stru
         }
     }
     if (st == COV_OK && fp) cov_fit_print(fp, h, m, &fit);
-    char rates[4200] = "";
-    if (st == COV_OK && opts && opts->level) {   /* --levels: the units' pooled rates beside the model */
-        rates_path(out, rates, sizeof rates);
+    if (st == COV_OK && *rates) {   /* --levels: the units' pooled rates beside the model */
         st = cov_fit_units_write(rates, h, m, 1 << 30, opts, mix, &fit, fp, d);
     }
     if (st == COV_OK && fp && out) fprintf(fp, "Written to %s%s%s\n", out, *rates ? " and " : "", rates);

@@ -12,6 +12,17 @@ cov_model *cov_model_load(const char *path, cov_diag *d);
 void cov_model_free(cov_model *m);
 int cov_model_group(const cov_model *m, const char *name); /* index or -1 */
 
+/* units.c: a model's [units] section and its rates file (MODEL.md "Rates
+ * per unit in a run"). cov_units_read reads the section of ini (the model
+ * file, its groups loaded into m) and the file it names; NULL with d filled
+ * on any error. cov_units_resolve matches the rows to the communes of pop:
+ * NULL with d filled when the level is not one of pop's or a commune's
+ * unit lacks a row for a group (unless missing = group). */
+cov_units_file *cov_units_read(const cov_ini *ini, const cov_model *m, cov_diag *d);
+void cov_units_free(cov_units_file *u);
+cov_unit_rates *cov_units_resolve(const cov_model *m, const cov_population *pop, cov_diag *d);
+void cov_unit_rates_free(cov_unit_rates *r);
+
 /* Loads the population CSV against a model's groups and the level columns
  * named by the scenario, and the extra numeric columns it asks for (summed
  * over each commune's rows; empty cells count 0). Errors are collected (up

@@ -155,18 +155,34 @@ cov_model *cov_model_load(const char *path, cov_diag *d)
         } else if (!strcmp(e->section, "communes")) {
             if (!strcmp(e->key, "enroll_sd")) cov_ini_spread(ini, e, &m->commune_enroll_sd, d);
             else if (!strcmp(e->key, "lapse_sd")) cov_ini_spread(ini, e, &m->commune_lapse_sd, d);
+        } else if (!strcmp(e->section, "common")) {
+            m->common = true;
+            if (!strcmp(e->key, "enroll_sd")) cov_ini_spread(ini, e, &m->common_enroll_sd, d);
+            else if (!strcmp(e->key, "lapse_sd")) cov_ini_spread(ini, e, &m->common_lapse_sd, d);
+            else if (!strcmp(e->key, "rate_corr")) {
+                e->used = true;
+                if (!cov_parse_double(e->value, &m->common_rate_corr) || m->common_rate_corr < -1
+                    || m->common_rate_corr > 1)
+                    cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                                 "'rate_corr' must be a correlation from -1 to 1, got \"%s\"", e->value);
+            }
+        } else if (!strcmp(e->section, "units")) {
+            continue;   /* read after the groups: cov_units_read */
         } else if (!strcmp(e->section, "model")) {
             if (!strcmp(e->key, "name") || !strcmp(e->key, "description")) e->used = true;
         } else {
             e->used = true;
             cov_diag_add(d, COV_EINPUT, path, e->line, 0, 0,
-                         "unknown section [%s] in a model file; sections are [model], [group.NAME] and [communes]",
+                         "unknown section [%s] in a model file; sections are [model], [group.NAME], [communes], "
+                         "[common] and [units]",
                          e->section);
         }
     }
     cov_ini_unused(ini, "group.", GROUP_KEYS, d);
     cov_ini_unused(ini, "communes", "enroll_sd, lapse_sd", d);
     cov_ini_unused(ini, "model", "name, description", d);
+    cov_ini_unused(ini, "common", "enroll_sd, lapse_sd, rate_corr", d);
+    if (d->n == before && cov_ini_section_line(ini, "units", NULL)) m->units = cov_units_read(ini, m, d);
     for (int g = 0; g < m->ngroups; g++) {
         if (!seen_enroll[g] && !seen_lapse[g] && d->n == before)
             cov_diag_add(d, COV_EINPUT, path, first_line[g], 0, 0,
@@ -190,6 +206,7 @@ void cov_model_free(cov_model *m)
 {
     if (!m) return;
     for (int g = 0; g < m->ngroups; g++) { free(m->g[g].name); free(m->g[g].label); }
+    cov_units_free(m->units);
     free(m->path);
     free(m);
 }

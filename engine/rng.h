@@ -20,7 +20,9 @@ enum {
     COV_PURPOSE_EVENT_PARAM = 7,  /* per-replicate keep / drive probabilities */
     COV_PURPOSE_SCHOOL = 8,       /* a school drive's enrollments */
     COV_PURPOSE_BIRTHS = 9,
-    COV_PURPOSE_DEATHS = 10
+    COV_PURPOSE_DEATHS = 10,
+    COV_PURPOSE_UNIT_RATE = 11,   /* per-replicate rate factors of a unit of a rates file, per group */
+    COV_PURPOSE_COMMON_RATE = 12  /* per-replicate [common] factors shared by every group */
 };
 
 /* The generator behind every stream: SplitMix64 (Steele, Lea and Flood

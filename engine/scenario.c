@@ -363,6 +363,11 @@ cov_scenario *cov_scenario_load(const char *path, const cov_overrides *ov, cov_d
         }
     }
     cov_split_free(levels, nlevels);
+    if (s->model && s->pop && s->model->units && !(s->urates = cov_units_resolve(s->model, s->pop, d))) {
+        cov_ini_free(ini);
+        cov_scenario_free(s);
+        return NULL;
+    }
     if (s->model && s->pop) parse_sections(s, ini, d);
     cov_ini_free(ini);
     if (d->n > before || !s->model || !s->pop) {
@@ -391,6 +396,7 @@ void cov_scenario_free(cov_scenario *s)
     free(s->extras);
     cov_history_free(s->history);
     free(s->history_path);
+    cov_unit_rates_free(s->urates);
     cov_model_free(s->model);
     cov_population_free(s->pop);
     free(s->model_path); free(s->population_path);

@@ -77,6 +77,18 @@ static void draw_replicate_params(plan *pl, gsl_rng *rng, long r)
         pl->fe[r * pl->G + g] = exp(gr->enroll_sd * z1);
         pl->fl[r * pl->G + g] = exp(gr->lapse_sd * z2);
     }
+    if (s->model->common) {   /* [common]: one factor pair for every group */
+        const cov_model *md = s->model;
+        gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, 0, 0, 0, COV_PURPOSE_COMMON_RATE));
+        double z1 = gsl_ran_ugaussian(rng), z2 = gsl_ran_ugaussian(rng);
+        if (md->common_rate_corr != 0)
+            z2 = md->common_rate_corr * z1 + sqrt(1 - md->common_rate_corr * md->common_rate_corr) * z2;
+        double ce = exp(md->common_enroll_sd * z1), cl = exp(md->common_lapse_sd * z2);
+        for (int g = 0; g < pl->G; g++) {
+            pl->fe[r * pl->G + g] *= ce;
+            pl->fl[r * pl->G + g] *= cl;
+        }
+    }
     for (int k = 0; k < pl->K; k++) {
         const cov_campaign *c = &s->campaigns[k];
         gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, c->key, 0, 0, COV_PURPOSE_CAMPAIGN));
@@ -93,6 +105,33 @@ static void draw_replicate_params(plan *pl, gsl_rng *rng, long r)
         const cov_school *x = &s->schools[k];
         gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, x->key, 0, 0, COV_PURPOSE_EVENT_PARAM));
         pl->drive[r * s->nschools + k] = cov_logit_shift(x->enroll, x->enroll_sd, gsl_ran_ugaussian(rng));
+    }
+}
+
+/* The rates of commune c's unit in replicate r where its rates file row
+ * covers a group (MODEL.md "Rates per unit in a run"): the unit's factor
+ * pair, drawn from a stream keyed by the unit and group, replaces the
+ * group's in fe, fl; its log(1 - p) and p replace the group's in lme, lml,
+ * pe, pq. Groups without a row keep what the arrays hold. */
+static void unit_rates(const plan *pl, gsl_rng *rng, int c, long r, double *fe, double *fl,
+                       double *lme, double *lml, double *pe, double *pq)
+{
+    const cov_scenario *s = pl->s;
+    const cov_unit_rates *u = s->urates;
+    const int k = u->unit_of[c];
+    for (int g = 0; g < pl->G; g++) {
+        long i = (long)k * pl->G + g;
+        if (!u->has[i]) continue;
+        const double rho = s->model->g[g].rate_corr;
+        gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, u->key[k], group_key(s, g), 0, COV_PURPOSE_UNIT_RATE));
+        double z1 = gsl_ran_ugaussian(rng), z2 = gsl_ran_ugaussian(rng);
+        if (rho != 0) z2 = rho * z1 + sqrt(1 - rho * rho) * z2;
+        fe[g] = exp(u->sd_e[i] * z1);
+        fl[g] = exp(u->sd_l[i] * z2);
+        lme[g] = u->log1m_e[i];
+        lml[g] = u->log1m_l[i];
+        pe[g] = u->p_e[i];
+        pq[g] = u->p_l[i];
     }
 }
 
@@ -115,6 +154,17 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
     uint64_t prefix[COV_MAX_GROUPS];
     for (int g = 0; g < G; g++) prefix[g] = cov_key_mix(h, group_key(s, g));
     const double *fe = pl->fe + r * G, *fl = pl->fl + r * G;
+    const double *log1m_e = pl->log1m_e, *log1m_l = pl->log1m_l;
+    double u_fe[COV_MAX_GROUPS], u_fl[COV_MAX_GROUPS], u_le[COV_MAX_GROUPS], u_ll[COV_MAX_GROUPS];
+    double u_pe[COV_MAX_GROUPS], u_pl[COV_MAX_GROUPS];
+    if (s->urates) {   /* the unit's rates replace the group's where the rates file has them */
+        for (int g = 0; g < G; g++) {
+            u_fe[g] = fe[g]; u_fl[g] = fl[g]; u_le[g] = log1m_e[g]; u_ll[g] = log1m_l[g];
+            u_pe[g] = s->model->g[g].enroll; u_pl[g] = s->model->g[g].lapse;
+        }
+        unit_rates(pl, rng, c, r, u_fe, u_fl, u_le, u_ll, u_pe, u_pl);
+        fe = u_fe; fl = u_fl; log1m_e = u_le; log1m_l = u_ll;
+    }
     const double *ke = pl->ke + r * K, *kl = pl->kl + r * K;
     const double *keep = pl->keep + r * s->nreclass, *drive = pl->drive + r * s->nschools;
     const bool events = s->nreclass || s->nschools || s->nextras || s->demo.on;
@@ -124,10 +174,10 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
     double last_le[2 * COV_MAX_GROUPS], last_ll[2 * COV_MAX_GROUPS];  /* log(1 - p_eff) = m log(1 - p) */
     for (int cell = 0; cell < 2 * G; cell++) {
         last_me[cell] = last_ml[cell] = 1.0;
-        last_pe[cell] = s->model->g[cell / 2].enroll;
-        last_pl[cell] = s->model->g[cell / 2].lapse;
-        last_le[cell] = pl->log1m_e[cell / 2];
-        last_ll[cell] = pl->log1m_l[cell / 2];
+        last_pe[cell] = s->urates ? u_pe[cell / 2] : s->model->g[cell / 2].enroll;
+        last_pl[cell] = s->urates ? u_pl[cell / 2] : s->model->g[cell / 2].lapse;
+        last_le[cell] = log1m_e[cell / 2];
+        last_ll[cell] = log1m_l[cell / 2];
     }
 
     for (int m = 0; m <= H; m++) {
@@ -152,13 +202,13 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
                         double mc = cell & 1 ? me * gr->hard_enroll_factor : me;
                         if (mc != last_me[cell]) {
                             last_me[cell] = mc;
-                            last_pe[cell] = effective(pl->log1m_e[g], mc);
-                            last_le[cell] = last_pe[cell] <= 0 ? 0 : last_pe[cell] >= 1 ? -INFINITY : mc * pl->log1m_e[g];
+                            last_pe[cell] = effective(log1m_e[g], mc);
+                            last_le[cell] = last_pe[cell] <= 0 ? 0 : last_pe[cell] >= 1 ? -INFINITY : mc * log1m_e[g];
                         }
                         if (ml != last_ml[cell]) {
                             last_ml[cell] = ml;
-                            last_pl[cell] = effective(pl->log1m_l[g], ml);
-                            last_ll[cell] = last_pl[cell] <= 0 ? 0 : last_pl[cell] >= 1 ? -INFINITY : ml * pl->log1m_l[g];
+                            last_pl[cell] = effective(log1m_l[g], ml);
+                            last_ll[cell] = last_pl[cell] <= 0 ? 0 : last_pl[cell] >= 1 ? -INFINITY : ml * log1m_l[g];
                         }
                     }
                 }

@@ -28,13 +28,48 @@ typedef struct {
     uint64_t key;                /* stream key: hash of the name */
 } cov_group;
 
+/* Group codes of a rates-file row besides a group index. */
+enum { COV_UNIT_ALL = -1, COV_UNIT_FACTORS = -2 };
+
+/* One row of a rates file (MODEL.md "Rates per unit in a run"). */
+typedef struct {
+    char *unit;
+    int group;                   /* group index, COV_UNIT_ALL or COV_UNIT_FACTORS */
+    double enroll, enroll_sd, lapse, lapse_sd;   /* probabilities, or hazard factors (FACTORS) */
+    long line;
+} cov_unit_row;
+
+/* [units]: the rates file a model names. */
+typedef struct {
+    char *path;                  /* resolved against the model file */
+    char *level;                 /* "commune" or a level column */
+    bool missing_group;          /* missing = group: communes without a row keep the group's rates */
+    int nrows;
+    cov_unit_row *rows;
+} cov_units_file;
+
 typedef struct {
     char *path;
     int ngroups;
     cov_group g[COV_MAX_GROUPS];
     double commune_enroll_sd;    /* per-replicate commune random effects */
     double commune_lapse_sd;
+    bool common;                 /* [common]: one factor pair shared by every group */
+    double common_enroll_sd, common_lapse_sd, common_rate_corr;
+    cov_units_file *units;       /* [units], NULL: none */
 } cov_model;
+
+/* A model's rates file matched to a population: per unit of the level and
+ * group, the rates and spreads that replace the group's. */
+typedef struct {
+    int nunits;
+    int *unit_of;                /* [ncommunes] */
+    uint64_t *key;               /* [nunits] stream key of the unit */
+    bool *has;                   /* [nunits][G] a row covers it; else the group's rates */
+    double *p_e, *p_l;           /* [nunits][G] monthly probabilities */
+    double *log1m_e, *log1m_l;   /* [nunits][G] log(1 - p) */
+    double *sd_e, *sd_l;         /* [nunits][G] log-normal spreads, one draw per replicate and unit */
+} cov_unit_rates;
 
 typedef struct {
     char *name;
@@ -149,6 +184,7 @@ struct cov_scenario {
     char **sets;                 /* the --set assignments applied, as given */
     cov_model *model;
     cov_population *pop;
+    cov_unit_rates *urates;      /* the model's [units] matched to pop, NULL: none */
     char *model_path, *population_path;
     int start;                   /* snapshot month, absolute */
     int months;                  /* horizon H */
