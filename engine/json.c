@@ -97,12 +97,12 @@ json_t *cov_json_sections(const char *path, cov_diag *d)
 }
 
 /* A section name: printable UTF-8 without brackets, ';', '#', '=' or
- * surrounding spaces, at most 50 bytes (libinih cuts longer names, which
+ * surrounding spaces, at most 49 bytes (libinih keeps 49 and cuts longer names, which
  * could merge two sections). */
 static bool good_section(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 50 || s[0] == ' ' || s[n - 1] == ' ' || !cov_utf8_valid(s, n, NULL)) return false;
+    if (n == 0 || n > 49 || s[0] == ' ' || s[n - 1] == ' ' || !cov_utf8_valid(s, n, NULL)) return false;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p < 0x20 || *p == 0x7f || strchr("[];#=", *p)) return false;
     return true;
@@ -198,7 +198,7 @@ char *cov_json_to_ini(const json_t *sections, const char *header, cov_json_allow
         const char *name = json_string_value(json_object_get(sec, "name"));
         json_t *entries = json_object_get(sec, "entries");
         if (!json_is_object(sec) || !name || !good_section(name)) {
-            snprintf(err, errn, "section %zu: a name is text of at most 50 bytes without brackets, ';', '#', '=' or line breaks",
+            snprintf(err, errn, "section %zu: a name is text of at most 49 bytes without brackets, ';', '#', '=' or line breaks",
                      i + 1);
             ok = false;
             break;
