@@ -94,20 +94,6 @@ static void write_index(FILE *f, const void *c)
     }
 }
 
-static void paired(const unsigned char *a, const unsigned char *b, long R, double *diff, double *se)
-{
-    long sum = 0, sum2 = 0;
-    for (long r = 0; r < R; r++) {
-        int x = (int)b[r] - (int)a[r];
-        sum += x;
-        sum2 += x * x;
-    }
-    double m = (double)sum / (double)R;
-    double var = R > 1 ? ((double)sum2 - (double)R * m * m) / (double)(R - 1) : 0;
-    *diff = m;
-    *se = sqrt(fmax(var, 0) / (double)R);
-}
-
 static void write_compare(FILE *f, const void *c)
 {
     const compare_ctx *x = c;
@@ -126,7 +112,7 @@ static void write_compare(FILE *f, const void *c)
                 if (ub < 0 || b->r->unit_level[ub] != b->s->targets[tb].level) continue;
                 const cov_target_stats *tbs = &b->r->ts[tb][ub];
                 double pb = (double)tbs->reached / (double)R, diff, se;
-                paired(ta->hit, tbs->hit, R, &diff, &se);
+                cov_paired_difference(ta->hit, tbs->hit, R, &diff, &se);
                 double se_ind = sqrt(pa * (1 - pa) / (double)R + pb * (1 - pb) / (double)R);
                 cov_csv_text(f, a->s->targets[t].name, true);
                 cov_csv_text(f, cov_level_name(a->s, a->s->targets[t].level), false);
@@ -164,7 +150,7 @@ static void print_compare(FILE *f, const compare_ctx *x)
                 }
                 const cov_target_stats *tbs = &b->r->ts[tb][ub];
                 double diff, se;
-                paired(ta->hit, tbs->hit, R, &diff, &se);
+                cov_paired_difference(ta->hit, tbs->hit, R, &diff, &se);
                 double lo, hi;
                 cov_wilson(tbs->reached, R, &lo, &hi);
                 if (tbs->no_people) {   /* a unit with no people has no probability */

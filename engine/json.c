@@ -399,23 +399,6 @@ bool cov_json_base_read(const char *path, cov_json_base *b)
     return ok;
 }
 
-/* The paired difference of two runs' reached flags over their first R
- * replicates: mean of b - a and its standard error (the estimator of
- * `covcast compare`). */
-static void paired(const unsigned char *a, const unsigned char *b, long R, double *diff, double *se)
-{
-    long sum = 0, sum2 = 0;
-    for (long r = 0; r < R; r++) {
-        int x = (int)b[r] - (int)a[r];
-        sum += x;
-        sum2 += x * x;
-    }
-    double m = (double)sum / (double)R;
-    double var = R > 1 ? ((double)sum2 - (double)R * m * m) / (double)(R - 1) : 0;
-    *diff = m;
-    *se = sqrt(fmax(var, 0) / (double)R);
-}
-
 /* v rounded as "%.*f" prints it, so the page shows the CSV files' figures. */
 static json_t *num(double v, int digits)
 {
@@ -499,7 +482,7 @@ json_t *cov_json_results(const cov_scenario *s, const cov_results *r, const cov_
                 for (int b = 0; k && b < base->n; b++)
                     if (!strcmp(base->key[b], k)) {
                         double diff, se;
-                        paired(base->hits + (size_t)b * (size_t)base->R, ts->hit, RP, &diff, &se);
+                        cov_paired_difference(base->hits + (size_t)b * (size_t)base->R, ts->hit, RP, &diff, &se);
                         json_object_set_new(row, "diff", num(diff, 4));
                         json_object_set_new(row, "diff_se", num(se, 4));
                         break;

@@ -180,3 +180,17 @@ void cov_wilson(long k, long n, double *lo, double *hi)
     *lo = fmax(0.0, centre - half);
     *hi = fmin(1.0, centre + half);
 }
+
+void cov_paired_difference(const unsigned char *a, const unsigned char *b, long R, double *diff, double *se)
+{
+    long sum = 0, sum2 = 0;
+    for (long r = 0; r < R; r++) {
+        int x = (int)b[r] - (int)a[r];
+        sum += x;
+        sum2 += x * x;
+    }
+    double m = (double)sum / (double)R;
+    double var = R > 1 ? ((double)sum2 - (double)R * m * m) / (double)(R - 1) : 0;
+    *diff = m;
+    *se = sqrt(fmax(var, 0) / (double)R);
+}

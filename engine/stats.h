@@ -51,4 +51,9 @@ void cov_stats_exceedance(const cov_series *u, const cov_target *t, int d, cov_t
 /* 95% Wilson score interval for k successes in n trials. */
 void cov_wilson(long k, long n, double *lo, double *hi);
 
+/* The paired difference of two runs' reached flags (0/1) over the same R
+ * replicates (common random numbers): the mean of b - a and its standard
+ * error, the estimator `compare` and the workbench's baseline report. */
+void cov_paired_difference(const unsigned char *a, const unsigned char *b, long R, double *diff, double *se);
+
 #endif
