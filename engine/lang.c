@@ -8,7 +8,7 @@
 
 static const cov_lang VI = {
     "vi", ',', '.',
-    "Tỷ lệ bao phủ BHYT (%)", "Tháng", "Trung vị", "Khoảng 50%", "Khoảng 90%", "Số liệu thực tế",
+    "Tỷ lệ bao phủ BHYT (%)", "Tháng", "Trung vị", "Khoảng 50%", "Khoảng 90%", "Số liệu báo cáo",
     "Chỉ tiêu %s ≥ %s đến %s: xác suất đạt %s (%s–%s)",
     "Ngưỡng tỷ lệ bao phủ (%)", "Xác suất đạt chỉ tiêu", "Số thẻ BHYT còn thiếu hiện nay",
     "%s: số thẻ còn thiếu để đạt %s đến %s",
@@ -33,7 +33,7 @@ static const cov_lang VI = {
 
 static const cov_lang EN = {
     "en", '.', ',',
-    "BHYT coverage (%)", "Month", "Median", "50% band", "90% band", "Observed",
+    "BHYT coverage (%)", "Month", "Median", "50% band", "90% band", "Reported",
     "Target %s ≥ %s by %s: probability %s (%s–%s)",
     "Coverage threshold (%)", "Probability of reaching the target", "Health-insurance cards needed now",
     "%s: cards needed now for %s by %s",

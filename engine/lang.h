@@ -9,7 +9,7 @@ typedef struct {
     const char *code;
     char decimal;                 /* decimal sign */
     char thousands;               /* thousands separator */
-    const char *coverage_axis, *month_axis, *median, *band50, *band90, *observed;
+    const char *coverage_axis, *month_axis, *median, *band50, *band90, *observed;   /* the history line: the reported figures (real or, in an example, simulated) */
     const char *target_line;      /* "%s ≥ %s by %s: probability %s (%s–%s)" */
     const char *threshold_axis, *probability_axis, *cards_axis;
     const char *cards_title;      /* "%s: cards needed now for %s by %s" */
