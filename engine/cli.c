@@ -872,6 +872,7 @@ static int cmd_serve(int argc, char **argv)
     int64_t threads = 0;
     bool quiet = false, token = false;
     if (argc > 1 && !strcmp(argv[1], "--job")) return cov_jobs_child(argc - 2, argv + 2);   /* a run the server started */
+    if (argc > 1 && !strcmp(argv[1], "--ask")) return cov_jobs_ask_child(argc - 2, argv + 2);   /* solve or allocate, the same */
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "l:t:kqh", opts, NULL)) != -1) {

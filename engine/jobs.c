@@ -5,6 +5,7 @@
  * files (targets.csv, trajectories.csv, ...) into the run's folder. */
 #define _GNU_SOURCE
 #include "jobs.h"
+#include "csvread.h"
 #include "input.h"
 #include "json.h"
 #include "simulate.h"
@@ -41,6 +42,8 @@ typedef struct job {
     char dir[4200];         /* the run's folder */
     char ini[4400];         /* its scenario file */
     long quick;
+    char kind[16];          /* "run", or what it would take: "solve", "allocate" */
+    char ask[4][512];       /* its arguments (jobs.h) */
     char *base_hits;        /* the baseline's reached flags, or NULL */
     bool pinned;
     bool cancel;
@@ -154,6 +157,98 @@ int cov_jobs_child(int argc, char **argv)
     return COV_OK;
 }
 
+/* The lines the engine prints while it solves or allocates, each sent up
+ * as a progress line, and all of them kept for the final answer. */
+typedef struct {
+    FILE *out;
+    int stage;
+    double t0;
+    char line[2048];
+    size_t n;
+    json_t *lines;
+} progress;
+
+static ssize_t progress_write(void *cookie, const char *b, size_t n)
+{
+    progress *p = cookie;
+    for (size_t i = 0; i < n; i++) {
+        if (b[i] == '\n' || p->n + 1 >= sizeof p->line) {
+            p->line[p->n] = '\0';
+            const char *t = p->line;
+            while (*t == ' ') t++;
+            json_t *s = *t ? json_string(t) : NULL;
+            if (s) {
+                json_array_append(p->lines, s);
+                emit(p->out, json_pack("{s:o}", "progress", s), p->stage++, false, p->t0);
+            }
+            p->n = 0;
+            if (b[i] == '\n') continue;
+        }
+        p->line[p->n++] = b[i];
+    }
+    return (ssize_t)n;
+}
+
+/* The rows of a CSV file the engine wrote, as {"columns", "rows"} with
+ * every value as the file has it (text), or NULL. */
+static json_t *csv_json(const char *path, cov_diag *d)
+{
+    cov_csv *t = cov_csv_read(path, d);
+    if (!t) return NULL;
+    json_t *cols = json_array(), *rows = json_array();
+    for (int c = 0; c < t->ncols; c++) json_array_append_new(cols, json_string(t->header[c].text));
+    for (long r = 0; r < t->nrows; r++) {
+        json_t *row = json_array();
+        for (int c = 0; c < t->ncols; c++) json_array_append_new(row, json_string(cov_csv_cell(t, r, c)->text));
+        json_array_append_new(rows, row);
+    }
+    cov_csv_free(t);
+    return json_pack("{s:o, s:o}", "columns", cols, "rows", rows);
+}
+
+/* What it would take, in a process of its own (`covcast serve --ask KIND
+ * INI DIR PRIVATE THREADS A1 A2 A3 A4`): solve (target, lever, probability,
+ * range or "") or allocate (target, campaign, budget, ""), through the same
+ * cov_solve and cov_allocate as the command line; the lines they print come
+ * up as progress, then the rows of solve.csv or allocation.csv. */
+int cov_jobs_ask_child(int argc, char **argv)
+{
+    if (argc != 9) return COV_EUSAGE;
+    const char *kind = argv[0], *ini = argv[1], *dir = argv[2], *priv = argv[3];
+    int64_t threads, budget = 0;
+    double p = 0;
+    bool solve = !strcmp(kind, "solve");
+    if (!cov_parse_int64(argv[4], &threads) || (!solve && strcmp(kind, "allocate"))
+        || (solve && !cov_parse_double(argv[7], &p)) || (!solve && !cov_parse_int64(argv[7], &budget)))
+        return COV_EUSAGE;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_UNBLOCK, &all, NULL);
+    progress pr = { .out = stdout, .stage = 1, .t0 = now(), .lines = json_array() };
+    cookie_io_functions_t fns = { .write = progress_write };
+    FILE *fp = fopencookie(&pr, "w", fns);
+    if (fp) setvbuf(fp, NULL, _IOLBF, 0);
+    cov_diag *d = calloc(1, sizeof *d);
+    if (!d) return COV_ELIMIT;
+    char out[4300], csv[4400], hide[4200];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(csv, sizeof csv, "%s/%s", out, solve ? "solve.csv" : "allocation.csv");
+    snprintf(hide, sizeof hide, "%s/", priv);
+    cov_overrides ov = { .seed = -1, .threads = (int)threads };
+    cov_status st = solve ? cov_solve(ini, argv[5], argv[6], p, argv[8][0] ? argv[8] : NULL, &ov, out, fp, d)
+                          : cov_allocate(ini, argv[5], argv[6], (long)budget, &ov, out, fp, d);
+    if (fp) fclose(fp);
+    json_t *rows = st == COV_OK && !d->n ? csv_json(csv, d) : NULL;
+    if (!rows && !d->n) cov_diag_add(d, st ? st : COV_EIO, NULL, 0, 0, 0, "covcast %s stopped without an answer", kind);
+    if (rows)
+        emit(stdout, json_pack("{s:{s:s, s:o, s:o}}", "ask", "kind", kind, "table", rows, "text", pr.lines), pr.stage, true, pr.t0);
+    else
+        emit(stdout, json_pack("{s:o}", "errors", cov_json_diag(d, hide)), pr.stage, true, pr.t0);
+    if (!rows) json_decref(pr.lines);
+    free(d);
+    return COV_OK;
+}
+
 static job *find(cov_jobs *j, long id)
 {
     for (job *x = j->head; x; x = x->next)
@@ -247,7 +342,10 @@ static void *worker(void *arg)
         char q[32], t[32];
         snprintf(q, sizeof q, "%ld", x->quick);
         snprintf(t, sizeof t, "%d", j->threads);
-        char *args[] = { "covcast", "serve", "--job", x->ini, x->dir, j->dir, x->base_hits ? x->base_hits : "", q, t, NULL };
+        char *run[] = { "covcast", "serve", "--job", x->ini, x->dir, j->dir, x->base_hits ? x->base_hits : "", q, t, NULL };
+        char *ask[] = { "covcast", "serve", "--ask", x->kind, x->ini, x->dir, j->dir, t,
+                        x->ask[0], x->ask[1], x->ask[2], x->ask[3], NULL };
+        char **args = strcmp(x->kind, "run") ? ask : run;
         pthread_mutex_lock(j->engine);
         pid_t pid = fork();
         if (pid == 0) {
@@ -324,8 +422,8 @@ void cov_jobs_stop(cov_jobs *j)
     free(j);
 }
 
-long cov_jobs_submit(cov_jobs *j, const char *client, const char *name, const char *ini, long quick, long baseline,
-                     int *http, char *err, size_t errn)
+static long enqueue(cov_jobs *j, const char *client, const char *name, const char *ini, long quick, long baseline,
+                    const char *kind, const char *const *ask, int *http, char *err, size_t errn)
 {
     pthread_mutex_lock(&j->mu);
     long id = 0;
@@ -350,6 +448,8 @@ long cov_jobs_submit(cov_jobs *j, const char *client, const char *name, const ch
         snprintf(x->dir, sizeof x->dir, "%s/%ld", j->dir, x->id);
         snprintf(x->ini, sizeof x->ini, "%s/%s", x->dir, name);
         x->quick = quick;
+        snprintf(x->kind, sizeof x->kind, "%s", kind);
+        for (int i = 0; ask && i < 4; i++) snprintf(x->ask[i], sizeof x->ask[i], "%s", ask[i] ? ask[i] : "");
         FILE *f = NULL;
         if (mkdir(x->dir, 0700) != 0 || !(f = fopen(x->ini, "wx")) || fputs(ini, f) < 0) {
             if (f) fclose(f);
@@ -379,6 +479,18 @@ long cov_jobs_submit(cov_jobs *j, const char *client, const char *name, const ch
     }
     pthread_mutex_unlock(&j->mu);
     return id;
+}
+
+long cov_jobs_submit(cov_jobs *j, const char *client, const char *name, const char *ini, long quick, long baseline,
+                     int *http, char *err, size_t errn)
+{
+    return enqueue(j, client, name, ini, quick, baseline, "run", NULL, http, err, errn);
+}
+
+long cov_jobs_ask(cov_jobs *j, const char *client, const char *name, const char *ini, const char *kind,
+                  const char *const ask[4], int *http, char *err, size_t errn)
+{
+    return enqueue(j, client, name, ini, 0, 0, kind, ask, http, err, errn);
 }
 
 char *cov_jobs_status(cov_jobs *j, long id, int after, int wait_ms)

@@ -32,6 +32,16 @@ void cov_jobs_stop(cov_jobs *j);
 long cov_jobs_submit(cov_jobs *j, const char *client, const char *name, const char *ini, long quick, long baseline,
                      int *http, char *err, size_t errn);
 
+/* Queues what it would take, for page client, as the runs are queued (one
+ * at a time; the client's earlier work still waiting or running is
+ * cancelled): kind "solve" with ask = target, lever, probability, range
+ * ("" for the default), or "allocate" with ask = target, campaign, budget,
+ * "". Its stages are {"progress": a line the engine printed}, then
+ * {"ask": {"kind", "table": {"columns", "rows"} (the rows of solve.csv or
+ * allocation.csv, as text), "text": the lines printed}} or {"errors"}. */
+long cov_jobs_ask(cov_jobs *j, const char *client, const char *name, const char *ini, const char *kind,
+                  const char *const ask[4], int *http, char *err, size_t errn);
+
 /* The run's state as JSON text (malloc'd): {"job", "state" (queued,
  * running, done, cancelled, failed), "stage" (results received so far),
  * "result" (the latest: results, or the errors of a scenario that did not
@@ -39,13 +49,18 @@ long cov_jobs_submit(cov_jobs *j, const char *client, const char *name, const ch
  * when no such run is known (any more). */
 char *cov_jobs_status(cov_jobs *j, long id, int after, int wait_ms);
 
-/* The path of file (scenario.ini, targets.csv, trajectories.csv) of a
+/* The path of file (scenario.ini, targets.csv, trajectories.csv,
+ * solve.csv, allocation.csv) of a
  * finished run (malloc'd), or NULL. */
 char *cov_jobs_file(cov_jobs *j, long id, const char *file);
 
 /* The run itself, in the process the worker starts (`covcast serve --job
  * ...`, argv after "--job"): its answers as lines of JSON on stdout. */
 int cov_jobs_child(int argc, char **argv);
+
+/* solve or allocate, in the process the worker starts (`covcast serve
+ * --ask ...`, argv after "--ask"): progress and answer as lines of JSON. */
+int cov_jobs_ask_child(int argc, char **argv);
 
 /* Counts for the soak and the tests: runs started (forked) and kept. */
 void cov_jobs_counts(cov_jobs *j, long *started, int *kept);

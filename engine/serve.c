@@ -10,8 +10,11 @@
  *   POST /api/check                 {sections}: choices, or located errors
  *   POST /api/upload?name=N         a file's bytes (text/csv): where it is kept
  *   POST /api/run                   {client, sections, file, quick, baseline}: a run's number
+ *   POST /api/ask                   {client, sections, file, kind: solve (target, lever,
+ *                                   probability, range) or allocate (target, campaign,
+ *                                   budget)}: a run's number, as /api/run
  *   GET  /api/job?id=N&after=K      the run's state and latest results (waits for news)
- *   GET  /api/job/file?id=N&name=F  scenario.ini, targets.csv, trajectories.csv of a run
+ *   GET  /api/job/file?id=N&name=F  scenario.ini, targets.csv, trajectories.csv, solve.csv, ... of a run
  *   GET  /api/file?path=P           a file under FOLDER, as text
  *   GET  /api/health                version, runs started and kept, process id
  * Safety: the API takes a token when the server listens beyond loopback;
@@ -448,6 +451,129 @@ static enum MHD_Result route_run(server *sv, struct MHD_Connection *c, const req
     return send_json(c, 202, json_pack("{s:I}", "job", (json_int_t)id));
 }
 
+/* A name a request gives for a target, campaign or lever: letters, digits,
+ * '.', '-', '_' (what an INI section name holds), at most 200 bytes. */
+static bool plain_name(const char *s)
+{
+    if (!s || !*s || strlen(s) > 200) return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_'))
+            return false;
+    return true;
+}
+
+/* LO..HI with LO < HI, as `covcast solve --range` takes it. */
+static bool range_ok(const char *range)
+{
+    char lo[64];
+    double a, z;
+    const char *dots = strstr(range, "..");
+    if (!dots || (size_t)(dots - range) >= sizeof lo || strlen(range) > 120) return false;
+    memcpy(lo, range, (size_t)(dots - range));
+    lo[dots - range] = '\0';
+    return cov_parse_double(lo, &a) && cov_parse_double(dots + 2, &z) && a < z;
+}
+
+/* What it would take: the scenario is loaded here (as `covcast run` loads
+ * it) so that a target or campaign it lacks is a 400 with its message; the
+ * search itself runs as a job (cov_jobs_ask). */
+static enum MHD_Result route_ask(server *sv, struct MHD_Connection *c, const request *rq)
+{
+    enum MHD_Result ret;
+    json_t *o = body_json(c, rq, &ret);
+    if (!o) return ret;
+    const char *client = json_string_value(json_object_get(o, "client"));
+    const char *kind = json_string_value(json_object_get(o, "kind"));
+    const char *target = json_string_value(json_object_get(o, "target"));
+    const char *lever = json_string_value(json_object_get(o, "lever"));
+    const char *campaign = json_string_value(json_object_get(o, "campaign"));
+    const char *range = json_string_value(json_object_get(o, "range"));
+    json_t *jp = json_object_get(o, "probability"), *jb = json_object_get(o, "budget");
+    char err[1024], name[100], cl[64];
+    safe_name(client, cl, sizeof cl, "");
+    bool solve = kind && !strcmp(kind, "solve");
+    const char *msg = NULL;
+    double p = json_number_value(jp);
+    if (!client || strcmp(cl, client) || strlen(client) > 60)
+        msg = "'client' must name the page: letters, digits, '-' or '_', at most 60";
+    else if (!kind || (!solve && strcmp(kind, "allocate")))
+        msg = "'kind' must be solve or allocate";
+    else if (!plain_name(target))
+        msg = "'target' must name a target of the scenario (the part after 'target.')";
+    else if (solve && (!plain_name(lever) || (strcmp(lever, "cards") && (!strchr(lever, '.') || lever[0] == '.'
+                                                                        || lever[strlen(lever) - 1] == '.'))))
+        msg = "'lever' must be SECTION.KEY (e.g. campaign.peak.enroll_multiplier) or cards";
+    else if (solve && (!json_is_number(jp) || !(p > 0 && p < 1)))
+        msg = "'probability' must be above 0 and below 1 (e.g. 0.8)";
+    else if (solve && range && *range && !range_ok(range))
+        msg = "'range' must be LO..HI with LO < HI (e.g. 1..10), or empty";
+    else if (!solve && !plain_name(campaign))
+        msg = "'campaign' must name a campaign of the scenario (the part after 'campaign.')";
+    else if (!solve && (!json_is_integer(jb) || json_integer_value(jb) < 0 || json_integer_value(jb) > 100000))
+        msg = "'budget' must be a whole number of commune-months, 0 or more";
+    if (msg) { json_decref(o); return fail(c, 400, "%s", msg); }
+    safe_name(json_string_value(json_object_get(o, "file")), name, sizeof name, "scenario.ini");
+    if (strlen(name) < 5 || strcmp(name + strlen(name) - 4, ".ini")) strcat(name, ".ini");
+    char *ini = cov_json_to_ini(json_object_get(o, "sections"), HEADER, allowed, sv, err, sizeof err);
+    if (!ini) { json_decref(o); return fail(c, 400, "%s", err); }
+    /* the names it asks about, checked against the scenario as it loads */
+    pthread_mutex_lock(&sv->mu);
+    long n = ++sv->checks;
+    pthread_mutex_unlock(&sv->mu);
+    char folder[4200], path[4400];
+    snprintf(folder, sizeof folder, "%s/check-%ld", sv->dir, n);
+    snprintf(path, sizeof path, "%s/%s", folder, name);
+    FILE *f = mkdir(folder, 0700) == 0 ? fopen(path, "wx") : NULL;
+    bool ok = f && fputs(ini, f) >= 0;
+    if (f && fclose(f) != 0) ok = false;
+    unsigned code = ok ? 0 : 500;
+    if (!ok) snprintf(err, sizeof err, "cannot write into the server's private folder");
+    pthread_mutex_lock(&sv->engine);
+    cov_diag *d = ok ? calloc(1, sizeof *d) : NULL;
+    cov_overrides ov = { .seed = -1, .threads = 1 };
+    cov_scenario *s = d ? cov_scenario_load(path, &ov, d) : NULL;
+    if (ok && !s) {
+        code = 400;
+        snprintf(err, sizeof err, "the scenario does not load; correct it first (%s)",
+                 d && d->n ? d->e[0].msg : "out of memory");
+    } else if (s) {
+        int t = -1, k = -1;
+        for (int i = 0; i < s->ntargets; i++) if (!strcmp(s->targets[i].name, target)) t = i;
+        for (int i = 0; !solve && i < s->ncampaigns; i++) if (!strcmp(s->campaigns[i].name, campaign)) k = i;
+        if (t < 0) { code = 400; snprintf(err, sizeof err, "the scenario has no [target.%s]", target); }
+        else if (!solve && k < 0) { code = 400; snprintf(err, sizeof err, "the scenario has no [campaign.%s]", campaign); }
+        else if (!solve) {
+            const cov_campaign *kc = &s->campaigns[k];
+            long cand = 0;
+            for (int cm = 0; cm < s->pop->ncommunes; cm++) if (!kc->communes || kc->communes[cm]) cand += kc->m1 - kc->m0 + 1;
+            if (json_integer_value(jb) > cand) {
+                code = 400;
+                snprintf(err, sizeof err, "'budget' must be from 0 to %ld, the commune-months of [campaign.%s]", cand, campaign);
+            }
+        }
+    }
+    cov_scenario_free(s);
+    cov_input_forget_all();
+    pthread_mutex_unlock(&sv->engine);
+    free(d);
+    remove(path);
+    rmdir(folder);
+    long id = 0;
+    if (!code) {
+        char pb[64] = "";
+        if (solve) snprintf(pb, sizeof pb, "%.10g", p);
+        else snprintf(pb, sizeof pb, "%lld", (long long)json_integer_value(jb));
+        const char *args[4] = { target, solve ? lever : campaign, pb, solve && range ? range : "" };
+        int http = 500;
+        id = cov_jobs_ask(sv->jobs, client, name, ini, kind, args, &http, err, sizeof err);
+        if (!id) code = (unsigned)http;
+    }
+    free(ini);
+    json_decref(o);
+    if (!id) return fail(c, code, "%s", err);
+    return send_json(c, 202, json_pack("{s:I}", "job", (json_int_t)id));
+}
+
 static bool arg_long(struct MHD_Connection *c, const char *key, long lo, long hi, long *out)
 {
     const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
@@ -476,8 +602,10 @@ static enum MHD_Result route_job_file(server *sv, struct MHD_Connection *c)
     const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
     if (!arg_long(c, "id", 1, 1L << 40, &id) || !name
         || (strcmp(name, "scenario.ini") && strcmp(name, "targets.csv") && strcmp(name, "trajectories.csv")
-            && strcmp(name, "first_reached.csv") && strcmp(name, "run.json")))
-        return fail(c, 400, "give id=N and name=scenario.ini, targets.csv, trajectories.csv, first_reached.csv or run.json");
+            && strcmp(name, "first_reached.csv") && strcmp(name, "run.json") && strcmp(name, "solve.csv")
+            && strcmp(name, "allocation.csv")))
+        return fail(c, 400, "give id=N and name=scenario.ini, targets.csv, trajectories.csv, first_reached.csv, run.json, "
+                            "solve.csv or allocation.csv");
     char *path = cov_jobs_file(sv->jobs, id, name);
     if (!path) return fail(c, 404, "run %ld has no %s (not finished, or forgotten)", id, name);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -569,6 +697,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (rq->too_big) return fail(c, 413, "the request is larger than %zu MiB", rq->limit >> 20);
     if (post) {
         if (!strcmp(url, "/api/run")) return route_run(sv, c, rq);
+        if (!strcmp(url, "/api/ask")) return route_ask(sv, c, rq);
         if (!strcmp(url, "/api/check")) return route_check(sv, c, rq);
         if (!strcmp(url, "/api/upload")) return route_upload(sv, c, rq);
         return fail(c, 404, "no such request: POST %s", url);

@@ -3,6 +3,8 @@
  * stops): every route, bad requests, an upload with an error, a run's quick
  * pass and full count, the exported INI through `covcast run` (targets.csv
  * byte-identical), cancellation, the paired difference from a baseline,
+ * solve and allocate from the page (the command line's answers; an unknown
+ * target or campaign refused with 400),
  * files outside the folder, the token, and a soak of edits whose resident
  * memory must stay flat.
  *   serve_api COVCAST TMPDIR [SOAK_EDITS]
@@ -215,6 +217,50 @@ static json_t *row_of(json_t *res, const char *target, const char *unit)
     return NULL;
 }
 
+/* What it would take, through /api/ask: the job's number, or 0 with o (the answer) kept in *answer. */
+static long ask(json_t *sections, json_t *req, long *code, json_t **answer)
+{
+    json_object_set(req, "sections", sections);
+    json_object_set_new(req, "client", json_string("page1-ask"));
+    json_object_set_new(req, "file", json_string("nam-truc.ini"));
+    json_t *o = post_json("/api/ask", req, code);
+    long id = (long)json_integer_value(json_object_get(o, "job"));
+    json_decref(req);
+    if (answer) *answer = o;
+    else json_decref(o);
+    return id;
+}
+
+/* Whether the table of an answer, its cells joined by ',', is the CSV file
+ * at path line by line (the names here need no quoting). */
+static bool table_is_csv(json_t *table, const char *path, char *why, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) { snprintf(why, n, "cannot read %s", path); return false; }
+    char line[4096], mine[4096];
+    size_t i;
+    json_t *cell;
+    bool ok = true;
+    for (long r = -1; ok && fgets(line, sizeof line, f); r++) {
+        line[strcspn(line, "\n")] = '\0';
+        json_t *cells = r < 0 ? json_object_get(table, "columns") : json_array_get(json_object_get(table, "rows"), (size_t)r);
+        size_t k = 0;
+        mine[0] = '\0';
+        json_array_foreach(cells, i, cell)
+            k += (size_t)snprintf(mine + k, k < sizeof mine ? sizeof mine - k : 0, "%s%s", i ? "," : "", json_string_value(cell));
+        if (!cells || strcmp(mine, line)) { snprintf(why, n, "line %ld: file \"%.200s\", page \"%.200s\"", r + 2, line, mine); ok = false; }
+    }
+    long nrows = 0;
+    rewind(f);
+    while (fgets(line, sizeof line, f)) nrows++;
+    if (ok && (size_t)(nrows - 1) != json_array_size(json_object_get(table, "rows"))) {
+        snprintf(why, n, "%ld rows in the file, %zu on the page", nrows - 1, json_array_size(json_object_get(table, "rows")));
+        ok = false;
+    }
+    fclose(f);
+    return ok;
+}
+
 static long rss_kb(pid_t pid)
 {
     char path[64], line[256];
@@ -425,6 +471,75 @@ int main(int argc, char **argv)
     json_t *crow = row_of(res, "ntm-communes", "Đồng Sơn");
     CHECK(crow && json_object_get(crow, "diff"), "each target's units have a paired difference");
     json_decref(o);
+    json_decref(secs);
+
+    /* what it would take: solve and allocate give the command line's answers (same seed, same replicates) */
+    secs = json_deep_copy(sections);
+    set_entry(secs, "run", "replicates", "100");
+    json_t *ans;
+    char scen[2200];
+    snprintf(scen, sizeof scen, "%s/nam-truc.ini", folder);
+    id = ask(secs, json_pack("{s:s, s:s, s:s, s:f, s:s}", "kind", "solve", "target", "year-end", "lever",
+                             "campaign.peak.enroll_multiplier", "probability", 0.8, "range", "1..20"), &code, &ans);
+    CHECK(code == 202 && id > 0, "POST /api/ask solve: 202 (%ld %s)", code, json_string_value(json_object_get(ans, "error")) ?: "");
+    json_decref(ans);
+    o = wait_job(id);
+    json_t *table = json_object_get(json_object_get(json_object_get(o, "result"), "ask"), "table");
+    char cli_dir[2100], csvp[2200], awhy[600] = "";
+    snprintf(cli_dir, sizeof cli_dir, "%s/cli-solve", tmp);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' solve '%s' --target year-end --lever campaign.peak.enroll_multiplier "
+             "--probability 0.8 --range 1..20 -r 100 -t 1 -q -o '%s'", cli_dir, covcast, scen, cli_dir);
+    CHECK(system(cmd) == 0, "covcast solve on the scenario runs");
+    snprintf(csvp, sizeof csvp, "%s/solve.csv", cli_dir);
+    CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done") && table && table_is_csv(table, csvp, awhy, sizeof awhy)
+          && json_array_size(json_object_get(table, "rows")) == 1,
+          "solve from the page gives the rows of covcast solve's solve.csv: %s", awhy);
+    snprintf(cmd, sizeof cmd, "/api/job/file?id=%ld&name=solve.csv", id);
+    body = http("GET", cmd, NULL, NULL, 0, &code, NULL);
+    char pagep[2200], cmpc[4500];
+    snprintf(pagep, sizeof pagep, "%s/page-solve.csv", tmp);
+    write_file(pagep, body);
+    free(body);
+    snprintf(cmpc, sizeof cmpc, "cmp '%s' '%s'", pagep, csvp);
+    CHECK(code == 200 && system(cmpc) == 0, "the run's solve.csv is byte-identical to covcast solve's");
+    json_decref(o);
+
+    id = ask(secs, json_pack("{s:s, s:s, s:s, s:i}", "kind", "allocate", "target", "year-end", "campaign", "peak",
+                             "budget", 2), &code, NULL);
+    CHECK(code == 202 && id > 0, "POST /api/ask allocate: 202 (%ld)", code);
+    o = wait_job(id);
+    json_t *ares = json_object_get(json_object_get(o, "result"), "ask");
+    table = json_object_get(ares, "table");
+    snprintf(cli_dir, sizeof cli_dir, "%s/cli-allocate", tmp);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' allocate '%s' --target year-end --campaign peak --budget 2 "
+             "-r 100 -t 1 -q -o '%s'", cli_dir, covcast, scen, cli_dir);
+    CHECK(system(cmd) == 0, "covcast allocate on the scenario runs");
+    snprintf(csvp, sizeof csvp, "%s/allocation.csv", cli_dir);
+    awhy[0] = '\0';
+    CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done") && table && table_is_csv(table, csvp, awhy, sizeof awhy)
+          && json_array_size(json_object_get(table, "rows")) == 3,
+          "allocate from the page gives the rows of covcast allocate's allocation.csv: %s", awhy);
+    CHECK(json_integer_value(json_object_get(o, "stage")) > 2 && json_array_size(json_object_get(ares, "text")) >= 2,
+          "allocate sends its steps as progress (%lld stages)", (long long)json_integer_value(json_object_get(o, "stage")));
+    json_decref(o);
+
+    /* bad asks: 400 with the message */
+    id = ask(secs, json_pack("{s:s, s:s, s:s, s:f}", "kind", "solve", "target", "nowhere", "lever",
+                             "campaign.peak.enroll_multiplier", "probability", 0.8), &code, &ans);
+    const char *emsg = json_string_value(json_object_get(ans, "error"));
+    CHECK(code == 400 && id == 0 && emsg && strstr(emsg, "no [target.nowhere]"), "solve for an unknown target: 400 %s (%ld)",
+          emsg ? emsg : "", code);
+    json_decref(ans);
+    id = ask(secs, json_pack("{s:s, s:s, s:s, s:i}", "kind", "allocate", "target", "year-end", "campaign", "nowhere",
+                             "budget", 2), &code, &ans);
+    emsg = json_string_value(json_object_get(ans, "error"));
+    CHECK(code == 400 && emsg && strstr(emsg, "no [campaign.nowhere]"), "allocate for an unknown campaign: 400 %s", emsg ? emsg : "");
+    json_decref(ans);
+    id = ask(secs, json_pack("{s:s, s:s, s:s, s:f}", "kind", "solve", "target", "year-end", "lever", "peak",
+                             "probability", 1.5), &code, &ans);
+    emsg = json_string_value(json_object_get(ans, "error"));
+    CHECK(code == 400 && emsg && strstr(emsg, "lever"), "solve with a lever that is not SECTION.KEY: 400 %s", emsg ? emsg : "");
+    json_decref(ans);
     json_decref(secs);
 
     if (soak == 0) {   /* a short session: the server must stop cleanly */

@@ -2,7 +2,8 @@
 """serve_browser.py — the page of `covcast serve` in headless Chromium
 (Debian's python3-selenium and chromium-driver): pick Nam Trực, raise the
 peak campaign's multiplier and see the district's P rise and the fan chart
-change, pin a baseline and see the paired difference, a screenshot in each
+change, pin a baseline and see the paired difference, solve from the page
+(what it would take), a screenshot in each
 language, no console errors, Vietnamese names intact.
 
     serve_browser.py COVCAST OUTDIR
@@ -117,8 +118,19 @@ try:
     check(re.match(r"^\+0,\d{3} \(0,\d{3}\)$", diff) is not None, "the paired difference and its standard error: %r" % diff)
     check(len(driver.find_elements(By.CSS_SELECTOR, '#fan polyline[data-role="baseline"]')) == 1,
           "the baseline's median beside the fan")
+    # what it would take: solve from the page, progress, then the table
+    Select(driver.find_element(By.ID, "ask-target")).select_by_value("year-end")
+    Select(driver.find_element(By.ID, "ask-lever")).select_by_value("campaign.peak.enroll_multiplier")
+    driver.find_element(By.ID, "ask-range").send_keys("1..20")
+    driver.find_element(By.ID, "ask-go").click()
+    wait(lambda: driver.find_element(By.ID, "ask").get_attribute("data-state") == "done", "the solve answer", 180)
+    asked = driver.find_element(By.ID, "ask-table").text
+    check("Huyện Nam Trực" in asked and "Giá trị cần" in asked and "campaign.peak.enroll_multiplier" in asked,
+          "solve from the page: the table in Vietnamese with the district: %r" % asked)
     driver.save_screenshot(os.path.join(out, "serve-vi.png"))
     driver.find_element(By.ID, "lang-en").click()
+    check("Value needed" in driver.find_element(By.CSS_SELECTOR, "#ask-table thead").text,
+          "the English switch names the solve table's columns")
     head = driver.find_element(By.CSS_SELECTOR, "#targets thead").text
     check("P(reached)" in head and "Cards needed now" in head, "the English switch: %r" % head)
     check("Huyện Nam Trực" in driver.find_element(By.TAG_NAME, "body").text, "names intact in English too")

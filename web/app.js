@@ -36,6 +36,16 @@
         keep: 'Xác suất giữ thẻ', enroll: 'Xác suất tham gia', cards: 'Thẻ thêm mỗi tháng mỗi xã', description: 'Ghi chú',
         population: 'Tệp dân số', model: 'Tệp mô hình', levels: 'Các cấp'
       },
+      ask: 'Cần gì để đạt chỉ tiêu?', ask_kind: 'Câu hỏi', ask_solve: 'Mức đòn bẩy nhỏ nhất để đạt chỉ tiêu (solve)',
+      ask_allocate: 'Phân bổ ngân sách chiến dịch (allocate)', ask_target: 'Chỉ tiêu', ask_lever: 'Đòn bẩy',
+      ask_p: 'Xác suất mong muốn', ask_range: 'Khoảng tìm (LO..HI; trống: mặc định)', ask_campaign: 'Chiến dịch',
+      ask_budget: 'Ngân sách (số xã-tháng)', ask_go: 'Tính', ask_cards: 'Thẻ thêm mỗi tháng mỗi xã (cards)',
+      ask_running: s => `Đang tính… ${s} giây`, ask_done: s => `Xong sau ${s} giây (cùng hạt giống cho mọi phương án).`,
+      ask_cancelled: 'Đã huỷ (có yêu cầu mới).', ask_failed: 'Không tính được:',
+      ask_cols: { target: 'Chỉ tiêu', level: 'Cấp', unit: 'Đơn vị', lever: 'Đòn bẩy', value: 'Giá trị cần', probability: 'Xác suất',
+                  probability_lo: 'Cận dưới 95%', probability_hi: 'Cận trên 95%', reachable: 'Đạt được', value_below: 'Giá trị còn thiếu',
+                  step: 'Bước', commune: 'Xã', month: 'Tháng', gain: 'Tăng thêm', objective: 'Mục tiêu tối ưu' },
+      ask_words: { yes: 'có', no: 'không', 'no people': 'không có người', even: 'chia đều' },
       kinds: { run: 'Chung', target: 'Chỉ tiêu', campaign: 'Chiến dịch', reclassify: 'Cắt hỗ trợ / chuyển nhóm', school: 'Vận động học sinh', extra: 'Thẻ thêm', demography: 'Dân số' }
     },
     en: {
@@ -63,6 +73,16 @@
         keep: 'P(keeps the card)', enroll: 'P(enrolls)', cards: 'Extra cards a month per commune', description: 'Note',
         population: 'Population file', model: 'Model file', levels: 'Levels'
       },
+      ask: 'What would it take?', ask_kind: 'Question', ask_solve: 'Smallest lever value that reaches the target (solve)',
+      ask_allocate: 'Allocate a campaign budget (allocate)', ask_target: 'Target', ask_lever: 'Lever',
+      ask_p: 'Probability wanted', ask_range: 'Search range (LO..HI; empty: the default)', ask_campaign: 'Campaign',
+      ask_budget: 'Budget (commune-months)', ask_go: 'Compute', ask_cards: 'Extra cards a month per commune (cards)',
+      ask_running: s => `Computing… ${s} s`, ask_done: s => `Done in ${s} s (the same seed for every option).`,
+      ask_cancelled: 'Cancelled (a newer request).', ask_failed: 'It could not be computed:',
+      ask_cols: { target: 'Target', level: 'Level', unit: 'Unit', lever: 'Lever', value: 'Value needed', probability: 'Probability',
+                  probability_lo: '95% low', probability_hi: '95% high', reachable: 'Reachable', value_below: 'Value that falls short',
+                  step: 'Step', commune: 'Commune', month: 'Month', gain: 'Gain', objective: 'Objective' },
+      ask_words: { yes: 'yes', no: 'no', 'no people': 'no people', even: 'spread evenly' },
       kinds: { run: 'General', target: 'Target', campaign: 'Campaign', reclassify: 'Subsidy removal / regrouping', school: 'School drive', extra: 'Extra cards', demography: 'Demography' }
     }
   };
@@ -140,6 +160,8 @@
     $('lang-en').classList.toggle('on', lang === 'en');
     if (st.sections) renderSections();
     if (st.result || st.errors) renderAnswer();
+    if (st.sections) fillAsk();
+    if (ask.state) renderAsk();
   }
 
   /* ---- pick ---- */
@@ -323,6 +345,7 @@
     st.timer = setTimeout(run, ms === undefined ? 250 : ms);
   }
   async function run() {
+    fillAsk();
     const seq = ++st.seq;
     st.t0 = performance.now();
     $('answer').hidden = false;
@@ -513,12 +536,105 @@
   }
   function unpin() { st.baseline = 0; st.baseResult = null; schedule(0); }
 
+  /* ---- what it would take: solve and allocate ---- */
+  const ask = { seq: 0, job: 0, table: null, kind: '', lines: [], errors: null, state: '', t0: 0, secs: 0 };
+  const LEVERS = { campaign: ['enroll_multiplier', 'lapse_multiplier'], school: ['enroll'], reclassify: ['keep', 'fraction'] };
+  function fillSelect(sel, options) {
+    const keep = sel.value;
+    sel.textContent = '';
+    for (const o of options) sel.appendChild(el('option', { value: o[0] }, o[1]));
+    if (options.some(o => o[0] === keep)) sel.value = keep;
+  }
+  function fillAsk() {
+    if (!st.sections) return;
+    $('ask').hidden = false;
+    const names = st.sections.map(x => x.name);
+    fillSelect($('ask-target'), names.filter(n => kindOf(n) === 'target').map(n => [n.slice(7), n.slice(7)]));
+    fillSelect($('ask-campaign'), names.filter(n => kindOf(n) === 'campaign').map(n => [n.slice(9), n.slice(9)]));
+    const levers = [];
+    for (const n of names) for (const k of LEVERS[kindOf(n)] || []) levers.push([n + '.' + k, n + '.' + k]);
+    levers.push(['cards', W().ask_cards]);
+    fillSelect($('ask-lever'), levers);
+    const solve = $('ask-kind').value === 'solve';
+    document.querySelectorAll('.ask-solve').forEach(n => { n.hidden = !solve; });
+    document.querySelectorAll('.ask-allocate').forEach(n => { n.hidden = solve; });
+  }
+  async function askGo() {
+    const seq = ++ask.seq, kind = $('ask-kind').value;
+    const req = { client: client + '-ask', sections: st.sections, file: st.file || 'scenario.ini', kind: kind, target: $('ask-target').value };
+    if (kind === 'solve') {
+      req.lever = $('ask-lever').value;
+      req.probability = Number($('ask-p').value);
+      req.range = $('ask-range').value.trim();
+    } else {
+      req.campaign = $('ask-campaign').value;
+      req.budget = Number($('ask-budget').value);
+    }
+    Object.assign(ask, { job: 0, table: null, kind: kind, lines: [], errors: null, state: 'running', t0: performance.now(), secs: 0 });
+    renderAsk();
+    let j;
+    try {
+      j = await api('/api/ask', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(req) });
+    } catch (e) {
+      if (seq === ask.seq) { ask.errors = e.message; ask.state = 'failed'; renderAsk(); }
+      return;
+    }
+    ask.job = j.job;
+    let after = 0;
+    while (seq === ask.seq) {
+      let s;
+      try { s = await api('/api/job?id=' + j.job + '&after=' + after + '&wait=1000'); } catch (e) { ask.errors = e.message; ask.state = 'failed'; renderAsk(); return; }
+      if (seq !== ask.seq) return;
+      ask.secs = (performance.now() - ask.t0) / 1000;
+      if (s.result && s.stage > after) {
+        after = s.stage;
+        if (s.result.progress) ask.lines.push(s.result.progress);
+        if (s.result.errors) ask.errors = s.result.errors.text;
+        if (s.result.ask) { ask.table = s.result.ask.table; ask.lines = s.result.ask.text || ask.lines; }
+      }
+      ask.state = s.state;
+      renderAsk();
+      if (s.state !== 'queued' && s.state !== 'running') return;
+    }
+  }
+  function renderAsk() {
+    const w = W(), secs = num(ask.secs, 1);
+    const status = $('ask-status');
+    status.textContent = ask.state === 'running' || ask.state === 'queued' ? w.ask_running(secs)
+                       : ask.state === 'done' ? w.ask_done(secs) : ask.state === 'cancelled' ? w.ask_cancelled : '';
+    $('ask').setAttribute('data-state', ask.state);
+    const err = $('ask-errors');
+    err.hidden = !ask.errors;
+    err.textContent = ask.errors ? w.ask_failed + '\n' + ask.errors : '';
+    const pr = $('ask-progress');
+    pr.hidden = !ask.lines.length;
+    pr.textContent = ask.lines.join('\n');
+    const head = $('ask-table').querySelector('thead'), body = $('ask-table').querySelector('tbody');
+    head.textContent = '';
+    body.textContent = '';
+    if (!ask.table) return;
+    const cols = ask.table.columns, tr = el('tr');
+    for (const c of cols) tr.appendChild(el('th', {}, w.ask_cols[c] || c));
+    head.appendChild(tr);
+    for (const row of ask.table.rows) {
+      const r = el('tr');
+      row.forEach((v, i) => {
+        const numeric = v !== '' && !isNaN(Number(v)) && cols[i] !== 'step';
+        const shown = numeric ? (lang === 'vi' ? v.replace('.', ',') : v) : (w.ask_words[v] || v);
+        r.appendChild(el('td', numeric ? { class: 'num' } : {}, shown));
+      });
+      body.appendChild(r);
+    }
+  }
+
   /* ---- start ---- */
   $('lang-vi').addEventListener('click', () => { lang = 'vi'; applyLanguage(); });
   $('lang-en').addEventListener('click', () => { lang = 'en'; applyLanguage(); });
   $('scenario').addEventListener('change', e => pickScenario(e.target.value));
   $('upload').addEventListener('change', e => { if (e.target.files[0]) upload(e.target.files[0]); });
   $('pin').addEventListener('click', pin);
+  $('ask-kind').addEventListener('change', fillAsk);
+  $('ask-go').addEventListener('click', () => st.sections && askGo());
   $('unpin').addEventListener('click', unpin);
   $('focus').addEventListener('change', () => st.result && renderFan(st.result));
   $('cards-target').addEventListener('change', () => st.result && renderCards(st.result));
