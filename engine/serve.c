@@ -76,16 +76,13 @@ typedef struct {
 
 /* ---- responses ---- */
 
-static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned code, const char *type, char *data, size_t n,
-                                  const char *download)
+/* The headers of every answer: its type, never cached, never sniffed, no
+ * script or request but the server's own; a download's file name. */
+static void common_headers(struct MHD_Response *r, const char *type, const char *download)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE);
-    if (!r) { free(data); return MHD_NO; }
     MHD_add_response_header(r, "Content-Type", type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Content-Security-Policy",
                             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                             "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
@@ -94,6 +91,16 @@ static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned code, const
         snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", download);
         MHD_add_response_header(r, "Content-Disposition", cd);
     }
+}
+
+static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned code, const char *type, char *data, size_t n,
+                                  const char *download)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE);
+    if (!r) { free(data); return MHD_NO; }
+    common_headers(r, type, download);
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
     enum MHD_Result ret = MHD_queue_response(c, code, r);
     MHD_destroy_response(r);
     return ret;
@@ -167,17 +174,7 @@ static enum MHD_Result send_fd(struct MHD_Connection *c, int fd, const char *typ
     if (fstat(fd, &st) != 0) { close(fd); return fail(c, 500, "cannot read the file"); }
     struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
     if (!r) { close(fd); return MHD_NO; }
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-    if (download) {
-        char cd[600];
-        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", download);
-        MHD_add_response_header(r, "Content-Disposition", cd);
-    }
+    common_headers(r, type, download);
     enum MHD_Result ret = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return ret;
