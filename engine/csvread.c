@@ -5,10 +5,12 @@
  * read once, whole, under a size limit (input.h). Owns no other format
  * knowledge. */
 #include "csvread.h"
+#include "csvwrite.h"
 #include "input.h"
 #include "text.h"
 
 #include <csv.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,4 +279,16 @@ int cov_csv_column(const cov_csv *t, const char *name)
     for (int j = 0; j < t->ncols; j++)
         if (!strcmp(t->header[j].text, name)) return j;
     return -1;
+}
+
+const char *cov_csv_named(const cov_csv *t, long r, const char *name)
+{
+    int j = cov_csv_column(t, name);
+    return j < 0 ? "" : cov_csv_plain(cov_csv_cell(t, r, j)->text);
+}
+
+double cov_csv_named_number(const cov_csv *t, long r, const char *name)
+{
+    double v = atof(cov_csv_named(t, r, name));
+    return isfinite(v) ? v : 0;
 }

@@ -44,6 +44,13 @@ bool cov_csv_repeats(const cov_csv *t, int *repeat);
 
 /* Index of the header column named name, or -1. */
 int cov_csv_column(const cov_csv *t, const char *name);
+/* The text of row r's cell in column name, without the ' that covcast's
+ * CSV writer puts before a name a spreadsheet would run as a formula
+ * (cov_csv_plain); "" when the table has no such column. For reading back
+ * covcast's own results. */
+const char *cov_csv_named(const cov_csv *t, long r, const char *name);
+/* That cell as a number; 0 when it is empty or not a finite number. */
+double cov_csv_named_number(const cov_csv *t, long r, const char *name);
 static inline const cov_field *cov_csv_cell(const cov_csv *t, long row, int col)
 {
     return &t->cells[row * t->ncols + col];

@@ -135,21 +135,6 @@ static void inline_svg(FILE *f, const char *svg, int k)
     }
 }
 
-/* The cell of column name in row r (without the ' the CSV writer puts
- * before a formula-like name), "" when the file has no such column. */
-static const char *text(const cov_csv *t, long r, const char *name)
-{
-    int j = cov_csv_column(t, name);
-    return j < 0 ? "" : cov_csv_plain(cov_csv_cell(t, r, j)->text);
-}
-
-/* The number in that cell, 0 when it is none or not finite. */
-static double number(const cov_csv *t, long r, const char *name)
-{
-    double v = atof(text(t, r, name));
-    return isfinite(v) ? v : 0;
-}
-
 static bool blank(const char *s)
 {
     while (*s == ' ' || *s == '\t') s++;
@@ -262,21 +247,21 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
     fputs("</tr></thead>\n<tbody>\n", f);
     order_t *ord = calloc((size_t)tg->nrows + 1, sizeof *ord);
     for (long r = 0; ord && r < tg->nrows; r++)
-        ord[r] = (order_t){ r, number(tg, r, "probability"), number(tg, r, "cards_needed_now"),
-                            blank(text(tg, r, "probability")) };
+        ord[r] = (order_t){ r, cov_csv_named_number(tg, r, "probability"), cov_csv_named_number(tg, r, "cards_needed_now"),
+                            blank(cov_csv_named(tg, r, "probability")) };
     if (ord) qsort(ord, (size_t)tg->nrows, sizeof *ord, by_risk);
     for (long i = 0; ord && i < tg->nrows; i++) {
         long r = ord[i].row;
-#define COL(name) text(tg, r, name)
+#define COL(name) cov_csv_named(tg, r, name)
         char thr[32], dl[512], p[16], lo[16], hi[16], med[16], cards[32], short50[32];
-        cov_fmt_pct(L, number(tg, r, "threshold"), thr, sizeof thr);
+        cov_fmt_pct(L, cov_csv_named_number(tg, r, "threshold"), thr, sizeof thr);
         cov_fmt_month(COL("deadline"), dl, sizeof dl);
         cov_fmt_num(L, ord[i].p, 3, p, sizeof p);
-        cov_fmt_num(L, number(tg, r, "probability_lo"), 3, lo, sizeof lo);
-        cov_fmt_num(L, number(tg, r, "probability_hi"), 3, hi, sizeof hi);
-        cov_fmt_num(L, number(tg, r, "coverage_p50"), 2, med, sizeof med);
-        cov_fmt_int(L, (long long)fmax(-1e15, fmin(1e15, number(tg, r, "cards_needed_now"))), cards, sizeof cards);
-        cov_fmt_int(L, llround(fmax(-1e15, fmin(1e15, number(tg, r, "shortfall_p50")))), short50, sizeof short50);
+        cov_fmt_num(L, cov_csv_named_number(tg, r, "probability_lo"), 3, lo, sizeof lo);
+        cov_fmt_num(L, cov_csv_named_number(tg, r, "probability_hi"), 3, hi, sizeof hi);
+        cov_fmt_num(L, cov_csv_named_number(tg, r, "coverage_p50"), 2, med, sizeof med);
+        cov_fmt_int(L, (long long)fmax(-1e15, fmin(1e15, cov_csv_named_number(tg, r, "cards_needed_now"))), cards, sizeof cards);
+        cov_fmt_int(L, llround(fmax(-1e15, fmin(1e15, cov_csv_named_number(tg, r, "shortfall_p50")))), short50, sizeof short50);
         int v = cov_verdict(ord[i].p);
         fputs("<tr><td class=\"t\">", f);
         esc(f, *COL("label") ? COL("label") : COL("target"));   /* the target's label, else its key */

@@ -155,19 +155,9 @@ static bool inert(const char *s)
 
 /* ---- small helpers ---------------------------------------------------- */
 
-/* The text of a cell, without the ' that covcast's CSV writer puts before
- * a name a spreadsheet would run as a formula; "" if there is no column. */
-static const char *cell(const cov_csv *t, long r, const char *col)
-{
-    int j = cov_csv_column(t, col);
-    return j < 0 ? "" : cov_csv_plain(cov_csv_cell(t, r, j)->text);
-}
-
-static double num(const cov_csv *t, long r, const char *col)
-{
-    double v = atof(cell(t, r, col));
-    return isfinite(v) ? v : 0;
-}
+/* Short names for the readers of a results file's cells (csvread.h). */
+static const char *cell(const cov_csv *t, long r, const char *col) { return cov_csv_named(t, r, col); }
+static double num(const cov_csv *t, long r, const char *col) { return cov_csv_named_number(t, r, col); }
 
 /* The display form of a cell (cov_plot_visible) in buf. */
 static const char *vcell(const cov_csv *t, long r, const char *col, char *buf, size_t n)
