@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <dirent.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #define KEEP_JOBS 32      /* finished runs remembered (their files too) */
+#define RENDER_SECONDS 120  /* a drawing of charts or a report longer than this is stopped */
 #define KEEP_PINNED 8     /* of them, baselines kept while newer runs pair with them */
 
 typedef enum { QUEUED, RUNNING, DONE, CANCELLED, FAILED } job_state;
@@ -47,6 +50,7 @@ typedef struct job {
     char *base_hits;        /* the baseline's reached flags, or NULL */
     bool pinned;
     bool cancel;
+    int holds;              /* charts or a report being drawn from its files: not forgotten meanwhile */
     pid_t pid;
     struct job *next;       /* oldest first */
 } job;
@@ -56,6 +60,7 @@ struct cov_jobs {
     pthread_cond_t changed;
     pthread_t worker;
     pthread_mutex_t *engine;
+    pthread_mutex_t render;  /* one drawing of charts or a report at a time */
     char dir[4096];
     char exe[4096];          /* this program, to start each run with */
     int threads;
@@ -270,7 +275,7 @@ static void evict(cov_jobs *j)
     for (job *x = j->head; x; x = x->next) { n++; pinned += x->pinned; }
     for (job **p = &j->head; *p && n > KEEP_JOBS;) {
         job *x = *p;
-        bool finished = x->state != QUEUED && x->state != RUNNING;
+        bool finished = x->state != QUEUED && x->state != RUNNING && !x->holds;
         if (finished && (!x->pinned || pinned > KEEP_PINNED)) {
             *p = x->next;
             pinned -= x->pinned;
@@ -387,6 +392,7 @@ cov_jobs *cov_jobs_start(const char *dir, int threads, pthread_mutex_t *engine)
     cov_jobs *j = calloc(1, sizeof *j);
     if (!j) return NULL;
     pthread_mutex_init(&j->mu, NULL);
+    pthread_mutex_init(&j->render, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -419,6 +425,7 @@ void cov_jobs_stop(cov_jobs *j)
     }
     pthread_cond_destroy(&j->changed);
     pthread_mutex_destroy(&j->mu);
+    pthread_mutex_destroy(&j->render);
     free(j);
 }
 
@@ -522,6 +529,131 @@ char *cov_jobs_file(cov_jobs *j, long id, const char *file)
     else if (x && x->state == DONE && asprintf(&path, "%s/out/%s", x->dir, file) < 0) path = NULL;
     pthread_mutex_unlock(&j->mu);
     return path;
+}
+
+/* text with every "DIR/" of the server's private folder taken out, in place */
+static void hide_dir(char *text, const char *dir)
+{
+    char pre[4200];
+    snprintf(pre, sizeof pre, "%s/", dir);
+    size_t n = strlen(pre);
+    for (char *p; (p = strstr(text, pre));) {
+        char *end = p + n + strcspn(p + n, ": \t\n"), *slash = p;
+        for (char *q = p; q < end; q++)
+            if (*q == '/') slash = q;
+        memmove(p, slash + 1, strlen(slash + 1) + 1);
+    }
+}
+
+/* Runs `covcast ARGS` (no shell: each argument as it is) with stderr into
+ * errpath, for at most RENDER_SECONDS; its exit status, or -1. */
+static int spawn_tool(const char *exe, char *const argv[], const char *errpath)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    sigset_t none;   /* the server's threads hold SIGINT and SIGTERM blocked; the tool takes them */
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+    extern char **environ;
+    pid_t pid;
+    int rc = posix_spawn(&pid, exe, &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (rc != 0) return -1;
+    int status = 0;
+    double t0 = now();
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid) break;
+        if (w < 0 && errno != EINTR) return -1;
+        if (now() - t0 > RENDER_SECONDS) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+            return -1;
+        }
+        struct timespec ts = { 0, 10000000L };
+        nanosleep(&ts, NULL);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, int *http, char *err, size_t errn)
+{
+    bool report = !strcmp(what, "report");
+    if (strcmp(lang, "vi") && strcmp(lang, "en")) {
+        *http = 400;
+        snprintf(err, errn, "'lang' must be vi or en");
+        return NULL;
+    }
+    char dir[4200];
+    pthread_mutex_lock(&j->mu);
+    job *x = find(j, id);
+    if (!x || strcmp(x->kind, "run") || x->state != DONE) {
+        pthread_mutex_unlock(&j->mu);
+        *http = 404;
+        snprintf(err, errn, "run %ld has no results to draw (not a finished run, or forgotten: the server keeps the latest)", id);
+        return NULL;
+    }
+    x->holds++;
+    snprintf(dir, sizeof dir, "%s", x->dir);
+    pthread_mutex_unlock(&j->mu);
+
+    char ldir[4300], target[4400], out[4300], errpath[4300];
+    snprintf(ldir, sizeof ldir, "%s/%s", dir, lang);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(target, sizeof target, report ? "%s/report.html" : "%s/plots", ldir);
+    snprintf(errpath, sizeof errpath, "%s/%s-%s.err", dir, what, lang);
+    pthread_mutex_lock(&j->render);
+    bool ok = access(target, F_OK) == 0;
+    if (!ok && (mkdir(ldir, 0700) == 0 || errno == EEXIST)) {
+        /* the run's files, linked (never copied over or changed) into a folder per language */
+        DIR *dd = opendir(out);
+        struct dirent *de;
+        while (dd && (de = readdir(dd))) {
+            if (de->d_name[0] == '.' || de->d_type != DT_REG) continue;
+            char a[4600], b[4600];
+            snprintf(a, sizeof a, "%s/%s", out, de->d_name);
+            snprintf(b, sizeof b, "%s/%s", ldir, de->d_name);
+            if (link(a, b) != 0 && errno != EEXIST) { *http = 500; snprintf(err, errn, "cannot prepare the run's files: %s", strerror(errno)); dd = (closedir(dd), NULL); break; }
+        }
+        if (dd) {
+            closedir(dd);
+            char *args[] = { "covcast", report ? "report" : "plot", ldir, "--lang", (char *)lang, "-q",
+                             report ? NULL : "--format", "svg", NULL };
+            int rc = spawn_tool(j->exe, args, errpath);
+            ok = rc == 0 && access(target, F_OK) == 0;
+            if (!ok) {
+                *http = 500;
+                FILE *f = fopen(errpath, "r");
+                size_t n = f ? fread(err, 1, errn - 1, f) : 0;
+                if (f) fclose(f);
+                err[n] = '\0';
+                hide_dir(err, j->dir);
+                if (!n) snprintf(err, errn, "covcast %s stopped without an answer (status %d)", report ? "report" : "plot", rc);
+            }
+        }
+    } else if (!ok) {
+        *http = 500;
+        snprintf(err, errn, "cannot make a folder for the charts: %s", strerror(errno));
+    }
+    pthread_mutex_unlock(&j->render);
+    if (!ok) { cov_jobs_release(j, id); return NULL; }
+    return cov_strdup(target);
+}
+
+void cov_jobs_release(cov_jobs *j, long id)
+{
+    pthread_mutex_lock(&j->mu);
+    job *x = find(j, id);
+    if (x && x->holds > 0) x->holds--;
+    evict(j);
+    pthread_mutex_unlock(&j->mu);
 }
 
 void cov_jobs_counts(cov_jobs *j, long *started, int *kept)

@@ -54,6 +54,16 @@ char *cov_jobs_status(cov_jobs *j, long id, int after, int wait_ms);
  * finished run (malloc'd), or NULL. */
 char *cov_jobs_file(cov_jobs *j, long id, const char *file);
 
+/* Draws what `covcast plot DIR --format svg --lang LANG` (what "plot") or
+ * `covcast report DIR --lang LANG` (what "report") draws, for a finished
+ * run, once per language (the programs run as they are, without a shell;
+ * the run's files are linked into a folder of that language). Returns the
+ * path of the plots folder or of report.html (malloc'd) with the run held
+ * (not forgotten) until cov_jobs_release; or NULL with *http (400, 404,
+ * 500) and the message (the private folder's path taken out). */
+char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, int *http, char *err, size_t errn);
+void cov_jobs_release(cov_jobs *j, long id);
+
 /* The run itself, in the process the worker starts (`covcast serve --job
  * ...`, argv after "--job"): its answers as lines of JSON on stdout. */
 int cov_jobs_child(int argc, char **argv);

@@ -8,13 +8,17 @@
  *   GET  /api/scenarios             the scenario files of FOLDER
  *   GET  /api/scenario?file=F       one scenario's sections and choices
  *   POST /api/check                 {sections}: choices, or located errors
- *   POST /api/upload?name=N         a file's bytes (text/csv): where it is kept
+ *   POST /api/upload?name=N&kind=K  a file's bytes (text/csv or text/plain), K population, model
+ *                                   (it may name no other file) or history: where it is kept
  *   POST /api/run                   {client, sections, file, quick, baseline}: a run's number
  *   POST /api/ask                   {client, sections, file, kind: solve (target, lever,
  *                                   probability, range) or allocate (target, campaign,
  *                                   budget)}: a run's number, as /api/run
  *   GET  /api/job?id=N&after=K      the run's state and latest results (waits for news)
  *   GET  /api/job/file?id=N&name=F  scenario.ini, targets.csv, trajectories.csv, solve.csv, ... of a run
+ *   GET  /api/job/charts?id=N&lang=L the run's charts (`covcast plot --format svg`, drawn once per language)
+ *   GET  /api/job/chart?id=N&lang=L&name=C  one of them (.svg, or its .dat, .gp)
+ *   GET  /api/job/report?id=N&lang=L  report.html, as `covcast report` writes it
  *   GET  /api/file?path=P           a file under FOLDER, as text
  *   GET  /api/health                version, runs started and kept, process id
  * Safety: the API takes a token when the server listens beyond loopback;
@@ -391,10 +395,16 @@ static enum MHD_Result route_check(server *sv, struct MHD_Connection *c, const r
 static enum MHD_Result route_upload(server *sv, struct MHD_Connection *c, const request *rq)
 {
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-    if (!type || (strncmp(type, "text/csv", 8) && strncmp(type, "application/octet-stream", 24)))
-        return fail(c, 415, "send the file as text/csv or application/octet-stream");
+    if (!type || (strncmp(type, "text/csv", 8) && strncmp(type, "text/plain", 10)
+                  && strncmp(type, "application/octet-stream", 24)))
+        return fail(c, 415, "send the file as text/csv, text/plain or application/octet-stream");
+    const char *kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
+    bool model = kind && !strcmp(kind, "model");
+    if (kind && !model && strcmp(kind, "population") && strcmp(kind, "history"))
+        return fail(c, 400, "'kind' must be population, model or history");
     char name[100];
-    safe_name(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name"), name, sizeof name, "upload.csv");
+    safe_name(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name"), name, sizeof name,
+              model ? "model.ini" : "upload.csv");
     pthread_mutex_lock(&sv->mu);
     long n = ++sv->uploads;
     pthread_mutex_unlock(&sv->mu);
@@ -410,6 +420,24 @@ static enum MHD_Result route_upload(server *sv, struct MHD_Connection *c, const 
         done += (size_t)w;
     }
     if (close(fd) != 0 || done != rq->len) return fail(c, 500, "cannot keep the file: the disk may be full");
+    if (model) {   /* an uploaded model names no other file: it would be read from wherever it pointed */
+        pthread_mutex_lock(&sv->engine);
+        cov_diag *d = calloc(1, sizeof *d);
+        cov_ini *ini = d ? cov_ini_read(path, d) : NULL;
+        cov_ini_entry *e = ini ? cov_ini_find(ini, "units", "rates") : NULL;
+        long line = e ? e->line : 0;
+        if (ini) cov_ini_free(ini);
+        free(d);
+        cov_input_forget_all();
+        pthread_mutex_unlock(&sv->engine);
+        if (e) {
+            remove(path);
+            rmdir(folder);
+            return fail(c, 400, "%s:%ld: error: [units] rates: an uploaded model cannot name another file (the server "
+                                "reads only files it offered); run it with covcast run, or put the model and its rates "
+                                "file in the server's folder", name, line);
+        }
+    }
     allow_path(sv, path);
     char *real = realpath(path, NULL);
     json_t *o = json_pack("{s:s, s:s, s:I}", "path", real ? real : path, "name", name, "bytes", (json_int_t)rq->len);
@@ -599,10 +627,10 @@ static enum MHD_Result route_job_file(server *sv, struct MHD_Connection *c)
     const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
     if (!arg_long(c, "id", 1, 1L << 40, &id) || !name
         || (strcmp(name, "scenario.ini") && strcmp(name, "targets.csv") && strcmp(name, "trajectories.csv")
-            && strcmp(name, "first_reached.csv") && strcmp(name, "run.json") && strcmp(name, "solve.csv")
-            && strcmp(name, "allocation.csv")))
-        return fail(c, 400, "give id=N and name=scenario.ini, targets.csv, trajectories.csv, first_reached.csv, run.json, "
-                            "solve.csv or allocation.csv");
+            && strcmp(name, "first_reached.csv") && strcmp(name, "exceedance.csv") && strcmp(name, "history.csv")
+            && strcmp(name, "run.json") && strcmp(name, "solve.csv") && strcmp(name, "allocation.csv")))
+        return fail(c, 400, "give id=N and name=scenario.ini, targets.csv, trajectories.csv, first_reached.csv, "
+                            "exceedance.csv, history.csv, run.json, solve.csv or allocation.csv");
     char *path = cov_jobs_file(sv->jobs, id, name);
     if (!path) return fail(c, 404, "run %ld has no %s (not finished, or forgotten)", id, name);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -610,6 +638,81 @@ static enum MHD_Result route_job_file(server *sv, struct MHD_Connection *c)
     if (fd < 0) return fail(c, 404, "run %ld has no %s", id, name);
     bool csv = strstr(name, ".csv") != NULL;
     return send_fd(c, fd, csv ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8", name);
+}
+
+/* A chart's file name as `covcast plot` makes them: [a-z0-9-] and .svg, .dat or .gp. */
+static bool chart_name(const char *n)
+{
+    const char *dot = n ? strrchr(n, '.') : NULL;
+    if (!dot || dot == n || dot - n > 120 || (strcmp(dot, ".svg") && strcmp(dot, ".dat") && strcmp(dot, ".gp"))) return false;
+    for (const char *p = n; p < dot; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) return false;
+    return true;
+}
+
+/* The charts of a finished run (drawn on first asking, by `covcast plot
+ * --format svg` in the page's language): the list (/api/job/charts), or
+ * one file of the plots folder (/api/job/chart: .svg, .dat, .gp). */
+static enum MHD_Result route_charts(server *sv, struct MHD_Connection *c, bool one)
+{
+    long id;
+    const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    if (!arg_long(c, "id", 1, 1L << 40, &id)) return fail(c, 400, "give id=N, the number /api/run gave");
+    if (one && !chart_name(name))
+        return fail(c, 400, "give name=CHART.svg (or .dat, .gp), a name /api/job/charts listed");
+    char err[1200];
+    int http = 500;
+    char *dir = cov_jobs_render(sv->jobs, id, "plot", lang ? lang : "vi", &http, err, sizeof err);
+    if (!dir) return fail(c, (unsigned)http, "%s", err);
+    enum MHD_Result ret;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        ret = fail(c, 500, "cannot read the charts: %s", strerror(errno));
+    } else if (one) {
+        int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        ret = fd < 0 ? fail(c, 404, "run %ld has no chart %s", id, name)
+                     : send_fd(c, fd, !strcmp(strrchr(name, '.'), ".svg") ? "image/svg+xml" : "text/plain; charset=utf-8", name);
+    } else {
+        DIR *dd = fdopendir(dup(dfd));
+        char *names[512];
+        int n = 0;
+        struct dirent *de;
+        while (dd && (de = readdir(dd)) && n < 512) {
+            size_t l = strlen(de->d_name);
+            if (l > 4 && !strcmp(de->d_name + l - 4, ".svg") && chart_name(de->d_name)) names[n++] = cov_strdup(de->d_name);
+        }
+        if (dd) closedir(dd);
+        qsort(names, (size_t)n, sizeof *names, by_name);
+        json_t *list = json_array();
+        for (int i = 0; i < n; i++) {
+            if (names[i]) json_array_append_new(list, json_string(names[i]));
+            free(names[i]);
+        }
+        ret = send_json(c, 200, json_pack("{s:I, s:s, s:o}", "job", (json_int_t)id, "lang", lang ? lang : "vi", "charts", list));
+    }
+    if (dfd >= 0) close(dfd);
+    free(dir);
+    cov_jobs_release(sv->jobs, id);
+    return ret;
+}
+
+/* The one-page report of a finished run (`covcast report` in the page's
+ * language), as a download. */
+static enum MHD_Result route_report(server *sv, struct MHD_Connection *c)
+{
+    long id;
+    const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    if (!arg_long(c, "id", 1, 1L << 40, &id)) return fail(c, 400, "give id=N, the number /api/run gave");
+    char err[1200];
+    int http = 500;
+    char *path = cov_jobs_render(sv->jobs, id, "report", lang ? lang : "vi", &http, err, sizeof err);
+    if (!path) return fail(c, (unsigned)http, "%s", err);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    free(path);
+    cov_jobs_release(sv->jobs, id);
+    if (fd < 0) return fail(c, 500, "cannot read the report: %s", strerror(errno));
+    return send_fd(c, fd, "text/html; charset=utf-8", "report.html");
 }
 
 static enum MHD_Result route_file(server *sv, struct MHD_Connection *c)
@@ -704,6 +807,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (!strcmp(url, "/api/scenario")) return route_scenario(sv, c);
         if (!strcmp(url, "/api/job")) return route_job(sv, c);
         if (!strcmp(url, "/api/job/file")) return route_job_file(sv, c);
+        if (!strcmp(url, "/api/job/charts")) return route_charts(sv, c, false);
+        if (!strcmp(url, "/api/job/chart")) return route_charts(sv, c, true);
+        if (!strcmp(url, "/api/job/report")) return route_report(sv, c);
         if (!strcmp(url, "/api/file")) return route_file(sv, c);
         if (!strcmp(url, "/api/health")) return route_health(sv, c);
         return fail(c, 404, "no such request: GET %s", url);

@@ -5,8 +5,12 @@
  * byte-identical), cancellation, the paired difference from a baseline,
  * solve and allocate from the page (the command line's answers; an unknown
  * target or campaign refused with 400),
- * files outside the folder, the token, and a soak of edits whose resident
- * memory must stay flat.
+ * the downloads (the run's files, its charts drawn by `covcast plot` and
+ * the report; the page's fan numbers equal those of the chart's .dat),
+ * uploads of a model and a history (located errors; a model naming
+ * another file refused), a model with [units] rates (the same targets.csv
+ * as `covcast run`), files outside the folder, the token, and a soak of
+ * edits whose resident memory must stay flat.
  *   serve_api COVCAST TMPDIR [SOAK_EDITS]
  * SOAK_EDITS 0: a short session (no cancellation, soak or token), e.g.
  * for a server run under $SERVE_WRAPPER (valgrind), whose exit status must
@@ -261,6 +265,56 @@ static bool table_is_csv(json_t *table, const char *path, char *why, size_t n)
     return ok;
 }
 
+/* A file's text (malloc'd), or an empty text. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *t = NULL;
+    size_t cap = 0;
+    if (!f || getdelim(&t, &cap, '\0', f) < 0) { free(t); t = calloc(1, 1); }
+    if (f) fclose(f);
+    return t;
+}
+
+/* Uploads text as kind (population, model, history) under name; the kept path (malloc'd) or NULL, *code. */
+static char *upload(const char *kind, const char *name, const char *type, const char *text, long *code, char **error)
+{
+    char path[300];
+    snprintf(path, sizeof path, "/api/upload?kind=%s&name=%s", kind, name);
+    char *body = http("POST", path, type, text, strlen(text), code, NULL);
+    json_t *o = json_loads(body, 0, NULL);
+    const char *p = json_string_value(json_object_get(o, "path"));
+    char *out = p ? strdup(p) : NULL;
+    if (error) *error = strdup(json_string_value(json_object_get(o, "error")) ?: body);
+    json_decref(o);
+    free(body);
+    return out;
+}
+
+/* Runs sections (as client), waits; the run's number when it is done, else 0. */
+static long run_done(json_t *sections, const char *client)
+{
+    long code;
+    long id = submit(sections, client, 0, 0, &code);
+    json_t *o = id ? wait_job(id) : NULL;
+    bool done = !strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done");
+    if (!done && o) { char *d = json_dumps(o, JSON_COMPACT); printf("(run %ld: %.300s)\n", id, d ? d : ""); free(d); }
+    json_decref(o);
+    return done ? id : 0;
+}
+
+/* Fetches file name of run id into path; the HTTP code. */
+static long fetch_to(long id, const char *name, const char *path)
+{
+    char url[300];
+    long code;
+    snprintf(url, sizeof url, "/api/job/file?id=%ld&name=%s", id, name);
+    char *body = http("GET", url, NULL, NULL, 0, &code, NULL);
+    write_file(path, body);
+    free(body);
+    return code;
+}
+
 static long rss_kb(pid_t pid)
 {
     char path[64], line[256];
@@ -283,7 +337,7 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_exit_signal);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     setvbuf(stdout, NULL, _IOLBF, 0);   /* each line out at once: a sanitizer's exit must not swallow them */
-    char cwd[2048], folder[2048], path[4800], cmd[16000];
+    char cwd[2048], folder[2048], path[4800], cmd[40000];
     if (!getcwd(cwd, sizeof cwd)) return 2;
     snprintf(folder, sizeof folder, "%s/folder", tmp);
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s/data' && cp scenarios/data/nam-truc-2018.csv '%s/data/' && "
@@ -291,6 +345,17 @@ int main(int argc, char **argv)
              "ln -s nam-truc.ini '%s/link.ini' && ln -s /etc '%s/data/etc' && echo secret > '%s/secret.txt'",
              folder, folder, folder, cwd, folder, folder, folder, tmp);
     if (system(cmd) != 0) { printf("FAILED serve: cannot prepare %s\n", folder); return 1; }
+    /* a model with [units] rates (relative to it) and a scenario that uses it; histories to upload */
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/models' && cp models/bhyt.ini '%s/models/units.ini' && "
+             "printf '\\n[units]\\nrates = units-rates.csv\\nlevel = commune\\nmissing = group\\n' >> '%s/models/units.ini' && "
+             "printf 'level,unit,group,enroll,enroll_sd,lapse,lapse_sd\\ncommune,Đồng Sơn,factors,3.0,0.2,0.5,0.2\\n"
+             "commune,Nam Thanh,factors,0.3,0.2,2.0,0.2\\n' > '%s/models/units-rates.csv' && "
+             "sed -e 's|^model = .*|model = models/units.ini|' scenarios/nam-truc-2018.ini > '%s/nam-truc-units.ini' && "
+             "awk -F, 'NR==1{print \"commune,district,province,group,month,population,insured\"; next} "
+             "{i=$6-20; if(i<0)i=0; print $1\",\"$2\",\"$3\",\"$4\",2018-04,\"$5\",\"i; "
+             "print $1\",\"$2\",\"$3\",\"$4\",2018-05,\"$5\",\"$6}' scenarios/data/nam-truc-2018.csv > '%s/history.csv'",
+             folder, folder, folder, folder, folder, tmp);
+    if (system(cmd) != 0) { printf("FAILED serve: cannot prepare the [units] model in %s\n", folder); return 1; }
     snprintf(path, sizeof path, "%s/nam-truc.ini", folder);
     if (!start_server(covcast, folder, false)) { printf("FAILED serve: the server did not start\n"); stop_server(); return 1; }
     long code;
@@ -359,6 +424,12 @@ int main(int argc, char **argv)
         { "GET", "/api/health", NULL, NULL, "Host: evil.example:80", 421, "loopback" },
         { "POST", "/api/run", "application/json", "{}", "Origin: http://evil.example", 403, "another site" },
         { "POST", "/api/upload", "application/x-www-form-urlencoded", "a=b", NULL, 415, "text/csv" },
+        { "POST", "/api/upload?kind=script", "text/csv", "a,b\n", NULL, 400, "kind" },
+        { "GET", "/api/job/charts?id=999999", NULL, NULL, NULL, 404, "no results to draw" },
+        { "GET", "/api/job/charts?id=abc", NULL, NULL, NULL, 400, "id=N" },
+        { "GET", "/api/job/chart?id=1&name=..%2Fout%2Ftargets.csv", NULL, NULL, NULL, 400, "name=" },
+        { "GET", "/api/job/chart?id=1&name=plots%2Fa.svg", NULL, NULL, NULL, 400, "name=" },
+        { "GET", "/api/job/report?id=999999", NULL, NULL, NULL, 404, "no results to draw" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         body = http(bad[i].method, bad[i].path, bad[i].type, bad[i].body, bad[i].body ? strlen(bad[i].body) : 0, &code,
@@ -442,6 +513,76 @@ int main(int argc, char **argv)
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' run '%s' -q -t 1 -o '%s' && cmp '%s/targets.csv' '%s'", outdir, covcast,
              exported, outdir, outdir, shown);
     CHECK(system(cmd) == 0, "the exported INI through covcast run gives targets.csv byte-identical to the page's");
+
+    /* take it away: the other files, the charts as covcast plot draws them, the report */
+    snprintf(path, sizeof path, "/api/job/file?id=%ld&name=exceedance.csv", id);
+    body = http("GET", path, NULL, NULL, 0, &code, NULL);
+    CHECK(code == 200 && strstr(body, "Huyện Nam Trực"), "GET /api/job/file exceedance.csv: %ld", code);
+    free(body);
+    snprintf(path, sizeof path, "/api/job/charts?id=%ld&lang=en", id);
+    json_t *ch = get_json(path, &code);
+    s = json_dumps(ch, 0);
+    CHECK(code == 200 && s && strstr(s, "\"fan-district-huyen-nam-truc.svg\"") && strstr(s, "\"cards-ntm-communes.svg\""),
+          "GET /api/job/charts lists the charts of covcast plot: %ld %s", code, s ? s : "");
+    free(s);
+    json_decref(ch);
+    snprintf(path, sizeof path, "/api/job/chart?id=%ld&lang=en&name=fan-district-huyen-nam-truc.svg", id);
+    body = http("GET", path, NULL, NULL, 0, &code, NULL);
+    CHECK(code == 200 && strstr(body, "<svg") && strstr(body, "Huyện Nam Trực") && strstr(body, "BHYT coverage (%)"),
+          "the district's fan chart: an SVG from gnuplot in English (%ld)", code);
+    free(body);
+    snprintf(path, sizeof path, "/api/job/chart?id=%ld&lang=vi&name=fan-district-huyen-nam-truc.svg", id);
+    body = http("GET", path, NULL, NULL, 0, &code, NULL);
+    CHECK(code == 200 && strstr(body, "<svg") && strstr(body, "Tỷ lệ"), "and in Vietnamese (%ld)", code);
+    free(body);
+    /* the page's fan chart agrees with gnuplot's: the numbers the page draws (the run's fans) are the .dat's */
+    snprintf(path, sizeof path, "/api/job/chart?id=%ld&lang=en&name=fan-district-huyen-nam-truc.dat", id);
+    body = http("GET", path, NULL, NULL, 0, &code, NULL);
+    {
+        json_t *fan = NULL, *u;
+        size_t ui;
+        json_array_foreach(json_object_get(res, "units"), ui, u)
+            if (!strcmp(json_string_value(json_object_get(u, "name")) ?: "", "Huyện Nam Trực")
+                && !strcmp(json_string_value(json_object_get(u, "level")) ?: "", "district"))
+                fan = json_array_get(json_object_get(res, "fans"), ui);
+        int y0 = 0, m0 = 0, m = 0, nbad = 0;
+        sscanf(json_string_value(json_object_get(res, "start")) ?: "", "%d-%d", &y0, &m0);
+        char *save = NULL, where[200] = "";
+        for (char *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            if (line[0] == '#') continue;
+            char month[16];
+            int k0 = (y0 * 12 + m0 - 1) + m;
+            snprintf(month, sizeof month, "%04d-%02d,", k0 / 12, k0 % 12 + 1);
+            bool ok = !strncmp(line, month, 8);
+            char *p = line + 8;
+            for (int k = 0; k < 5 && ok; k++) {
+                char *end;
+                double v = strtod(p, &end);
+                ok = end != p && v == json_number_value(json_array_get(json_array_get(fan, (size_t)m), (size_t)k));
+                p = *end == ',' ? end + 1 : end;
+            }
+            if (!ok && !nbad++) snprintf(where, sizeof where, "month %d: .dat \"%.100s\"", m, line);
+            m++;
+        }
+        CHECK(code == 200 && fan && !nbad && m == 13 && (size_t)m == json_array_size(fan),
+              "the page's fan numbers (5 quantiles, 13 months) equal gnuplot's .dat for the same run: %d rows, %d differ %s",
+              m, nbad, where);
+    }
+    free(body);
+    snprintf(path, sizeof path, "/api/job/chart?id=%ld&lang=en&name=nothing-here.svg", id);
+    body = http("GET", path, NULL, NULL, 0, &code, NULL);
+    CHECK(code == 404, "a chart the run does not have: 404 (%ld)", code);
+    free(body);
+    snprintf(path, sizeof path, "/api/job/chart?id=%ld&lang=fr&name=fan-district-huyen-nam-truc.svg", id);
+    body = http("GET", path, NULL, NULL, 0, &code, NULL);
+    CHECK(code == 400 && strstr(body, "vi or en"), "a language other than vi or en: 400 (%ld)", code);
+    free(body);
+    snprintf(path, sizeof path, "/api/job/report?id=%ld&lang=vi", id);
+    body = http("GET", path, NULL, NULL, 0, &code, NULL);
+    CHECK(code == 200 && strstr(body, "<html") && strstr(body, "Huyện Nam Trực") && strstr(body, "<svg")
+          && strstr(body, "20180604"), "GET /api/job/report: report.html as covcast report writes it (%ld, %zu bytes)", code,
+          strlen(body));
+    free(body);
     json_decref(o);
     long base_id = id;
 
@@ -454,6 +595,10 @@ int main(int argc, char **argv)
     CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "failed") && text && strstr(text, "nam-truc.ini:")
           && strstr(text, "threshold") && strstr(text, "^") && !strstr(text, "covcast-serve-"),
           "a bad threshold fails with the located message: %s", text ? text : "(none)");
+    json_decref(o);
+    snprintf(path, sizeof path, "/api/job/charts?id=%ld", id);
+    o = get_json(path, &code);
+    CHECK(code == 404, "a run that failed has no charts: %ld", code);
     json_decref(o);
     json_decref(secs);
 
@@ -541,6 +686,109 @@ int main(int argc, char **argv)
     CHECK(code == 400 && emsg && strstr(emsg, "lever"), "solve with a lever that is not SECTION.KEY: 400 %s", emsg ? emsg : "");
     json_decref(ans);
     json_decref(secs);
+
+    /* uploads of a model and a history: kept privately, used, their errors located */
+    {
+        char *err = NULL, *units_model, mp[2200];
+        snprintf(mp, sizeof mp, "%s/models/units.ini", folder);
+        units_model = read_text(mp);
+        char *up_path = upload("model", "units-model.ini", "text/plain", units_model, &code, &err);
+        CHECK(code == 400 && !up_path && err && strstr(err, "units-model.ini:") && strstr(err, "[units] rates")
+              && strstr(err, "cannot name another file"), "an uploaded model that names another file is refused, located: %ld %s",
+              code, err ? err : "");
+        free(up_path); free(err); free(units_model);
+        char *model = read_text("models/bhyt-high.ini");
+        up_path = upload("model", "high.ini", "text/plain", model, &code, &err);
+        CHECK(code == 201 && up_path, "POST /api/upload?kind=model: %ld %s", code, err ? err : "");
+        free(err);
+        secs = json_deep_copy(sections);
+        set_entry(secs, "run", "replicates", "300");
+        set_entry(secs, "run", "model", up_path ?: "");
+        id = run_done(secs, "page3");
+        char got[2200], mine[2200];
+        snprintf(got, sizeof got, "%s/high-serve-targets.csv", tmp);
+        snprintf(exported, sizeof exported, "%s/high-exported.ini", tmp);
+        snprintf(outdir, sizeof outdir, "%s/high-run", tmp);
+        CHECK(id && fetch_to(id, "targets.csv", got) == 200 && fetch_to(id, "scenario.ini", exported) == 200,
+              "a run with the uploaded model is done");
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s/plain-300' && '%s' run '%s' -q -t 1 -o '%s' && cmp '%s/targets.csv' '%s' && "
+                 "grep -q 'high.ini' '%s' && '%s' run '%s/nam-truc.ini' -r 300 -q -t 1 -o '%s/plain-300' && "
+                 "! cmp -s '%s/plain-300/targets.csv' '%s'", outdir, tmp, covcast, exported, outdir, outdir, got, exported,
+                 covcast, folder, tmp, tmp, got);
+        CHECK(system(cmd) == 0, "the uploaded model is the one run: its exported INI gives the same targets.csv, not the shipped model's");
+        json_decref(secs);
+        free(up_path);
+        /* a model with an error: located in the uploaded file, the private folder hidden */
+        char *badm = strdup(model), *at = strstr(badm, "enroll = 0.");
+        if (at) memcpy(at, "enroll = x.", 11);
+        up_path = upload("model", "bad-model.ini", "text/plain", badm, &code, NULL);
+        secs = json_deep_copy(sections);
+        set_entry(secs, "run", "model", up_path ?: "");
+        req = json_pack("{s:O}", "sections", secs);
+        o = post_json("/api/check", req, &code);
+        text = json_string_value(json_object_get(json_object_get(o, "errors"), "text"));
+        CHECK(code == 200 && text && strstr(text, "bad-model.ini:") && strstr(text, "enroll") && strstr(text, "^")
+              && !strstr(text, "covcast-serve-"), "an uploaded model's error is located: %s", text ? text : "(none)");
+        json_decref(o); json_decref(req); json_decref(secs);
+        free(up_path); free(badm); free(model);
+
+        /* a history: the run's fan charts show its months */
+        snprintf(mp, sizeof mp, "%s/history.csv", tmp);
+        char *hist = read_text(mp);
+        up_path = upload("history", "history.csv", "text/csv", hist, &code, &err);
+        CHECK(code == 201 && up_path, "POST /api/upload?kind=history: %ld %s", code, err ? err : "");
+        free(err);
+        secs = json_deep_copy(sections);
+        set_entry(secs, "run", "replicates", "300");
+        set_entry(secs, "run", "history", up_path ?: "");
+        id = run_done(secs, "page3");
+        snprintf(got, sizeof got, "%s/history-of-run.csv", tmp);
+        char *h = NULL;
+        if (id && fetch_to(id, "history.csv", got) == 200) h = read_text(got);
+        CHECK(h && strstr(h, "district,Huyện Nam Trực,2018-04,"), "the run with the uploaded history has its history.csv");
+        free(h);
+        snprintf(path, sizeof path, "/api/job/chart?id=%ld&name=fan-district-huyen-nam-truc-observed.dat", id);
+        body = http("GET", path, NULL, NULL, 0, &code, NULL);
+        CHECK(code == 200 && strstr(body, "2018-04,"), "its fan chart draws the reported months (%ld)", code);
+        free(body);
+        json_decref(secs);
+        free(up_path);
+        free(hist);
+        const char *badh = "commune,district,province,group,month,population,insured\n"
+                           "Đồng Sơn,Huyện Nam Trực,Tỉnh Nam Định,students,2018-05,100,200\n";
+        up_path = upload("history", "bad-history.csv", "text/csv", badh, &code, NULL);
+        secs = json_deep_copy(sections);
+        set_entry(secs, "run", "history", up_path ?: "");
+        req = json_pack("{s:O}", "sections", secs);
+        o = post_json("/api/check", req, &code);
+        text = json_string_value(json_object_get(json_object_get(o, "errors"), "text"));
+        CHECK(code == 200 && text && strstr(text, "bad-history.csv:2:") && strstr(text, "more than the population")
+              && strstr(text, "^^^") && !strstr(text, "covcast-serve-"), "an uploaded history's error is located: %s",
+              text ? text : "(none)");
+        json_decref(o); json_decref(req); json_decref(secs);
+        free(up_path);
+
+        /* a model with [units] rates: serve runs it as covcast run does (the same targets.csv) */
+        json_t *usc = get_json("/api/scenario?file=nam-truc-units.ini", &code);
+        secs = json_deep_copy(json_object_get(usc, "sections"));
+        CHECK(code == 200 && secs && !json_object_get(usc, "errors"), "GET /api/scenario of a scenario whose model has [units]: %ld", code);
+        set_entry(secs, "run", "replicates", "300");
+        id = run_done(secs, "page3");
+        snprintf(got, sizeof got, "%s/units-serve-targets.csv", tmp);
+        snprintf(exported, sizeof exported, "%s/units-exported.ini", tmp);
+        CHECK(id && fetch_to(id, "targets.csv", got) == 200 && fetch_to(id, "scenario.ini", exported) == 200,
+              "the [units] run is done");
+        snprintf(outdir, sizeof outdir, "%s/units-run", tmp);
+        snprintf(mine, sizeof mine, "%s/units-direct", tmp);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' && '%s' run '%s' -q -t 1 -o '%s' && cmp '%s/targets.csv' '%s' && "
+                 "'%s' run '%s/nam-truc-units.ini' -r 300 -q -t 1 -o '%s' && cmp '%s/targets.csv' '%s' && "
+                 "! cmp -s '%s/plain-300/targets.csv' '%s'",
+                 outdir, mine, covcast, exported, outdir, outdir, got, covcast, folder, mine, mine, got, tmp, got);
+        CHECK(system(cmd) == 0, "[units] rates through serve: targets.csv byte-identical to covcast run of the exported INI "
+                                "and of the scenario itself, and not the run without them");
+        json_decref(secs);
+        json_decref(usc);
+    }
 
     if (soak == 0) {   /* a short session: the server must stop cleanly */
         json_decref(sc);
