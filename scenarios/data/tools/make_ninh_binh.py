@@ -26,8 +26,8 @@ scenarios/data/:
     (an assumption, as there). A split old commune's people are divided
     equally between its pieces (whole people, largest remainder; insured in
     the same proportions): the rule `covcast regroup --split equal` applies.
-    Three old communes hold nobody: crosswalk-census2019.csv puts no census
-    unit in them (their people are counted in a neighbour).
+    Every old commune holds people (crosswalk-census2019.csv puts at least
+    one census unit in each; checked).
  4. ninh-binh-reports.csv — SIMULATED monthly reports, what a provincial
     office holds: `covcast run tools/ninh-binh-world.ini` (stated rates in
     tools/ninh-binh-world-rates.ini), one group at a time, replicate 1;
@@ -184,6 +184,7 @@ for oc in sorted(dest):
                 continue
             name = r["old_commune"] if len(rows) == 1 else f"{r['old_commune']} (phần về {r['new_commune']})"
             pieces.append([f"{oc}-{r['new_code']}", name, oc, r["new_code"], g, n, i])
+assert {p[2] for p in pieces} == old_codes, sorted(old_codes - {p[2] for p in pieces})
 world = os.path.join(DATA, "ninh-binh-world-2024.csv")
 write(world, ["commune_code", "commune", "old_code", "new_code", "group", "population", "insured"], pieces)
 wN = sum(p[5] for p in pieces)

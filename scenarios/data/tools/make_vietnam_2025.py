@@ -30,6 +30,7 @@ files (default ../shared/data/raw/admin2025). Steps:
 """
 
 import csv
+import json
 import os
 import re
 import subprocess
@@ -64,69 +65,229 @@ def read(path):
 
 
 # --- 1. census 2019 units -> communes of June 2025 ------------------------
+#
+# Names are compared in steps, each only where the one before found nothing,
+# and each must give exactly one commune:
+#   a. the name as written (diacritics and the unit type kept; "Phường 05" is
+#      "Phường 5"), within the district;
+#   b. the name without its type (diacritics kept: Sa Pa and Sa Pả differ),
+#      within the district: a xã that became a phường, a thị trấn a xã;
+#   c. the same without diacritics, unless that commune is already another
+#      census unit's by (a) or (b) (Trực Hùng is not Trực Hưng);
+#   d. the list of communes merged 2019-2025 (legacy_alias_ward.csv), by the
+#      name with and without its type: one commune in the census district or
+#      the districts that took it in (legacy_alias_district.csv,
+#      legacy_divided_district.csv);
+#   e. (a) to (c) within those districts; then the alias list anywhere in the
+#      province; then (a) to (c) within the province (a district renamed or
+#      merged that the district lists do not give);
+#   f. a spelling variant within the district, if exactly one commune of the
+#      district, not another census unit's by name, is one letter away once folded ("La Dal" is "Ia Đal", "Ngọk
+#      Lây" is "Ngọc Lây"), or the name without a trailing A/B/I/II (Hải Châu
+#      I and II were merged into Hải Châu), or one alias of the list one letter
+#      away, not a census name of the district, with its commune in the
+#      district ("Tả Giàng Phình" is the list's "tagiangphin"); the district
+#      here includes those that took it in (Vĩ Dạ of Huế is Vỹ Dạ of Thuận
+#      Hóa). One misspelling further off is in the table MISSPELT below.
+# The island districts without communes in June 2025 are their own unit.
+# Whatever is left is a guess (step g), listed in crosswalk-census2019-review.csv.
 
 census = {}
 for r in read(os.path.join(DATA, "vietnam-census-2019.csv")):
     census.setdefault(r["commune_code"], (r["commune"], r["district"], r["province"]))
 G = read(os.path.join(RAW, "danhmuchanhchinh.gso.gov.vn_ward_2025-07-18.csv"))
 Gd = read(os.path.join(RAW, "danhmuchanhchinh.gso.gov.vn_district_2025-07-18.csv"))
-by_full = defaultdict(list)   # (prov, district, name) bare -> codes
-by_dist = defaultdict(list)   # (prov, district) -> codes
-by_prov = defaultdict(list)   # (prov, name) -> codes
+
+
+def unzero(s):
+    """'Phường 05' -> 'Phường 5'."""
+    return re.sub(r"\b0+(\d)", r"\1", s)
+
+
+def written(s):
+    """The name as written: NFC, lower case, letters and digits only, numbers without leading zeros."""
+    s = unzero(unicodedata.normalize("NFC", s).lower().replace("\u0111", "đ"))
+    return "".join(c for c in s if c.isalnum())
+
+
+def typeless(s):
+    return written(TYPE.sub("", unicodedata.normalize("NFC", s), count=1))
+
+
+def foldless(s):
+    return fold(unzero(TYPE.sub("", unicodedata.normalize("NFC", s), count=1)))
+
+
+def district_of(d):
+    """A census district without its bracket ("Huyện Bảo Lâm (Tỉnh Cao Bằng)"), folded, no type."""
+    return bare(re.sub(r"\s*\(.*\)\s*$", "", d))
+
+
+KEYS = (("name", written), ("name without its type", typeless), ("name without diacritics", foldless))
+idx = {k: defaultdict(list) for k, _ in KEYS}    # (prov, district, key) -> codes
+pidx = {k: defaultdict(list) for k, _ in KEYS}   # (prov, key) -> codes
+by_dist = defaultdict(list)
 gname = {}
 for r in G:
-    p, d, n = bare(r["Tỉnh / Thành Phố"]), bare(r["Quận Huyện"]), bare(r["Tên"])
-    by_full[(p, d, n)].append(r["Mã"])
+    p, d = bare(r["Tỉnh / Thành Phố"]), bare(r["Quận Huyện"])
+    for k, f in KEYS:
+        idx[k][(p, d, f(r["Tên"]))].append(r["Mã"])
+        pidx[k][(p, f(r["Tên"]))].append(r["Mã"])
     by_dist[(p, d)].append(r["Mã"])
-    by_prov[(p, n)].append(r["Mã"])
     gname[r["Mã"]] = (r["Tên"], r["Quận Huyện"], r["Tỉnh / Thành Phố"], fold(r["Tên"]), fold(r["Quận Huyện"]))
 island = {"%03d" % int(r["Mã"]): r for r in Gd}
-for oc in ("318", "471", "755"):   # the census's island districts without communes: their own unit
+# the island districts without communes in June 2025, and the census units they held
+ISLANDS = {"Huyện Bạch Long Vĩ": "318", "Huyện Cồn Cỏ": "471", "Huyện Côn Đảo": "755", "Huyện Lý Sơn": "536"}
+for oc in ISLANDS.values():
     r = island[oc]
     gname[oc] = (r["Tên"], r["Tên"], r["Tỉnh / Thành Phố"], "", "")
-# aliases: (province key, alias) -> pre-reform ward (province, district, ward keys)
+# aliases: (province key, alias) -> pre-reform ward (district key, ward key)
 alias = defaultdict(set)
 for r in read(os.path.join(RAW, "legacy_alias_ward.csv")):
-    alias[(r["province_key"], r["alias_keyword"])].add((r["district_key"], r["ward_key"]))
+    # a few ward keys keep their diacritics ("xãđôngthành"): they are matched as written
+    wk = r["ward_key"] if r["ward_key"].isascii() else unicodedata.normalize("NFC", r["ward_key"])
+    alias[(r["province_key"], fold(r["alias_keyword"]))].add((fold(r["district_key"]), wk))
+# districts: census district (folded, with type) -> the June 2025 districts that took it
 dalias = defaultdict(set)
 for r in read(os.path.join(RAW, "legacy_alias_district.csv")):
-    dalias[(r["province_key"], r["alias_keyword"])].add(r["district_key"])
+    dalias[(r["province_key"], fold(r["alias_keyword"]))].add(r["district_key"])
+for r in read(os.path.join(RAW, "legacy_divided_district.csv")):
+    for kw in json.loads(r["dividedDistrictKeyWords"]):
+        dalias[(r["provinceKey"], fold(kw))].add(r["districtKey"])
 by_fold = defaultdict(list)
 for c, v in gname.items():
     if v[3]:
         by_fold[(fold(v[2]), v[4], v[3])].append(c)
+        by_fold[(fold(v[2]), v[4], written(v[0]))].append(c)
 
-rows, review, how_count = [], [], Counter()
+
+def alias_targets(pf, key):
+    """The June 2025 communes the alias list gives for a name key in a province."""
+    out = set()
+    for dist_key, ward_key in alias.get((pf, key), ()):
+        out.update(by_fold.get((pf, dist_key, ward_key), []))
+    return out
+dist_bare = {fold(r["Tên"]): bare(r["Tên"]) for r in Gd}   # "huyenbaolam" -> "baolam"
+
+
+def one_letter(a, b):
+    """Folded names one letter apart (one substituted, added or left out)."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    s, t = (a, b) if len(a) < len(b) else (b, a)
+    return any(t[:i] + t[i + 1:] == s for i in range(len(t)))
+
+
 PROVINCE_RENAMED = {"Tỉnh Thừa Thiên Huế": "Thành phố Huế"}   # 2025-01
+units = []   # [code, n, d, p(renamed), pb, db]
 for code, (n, d, p) in census.items():
     p = PROVINCE_RENAMED.get(p, p)
-    pb, db, nb = bare(p), bare(d), bare(n)
-    hit, how = None, ""
-    island_code = {"Huyện Bạch Long Vĩ": "318", "Huyện Cồn Cỏ": "471", "Huyện Côn Đảo": "755"}.get(d)
-    if island_code and n == d:
-        hit, how = [island_code], "island district"
-    elif len(by_full[(pb, db, nb)]) == 1:
-        hit, how = by_full[(pb, db, nb)], "name"
-    elif len(by_prov[(pb, nb)]) == 1:
-        hit, how = by_prov[(pb, nb)], "name in the province (district renamed or merged)"
-    else:
-        pf, nf, df = fold(p), fold(n), fold(d)
-        cands = set()
-        for dist_key, ward_key in alias.get((pf, nf), ()):
-            cands.update(by_fold.get((pf, dist_key, ward_key), []))
-        same_d = [c for c in cands if gname[c][4] == df]
-        if len(same_d) == 1:
-            hit, how = same_d, "merged 2019-2025 (alias list), same district"
+    units.append([code, n, d, p, bare(p), district_of(d)])
+match = {}   # census code -> (june code, how)
+claimed = set()
+
+
+def successors(d, p, db):
+    """The census district's bare key and those of the June 2025 districts the district lists give for it."""
+    return {db} | {dist_bare.get(x, x) for x in dalias.get((fold(p), fold(re.sub(r"\s*\(.*\)\s*$", "", d))), ())}
+
+
+def by_names(scope):
+    """Steps (a)-(c) in one scope, in passes so that an exact match claims its
+    commune before a looser one can take it."""
+    for k, f in KEYS:
+        for code, n, d, p, pb, db in units:
+            if code in match:
+                continue
+            if scope == "district":
+                hit = idx[k].get((pb, db, f(n)), [])
+            elif scope == "successors":
+                hit = sorted({c for x in successors(d, p, db) - {db} for c in idx[k].get((pb, x, f(n)), [])})
+            else:
+                hit = pidx[k].get((pb, f(n)), [])
+            if k == "name without diacritics":
+                hit = [c for c in hit if c not in claimed]
+            if len(hit) == 1:
+                match[code] = (hit[0], k + {"district": " in the district",
+                                            "successors": " in the district that took in the census district",
+                                            "province": " in the province (district renamed or merged)"}[scope])
+                if k != "name without diacritics":
+                    claimed.add(hit[0])
+
+
+def by_alias(scope):
+    """Step (e): the list of communes merged 2019-2025."""
+    for code, n, d, p, pb, db in units:
+        if code in match:
+            continue
+        pf = fold(p)
+        cands = alias_targets(pf, fold(unzero(n))) | alias_targets(pf, foldless(n))
+        if scope == "district":
+            succ = successors(d, p, db)
+            same_d = [c for c in cands if bare(gname[c][1]) in succ]
+            if len(same_d) == 1:
+                match[code] = (same_d[0], "merged 2019-2025 (alias list), same district")
         elif len(cands) == 1:
-            hit, how = list(cands), "merged 2019-2025 (alias list)"
-    if not hit:
-        # the district's commune that took in most of its matched units: a guess, listed
-        review.append([code, n, d, p])
-        rows.append([code, None, n, d, p, "unmatched"])
+            match[code] = (list(cands)[0], "merged 2019-2025 (alias list)")
+
+
+for code, n, d, p, pb, db in units:
+    if d in ISLANDS:
+        match[code] = (ISLANDS[d], "island district without communes in June 2025")
+by_names("district")
+by_alias("district")
+by_names("successors")
+by_alias("province")
+by_names("province")
+# (f) spelling variants within the district
+# census names misspelt beyond one letter, each checked by hand against the June 2025 list
+MISSPELT = {
+    "09.009.0005": ("04117", "the census's Mương Tranh is Xã Mường Chanh of Mai Sơn (the district's fifth "
+                             "unit in both lists; no census unit of Mai Sơn is called Mường Chanh)"),
+}
+census_names = defaultdict(set)   # the census's own names in each district: never read as a misspelling
+for code, n, d, p, pb, db in units:
+    census_names[(pb, db)].add(foldless(n))
+alias_keys = defaultdict(list)   # province key -> alias keywords
+for pf, key in alias:
+    alias_keys[pf].append(key)
+for code, n, d, p, pb, db in units:
+    if code in match:
         continue
-    how_count[how] += 1
-    rows.append([code, hit[0], n, d, p, how])
-# the unmatched: to the commune of their district that most matched units went to
+    key = foldless(n)
+    succ = successors(d, p, db)
+    near = [c for x in sorted(succ) for c in by_dist.get((pb, x), [])
+            if c not in claimed and one_letter(key, foldless(gname[c][0]))]
+    if len(near) == 1:
+        match[code] = (near[0], "spelling: one letter different, in the district")
+        continue
+    if code in MISSPELT:
+        match[code] = (MISSPELT[code][0], "spelling: " + MISSPELT[code][1])
+        continue
+    short = re.sub(r"\s+(a|b|i|ii)$", "", unicodedata.normalize("NFC", n), flags=re.I)
+    if short != n:
+        hit = idx["name without its type"].get((pb, db, typeless(short)), [])
+        if len(hit) != 1:
+            hit = [c for c in alias_targets(fold(p), foldless(short)) if bare(gname[c][1]) in succ]
+        if len(hit) == 1:
+            match[code] = (hit[0], "name without its trailing A/B/I/II, in the district")
+            continue
+    hit = {c for k in alias_keys[fold(p)] if one_letter(key, k) and k not in census_names[(pb, db)]
+           for c in alias_targets(fold(p), k) if bare(gname[c][1]) in succ}
+    if len(hit) == 1:
+        match[code] = (hit.pop(), "spelling: one letter different from a name of the alias list, same district")
+
+rows, how_count = [], Counter()
+for code, n, d, p, pb, db in units:
+    if code in match:
+        hit, how = match[code]
+        how_count[how] += 1
+        rows.append([code, hit, n, d, census[code][2], how])
+    else:
+        rows.append([code, None, n, d, census[code][2], "unmatched"])
+# (g) the unmatched: to the commune of their district that most matched units went to
 dist_dest = defaultdict(Counter)
 for r in rows:
     if r[1]:
@@ -211,19 +372,54 @@ print(f"wrote {os.path.relpath(out)}: {len(cells)} rows, {len({r['commune_code']
       f"(x{NATIONAL / total:.5f}); insured {NATIONAL - target_unins:,} ({100 * (NATIONAL - target_unins) / NATIONAL:.2f}%); "
       f"uninsured factor {k:.4f}")
 
-import shutil
-shutil.rmtree(tmp)
-
 # --- the check against the merger portal's figures -----------------------
+#
+# The portal (sapnhap.bando.com.vn: units-2025.csv's population_portal, and
+# its province file) gives populations of unstated date and definition.
+# Printed, not used: its totals against ours, and against ours with every
+# split commune counted in full in each of its pieces (what adding up the old
+# communes that each new one lists would give).
 
 units = {r["new_code"]: r for r in read(os.path.join(DATA, "units-2025.csv"))}
 ours = Counter()
 for r, p in zip(cells, pop):
     ours[r["commune_code"]] += p
-ratios = sorted(int(units[c]["population_portal"]) / v for c, v in ours.items()
-                if units[c]["population_portal"] and v)
-portal_sum = sum(int(u["population_portal"]) for u in units.values() if u["population_portal"])
-ours_given = sum(v for c, v in ours.items() if units[c]["population_portal"])
-print(f"portal / ours per commune (the {len(ratios)} with a portal figure): median {ratios[len(ratios) // 2]:.3f}, "
-      f"10% {ratios[len(ratios) // 10]:.3f}, 90% {ratios[9 * len(ratios) // 10]:.3f}; "
-      f"sum portal {portal_sum:,} against ours {ours_given:,} over the same communes")
+june_pop = Counter()
+for r in read(june):
+    june_pop[r["commune_code"]] += int(r["population"])
+xw25 = read(os.path.join(DATA, "crosswalk-2025.csv"))
+pieces = Counter(r["old_code"] for r in xw25)
+has_split = {r["new_code"] for r in xw25 if pieces[r["old_code"]] > 1}
+full = Counter()
+for r in xw25:
+    full[r["new_code"]] += june_pop[r["old_code"]] * NATIONAL / total
+given = [c for c in ours if units[c]["population_portal"]]
+portal_sum = sum(int(units[c]["population_portal"]) for c in given)
+ratios = sorted(int(units[c]["population_portal"]) / ours[c] for c in given)
+whole = sorted(int(units[c]["population_portal"]) / ours[c] for c in given if c not in has_split)
+q = lambda v, f: v[min(len(v) - 1, int(f * len(v)))]
+with_fig = [c for c in units if units[c]["population_portal"]]
+print(f"portal: {len(with_fig)} of {len(units)} new communes with a figure, "
+      f"{sum(int(units[c]['population_portal']) for c in with_fig):,} people; over the {len(given)} of them that "
+      f"hold people here, portal {portal_sum:,}, ours {sum(ours[c] for c in given):,}")
+print(f"portal / ours per commune: all {len(ratios)}: median {q(ratios, .5):.3f}, 10% {q(ratios, .1):.3f}, "
+      f"90% {q(ratios, .9):.3f}; the {len(whole)} formed without split pieces: median {q(whole, .5):.3f}, "
+      f"10% {q(whole, .1):.3f}, 90% {q(whole, .9):.3f}")
+prov_of = {c: u["new_province"] for c, u in units.items()}
+P = read(os.path.join(RAW, "sapnhap.bando.com.vn_province_2025-07-17.csv"))
+portal_prov = {bare(r["tentinh"]): int(r["dansonguoi"].replace(".", "")) for r in P}
+ours_prov, full_prov = Counter(), Counter()
+for c in units:
+    ours_prov[bare(prov_of[c])] += ours[c]
+    full_prov[bare(prov_of[c])] += full[c]
+assert set(portal_prov) == set(ours_prov), set(portal_prov) ^ set(ours_prov)
+pr = sorted(portal_prov[k] / ours_prov[k] for k in portal_prov)
+print(f"portal provinces: {sum(portal_prov.values()):,} people; ours {sum(ours_prov.values()):,}; ours with split "
+      f"communes counted in full in each piece {round(sum(full_prov.values())):,}; portal / ours by province "
+      f"{pr[0]:.3f} to {pr[-1]:.3f}")
+no_people = [c for c in units if not ours[c]]
+print("new communes without people: " + "; ".join(f"{c} {units[c]['new_commune']} ({units[c]['new_province']}, "
+                                                   f"portal {units[c]['population_portal'] or 'none'})" for c in no_people))
+
+import shutil
+shutil.rmtree(tmp)
