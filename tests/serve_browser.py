@@ -3,7 +3,10 @@
 (Debian's python3-selenium and chromium-driver): pick Nam Trực, raise the
 peak campaign's multiplier and see the district's P rise and the fan chart
 change, pin a baseline and see the paired difference, solve from the page
-(what it would take), a screenshot in each
+(what it would take), a copied address that reopens the same scenario
+(the address bar holds it), the downloads (scenario, CSV files, the
+gnuplot charts and the report) and the page's fan chart against the
+numbers of gnuplot's .dat for the same run, a screenshot in each
 language, no console errors, Vietnamese names intact.
 
     serve_browser.py COVCAST OUTDIR
@@ -15,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -109,6 +113,64 @@ try:
     print("serve browser: first answer %d ms, full 2,000 replicates %d ms after the edit (debounce 250 ms not included)"
           % (first_ms, full_ms))
 
+    # the address bar holds the scenario: the copied link, opened afresh, shows the same scenario and answer
+    link = driver.current_url
+    check("#" in link and "f=nam-truc-2018.ini" in link and "s=" in link and len(link) < 600,
+          "the address holds the edited scenario compactly (%d characters): %s" % (len(link), link))
+    driver.get("about:blank")
+    driver.get(link)
+    wait(lambda: final_state() and driver.find_element(
+        By.CSS_SELECTOR, 'input[data-sec="campaign.peak"][data-key="enroll_multiplier"]').get_attribute("value") == "6",
+        "the scenario of the copied address")
+    again = driver.find_element(By.CSS_SELECTOR, 'input[data-sec="campaign.peak"][data-key="enroll_multiplier"]')
+    check(again.get_attribute("value") == "6", "the copied address reopens the edited multiplier")
+    check(district_p() == p1, "the copied address gives the same answer (same seed): %.4f and %.4f" % (district_p(), p1))
+    check(Select(driver.find_element(By.ID, "scenario")).first_selected_option.get_attribute("value") == "nam-truc-2018.ini",
+          "the copied address picks the same shipped scenario")
+    # a cut link says so, in the page
+    driver.get("about:blank")
+    driver.get(link[:link.index("s=") + 12])
+    wait(lambda: driver.find_element(By.ID, "errors").is_displayed(), "the message of a cut link")
+    check("địa chỉ" in driver.find_element(By.ID, "errors").text, "a cut link is reported in the page: %r"
+          % driver.find_element(By.ID, "errors").text)
+    driver.get("about:blank")
+    driver.get(link)
+    wait(final_state, "the copied address again")
+
+    # take it away: the run's files, its charts as covcast plot draws them, the report
+    def fetch(href):
+        with urllib.request.urlopen(href, timeout=60) as r:
+            return r.status, r.headers.get("Content-Disposition", ""), r.read()
+    job = driver.find_element(By.TAG_NAME, "body").get_attribute("data-job")
+    for ident, name, has in (("export", "scenario.ini", b"[campaign.peak]"), ("targets-csv", "targets.csv", b"year-end,district"),
+                             ("dl-trajectories", "trajectories.csv", b"coverage_p50"), ("dl-first", "first_reached.csv", b""),
+                             ("dl-exceedance", "exceedance.csv", b""), ("dl-runjson", "run.json", b"{")):
+        a = driver.find_element(By.ID, ident)
+        code, disp, data = fetch(a.get_attribute("href"))
+        check(a.is_displayed() and code == 200 and name in disp and has in data and len(data) > 10,
+              "the page's link %s gives %s (%d, %r)" % (ident, name, code, disp))
+    code, disp, data = fetch(driver.find_element(By.ID, "report").get_attribute("href"))
+    check(code == 200 and "report.html" in disp and b"<html" in data and "Huyện Nam Trực".encode() in data and b"<svg" in data,
+          "the report link gives report.html with its charts (%d bytes)" % len(data))
+    driver.find_element(By.ID, "charts-go").click()
+    wait(lambda: driver.find_elements(By.CSS_SELECTOR, '#chart-links a[data-chart="fan-district-huyen-nam-truc.svg"]'),
+         "the chart links")
+    links = driver.find_elements(By.CSS_SELECTOR, "#chart-links a")
+    check(len(links) >= 3, "the gnuplot charts are listed: %s" % [x.text for x in links])
+    fan = driver.find_element(By.CSS_SELECTOR, '#chart-links a[data-chart="fan-district-huyen-nam-truc.svg"]').get_attribute("href")
+    code, disp, data = fetch(fan)
+    check(code == 200 and b"<svg" in data and "Huyện Nam Trực".encode() in data, "the district's fan chart is an SVG from gnuplot")
+    # the page's fan chart and gnuplot's agree: the numbers the page drew are those of the chart's .dat
+    Select(driver.find_element(By.ID, "focus")).select_by_visible_text("Huyện Nam Trực (district)")
+    drawn = driver.find_element(By.CSS_SELECTOR, '#fan polyline[data-role="median"]').get_attribute("data-values")
+    code, disp, dat = fetch(fan.replace(".svg", ".dat"))
+    rows = [ln.split(",") for ln in dat.decode().splitlines() if ln and not ln.startswith("#")]
+    page = [[float(v) for v in m.split(" ")] for m in (drawn or "").split(";") if m]
+    check(code == 200 and len(rows) == 13 and len(page) == 13
+          and all([float(v) for v in r[1:]] == q for r, q in zip(rows, page)),
+          "the page's fan (5 quantiles x 13 months) equals gnuplot's .dat for run %s" % job)
+
+
     driver.find_element(By.ID, "pin").click()
     wait(lambda: final_state() and "paired" in driver.find_element(By.ID, "targets").get_attribute("class"),
          "the pinned baseline")
@@ -134,7 +196,32 @@ try:
     head = driver.find_element(By.CSS_SELECTOR, "#targets thead").text
     check("P(reached)" in head and "Cards needed now" in head, "the English switch: %r" % head)
     check("Huyện Nam Trực" in driver.find_element(By.TAG_NAME, "body").text, "names intact in English too")
+    check("lang=en" in driver.current_url, "the address holds the language")
     driver.save_screenshot(os.path.join(out, "serve-en.png"))
+    # uploads of a model from the page: an error located as the command line gives it, then a good one used
+    with open("models/bhyt-high.ini", encoding="utf-8") as fh:
+        model = fh.read()
+    bad = os.path.abspath(os.path.join(out, "bad-model.ini"))
+    with open(bad, "w", encoding="utf-8") as fh:
+        fh.write(model.replace("enroll = 0.", "enroll = x.", 1))
+    driver.find_element(By.ID, "upload-model").send_keys(bad)
+    wait(lambda: "bad-model.ini:" in driver.find_element(By.ID, "errors").text, "the located error of an uploaded model")
+    err = driver.find_element(By.ID, "errors").text
+    check("bad-model.ini:" in err and "^" in err and "covcast-serve-" not in err,
+          "an uploaded model's error is shown located in the page: %r" % err)
+    good = os.path.abspath(os.path.join(out, "high.ini"))
+    with open(good, "w", encoding="utf-8") as fh:
+        fh.write(model)
+    job_before = driver.find_element(By.TAG_NAME, "body").get_attribute("data-job")
+    p_before = district_p()
+    driver.find_element(By.ID, "upload-model").send_keys(good)
+    wait(lambda: driver.find_elements(By.CSS_SELECTOR, 'span[data-file="model"]')
+         and driver.find_element(By.CSS_SELECTOR, 'span[data-file="model"]').text == "high.ini", "the uploaded model in use")
+    wait(lambda: final_state() and driver.find_element(By.TAG_NAME, "body").get_attribute("data-job") != job_before
+         and district_p() != p_before, "the answer with the uploaded model")
+    check(district_p() != p_before, "the uploaded model changes the answer: %.4f -> %.4f" % (p_before, district_p()))
+    check(driver.find_element(By.ID, "errors").text.startswith("Using high.ini"), "the page says the uploaded model is used: %r"
+          % driver.find_element(By.ID, "errors").text)
     for f in ("serve-vi.png", "serve-en.png"):
         with open(os.path.join(out, f), "rb") as fh:
             check(fh.read(8) == b"\x89PNG\r\n\x1a\n", f + " is a PNG")

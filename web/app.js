@@ -28,13 +28,16 @@
       not_paired: 'Không so được với phương án gốc: hạt giống khác nhau.', remove: 'bỏ', search: 'tìm xã (không cần dấu)',
       all_communes: 'tất cả các xã', selected: n => `đã chọn ${n}`, all_groups: 'mọi nhóm', months_axis: 'Tháng', cov_axis: 'Tỷ lệ bao phủ (%)',
       cards_axis: 'Số thẻ còn thiếu hiện nay', upload_ok: n => `Đã dùng tệp ${n}.`, pick_first: 'Hãy chọn một kịch bản làm khung trước khi tải tệp.',
+      upload_model: 'Tệp mô hình (INI)', upload_history: 'Tệp lịch sử báo cáo (CSV)', take_away: 'Tải về:',
+      report: 'Báo cáo một trang (report.html)', charts_go: 'Biểu đồ SVG (gnuplot)', charts_wait: 'Đang vẽ biểu đồ…',
+      link_bad: 'Không đọc được kịch bản trong địa chỉ (liên kết bị cắt?):',
       keys: {
         name: 'Tên', start: 'Tháng gốc (YYYY-MM)', months: 'Số tháng dự báo', replicates: 'Số lần mô phỏng', seed: 'Hạt giống',
         level: 'Cấp', threshold: 'Ngưỡng (%)', deadline: 'Hạn (YYYY-MM)', group: 'Nhóm', communes: 'Xã', groups: 'Nhóm',
         enroll_multiplier: 'Hệ số tham gia', enroll_multiplier_sd: 'Độ bất định của hệ số', lapse_multiplier: 'Hệ số bỏ thẻ',
         ramp: 'Tăng dần theo tháng', month: 'Tháng', from: 'Từ nhóm', to: 'Sang nhóm (nhóm:tỷ lệ)', fraction: 'Tỷ lệ chuyển',
         keep: 'Xác suất giữ thẻ', enroll: 'Xác suất tham gia', cards: 'Thẻ thêm mỗi tháng mỗi xã', description: 'Ghi chú',
-        population: 'Tệp dân số', model: 'Tệp mô hình', levels: 'Các cấp'
+        population: 'Tệp dân số', model: 'Tệp mô hình', levels: 'Các cấp', history: 'Tệp lịch sử'
       },
       ask: 'Cần gì để đạt chỉ tiêu?', ask_kind: 'Câu hỏi', ask_solve: 'Mức đòn bẩy nhỏ nhất để đạt chỉ tiêu (solve)',
       ask_allocate: 'Phân bổ ngân sách chiến dịch (allocate)', ask_target: 'Chỉ tiêu', ask_lever: 'Đòn bẩy',
@@ -65,13 +68,16 @@
       not_paired: 'No paired difference: the seeds differ.', remove: 'remove', search: 'find a commune (accents optional)',
       all_communes: 'all communes', selected: n => `${n} chosen`, all_groups: 'all groups', months_axis: 'Month', cov_axis: 'Coverage (%)',
       cards_axis: 'Cards needed now', upload_ok: n => `Using ${n}.`, pick_first: 'Pick a scenario as the frame before uploading.',
+      upload_model: 'Model file (INI)', upload_history: 'History of reports (CSV)', take_away: 'Download:',
+      report: 'One-page report (report.html)', charts_go: 'SVG charts (gnuplot)', charts_wait: 'Drawing the charts…',
+      link_bad: 'The scenario in the address could not be read (a cut link?):',
       keys: {
         name: 'Name', start: 'Snapshot (YYYY-MM)', months: 'Months projected', replicates: 'Replicates', seed: 'Seed',
         level: 'Level', threshold: 'Threshold (%)', deadline: 'Deadline (YYYY-MM)', group: 'Group', communes: 'Communes', groups: 'Groups',
         enroll_multiplier: 'Enrollment multiplier', enroll_multiplier_sd: 'Multiplier spread', lapse_multiplier: 'Lapse multiplier',
         ramp: 'Ramp by month', month: 'Month', from: 'From group', to: 'To groups (group:share)', fraction: 'Share moved',
         keep: 'P(keeps the card)', enroll: 'P(enrolls)', cards: 'Extra cards a month per commune', description: 'Note',
-        population: 'Population file', model: 'Model file', levels: 'Levels'
+        population: 'Population file', model: 'Model file', levels: 'Levels', history: 'History file'
       },
       ask: 'What would it take?', ask_kind: 'Question', ask_solve: 'Smallest lever value that reaches the target (solve)',
       ask_allocate: 'Allocate a campaign budget (allocate)', ask_target: 'Target', ask_lever: 'Lever',
@@ -96,8 +102,8 @@
   };
 
   let lang = 'vi';
-  const st = { file: null, sections: null, info: null, job: 0, result: null, final: false, errors: null,
-               baseline: 0, baseResult: null, seq: 0, timer: 0, t0: 0 };
+  const st = { file: null, sections: null, orig: null, info: null, job: 0, result: null, final: false, errors: null,
+               baseline: 0, baseResult: null, seq: 0, timer: 0, t0: 0, hash: '' };
   const W = () => WORDS[lang];
   const $ = id => document.getElementById(id);
 
@@ -162,6 +168,7 @@
     if (st.result || st.errors) renderAnswer();
     if (st.sections) fillAsk();
     if (ask.state) renderAsk();
+    if (st.sections) writeAddress();
   }
 
   /* ---- pick ---- */
@@ -175,25 +182,37 @@
       for (const s of j.scenarios) $('scenario').appendChild(el('option', { value: s.file }, s.name + ' (' + s.file + ')'));
     });
   }
-  function pickScenario(file) {
+  /* edits: what the address bar held (applied over the shipped scenario), or none */
+  function pickScenario(file, edits) {
     if (!file) return Promise.resolve();
     return api('/api/scenario?file=' + encodeURIComponent(file)).then(j => {
       if (j.errors) { showPickErrors(j.errors.text); return; }
       showPickErrors('');
-      st.file = file; st.sections = j.sections; st.info = j.info;
+      st.file = file; st.orig = JSON.parse(JSON.stringify(j.sections)); st.sections = j.sections; st.info = j.info;
       st.baseline = 0; st.baseResult = null;
+      $('scenario').value = file;
+      if (!edits) return;
+      st.sections = rebuild(st.orig, edits);
+      /* the choices of the edited scenario (an uploaded population has other communes) */
+      return api('/api/check', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+                                 body: JSON.stringify({ sections: st.sections, file: st.file }) }).then(c => {
+        if (c.errors) showPickErrors(W().failed + '\n' + c.errors.text); else st.info = c.info;
+      });
+    }).then(() => {
+      if (!st.sections || st.file !== file) return;
       $('edit').hidden = false;
       renderSections();
       schedule(0);
     }).catch(e => showPickErrors(e.message));
   }
-  function upload(file) {
+  /* key: the [run] key the uploaded file fills: population, model or history */
+  function upload(file, key) {
     if (!st.sections) { showPickErrors(W().pick_first); return; }
-    file.arrayBuffer().then(buf => api('/api/upload?name=' + encodeURIComponent(file.name),
-      { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: buf })).then(up => {
+    file.arrayBuffer().then(buf => api('/api/upload?kind=' + key + '&name=' + encodeURIComponent(file.name),
+      { method: 'POST', headers: { 'Content-Type': key === 'model' ? 'text/plain' : 'text/csv' }, body: buf })).then(up => {
       const sections = JSON.parse(JSON.stringify(st.sections));
       const run = sections.find(s => s.name === 'run');
-      setEntry(run, 'population', up.path);
+      setEntry(run, key, up.path);
       return api('/api/check', { method: 'POST', headers: { 'Content-Type': 'application/json' },
                                  body: JSON.stringify({ sections: sections, file: st.file }) }).then(j => {
         if (j.errors) { showPickErrors(W().failed + '\n' + j.errors.text); return; }
@@ -287,8 +306,10 @@
     const add = (key, control) => { shown.add(key); box.appendChild(field(w.keys[key] || key, control)); };
     if (kind === 'run') {
       for (const k of ['name', 'start', 'months', 'replicates', 'seed']) add(k, input(sec, k, k === 'name' ? { class: 'long' } : {}));
-      const pop = getEntry(sec, 'population');
-      if (pop) box.appendChild(field(w.keys.population, el('span', null, pop.split('/').pop())));
+      for (const k of ['population', 'model', 'history']) {
+        const f = getEntry(sec, k);
+        if (f) box.appendChild(field(w.keys[k], el('span', { 'data-file': k }, f.split('/').pop())));
+      }
     } else if (kind === 'target') {
       add('level', select(sec, 'level', levelOptions()));
       add('threshold', input(sec, 'threshold', { type: 'number', step: '0.1', min: '0', max: '100' }));
@@ -346,6 +367,7 @@
   }
   async function run() {
     fillAsk();
+    writeAddress();
     const seq = ++st.seq;
     st.t0 = performance.now();
     $('answer').hidden = false;
@@ -366,7 +388,9 @@
       if (seq !== st.seq) return;
       if (s.result && s.stage > after) {
         after = s.stage;
+        if (st.job !== j.job) $('chart-links').textContent = '';
         st.job = j.job;
+        document.body.setAttribute('data-job', String(j.job));
         st.final = !!s.result.final;
         st.errors = s.result.errors ? s.result.errors.text : null;
         st.result = s.result.results || null;
@@ -394,9 +418,7 @@
     $('status').textContent = st.final ? w.done(int(r.replicates), r.seed) : w.shows(int(r.replicates), false);
     $('status').setAttribute('data-replicates', String(r.replicates));
     $('status').setAttribute('data-final', st.final ? '1' : '0');
-    $('export').href = withToken('/api/job/file?id=' + st.job + '&name=scenario.ini');
-    $('targets-csv').href = withToken('/api/job/file?id=' + st.job + '&name=targets.csv');
-    $('export').hidden = $('targets-csv').hidden = !st.final;
+    renderDownloads();
     $('pin').hidden = !st.final || st.baseline === st.job;
     $('unpin').hidden = !st.baseline;
     const note = $('baseline-note');
@@ -490,7 +512,8 @@
       svg.appendChild(sv('polyline', { points: base.map((q, m) => x(m) + ',' + y(q[2])).join(' '), fill: 'none',
                                        stroke: '#777', 'stroke-width': '2', 'stroke-dasharray': '6 3', 'data-role': 'baseline' }));
     svg.appendChild(sv('polyline', { points: fan.map((q, m) => x(m) + ',' + y(q[2])).join(' '), fill: 'none',
-                                     stroke: '#0b3d5c', 'stroke-width': '2.5', 'data-role': 'median' }));
+                                     stroke: '#0b3d5c', 'stroke-width': '2.5', 'data-role': 'median',
+                                     'data-values': fan.map(q => q.join(' ')).join(';') }));
     targets.forEach((t, k) => {
       const row = t.rows.find(rw => rw.unit === u);
       const thr = Number(t.threshold), dm = monthsBetween(r.start, t.deadline);
@@ -525,6 +548,110 @@
       svg.appendChild(sv('text', { x: x(row.cards_now) + 4, y: yy + rowH * 0.75 },
                          int(row.cards_now) + (row.no_people ? '' : ' (P = ' + num(row.p, 2) + ')')));
     });
+  }
+
+  /* ---- take it away: the run's files, its charts (gnuplot, as covcast plot) and report ---- */
+  function renderDownloads() {
+    const base = '/api/job/file?id=' + st.job + '&name=';
+    $('export').href = withToken(base + 'scenario.ini');
+    $('targets-csv').href = withToken(base + 'targets.csv');
+    document.querySelectorAll('#downloads a[data-file]').forEach(a => { a.href = withToken(base + a.getAttribute('data-file')); });
+    $('report').href = withToken('/api/job/report?id=' + st.job + '&lang=' + lang);
+    $('downloads').hidden = !st.final || !st.result;
+  }
+  function charts() {
+    const job = st.job, box = $('chart-links');
+    box.textContent = W().charts_wait;
+    api('/api/job/charts?id=' + job + '&lang=' + lang).then(j => {
+      if (job !== st.job) return;
+      box.textContent = '';
+      for (const name of j.charts) {
+        const a = el('a', { href: withToken('/api/job/chart?id=' + job + '&lang=' + j.lang + '&name=' + encodeURIComponent(name)),
+                            download: name, 'data-chart': name }, name);
+        box.appendChild(a);
+      }
+    }).catch(e => { if (job === st.job) box.textContent = e.message; });
+  }
+
+  /* ---- the address bar: the shipped scenario, its edits and the language,
+     so that a copied link reopens the same scenario on the same server ---- */
+  function sameEntries(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+  /* the edits of sections over the shipped ones: {c: changed or added sections' entries, r: removed, o: order when it differs} */
+  function editsOf(orig, sections) {
+    const c = {}, r = [];
+    for (const sec of sections) {
+      const o = orig.find(x => x.name === sec.name);
+      if (!o || !sameEntries(o.entries, sec.entries)) c[sec.name] = sec.entries;
+    }
+    for (const o of orig) if (!sections.some(x => x.name === o.name)) r.push(o.name);
+    const e = { c: c };
+    if (r.length) e.r = r;
+    const names = sections.map(x => x.name);
+    if (!sameEntries(rebuild(orig, e).map(x => x.name), names)) e.o = names;
+    return e;
+  }
+  function rebuild(orig, e) {
+    const c = e && typeof e.c === 'object' && e.c ? e.c : {}, r = new Set(Array.isArray(e.r) ? e.r : []);
+    const copy = entries => entries.filter(x => Array.isArray(x) && x.length === 2).map(x => [String(x[0]), String(x[1])]);
+    let out = orig.filter(s => !r.has(s.name)).map(s => ({ name: s.name, entries: copy(Object.prototype.hasOwnProperty.call(c, s.name) && Array.isArray(c[s.name]) ? c[s.name] : s.entries) }));
+    for (const n of Object.keys(c)) if (!orig.some(s => s.name === n) && Array.isArray(c[n])) out.push({ name: n, entries: copy(c[n]) });
+    if (Array.isArray(e.o)) out = e.o.map(n => out.find(s => s.name === n)).filter(s => s);
+    return out;
+  }
+  function b64url(bytes) {
+    let bin = '';
+    for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+    return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+  function unb64url(text) {
+    const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  async function through(stream, bytes) {
+    return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(stream)).arrayBuffer());
+  }
+  /* 'z' + deflated JSON where the browser can deflate, else 'j' + the JSON itself, both base64url */
+  async function pack(obj) {
+    const bytes = new TextEncoder().encode(JSON.stringify(obj));
+    if (typeof CompressionStream === 'function') return 'z' + b64url(await through(new CompressionStream('deflate-raw'), bytes));
+    return 'j' + b64url(bytes);
+  }
+  async function unpack(text) {
+    const bytes = unb64url(text.slice(1));
+    if (text[0] === 'z') return JSON.parse(new TextDecoder().decode(await through(new DecompressionStream('deflate-raw'), bytes)));
+    if (text[0] === 'j') return JSON.parse(new TextDecoder().decode(bytes));
+    throw new Error('unknown format');
+  }
+  let addressSeq = 0;
+  async function writeAddress() {
+    if (!st.file || !st.orig || !st.sections) return;
+    const seq = ++addressSeq, e = editsOf(st.orig, st.sections);
+    const p = new URLSearchParams();
+    p.set('f', st.file);
+    if (lang !== 'vi') p.set('lang', lang);
+    if (Object.keys(e.c).length || e.r || e.o) p.set('s', await pack(e));
+    if (seq !== addressSeq) return;
+    st.hash = '#' + p.toString();
+    if (location.hash !== st.hash) history.replaceState(null, '', location.pathname + location.search + st.hash);
+  }
+  /* the scenario the address holds, when it holds one: true when it was taken */
+  async function readAddress() {
+    const h = location.hash.slice(1);
+    if (!h) return false;
+    const p = new URLSearchParams(h);
+    const file = p.get('f');
+    if (!file) return false;
+    const l = p.get('lang');
+    if ((l === 'en' || l === 'vi') && l !== lang) { lang = l; applyLanguage(); }
+    let edits = null;
+    if (p.get('s')) {
+      try { edits = await unpack(p.get('s')); } catch (err) { showPickErrors(W().link_bad + ' ' + err.message); return true; }
+    }
+    st.hash = location.hash;
+    await pickScenario(file, edits);
+    return true;
   }
 
   /* ---- baseline ---- */
@@ -631,7 +758,11 @@
   $('lang-vi').addEventListener('click', () => { lang = 'vi'; applyLanguage(); });
   $('lang-en').addEventListener('click', () => { lang = 'en'; applyLanguage(); });
   $('scenario').addEventListener('change', e => pickScenario(e.target.value));
-  $('upload').addEventListener('change', e => { if (e.target.files[0]) upload(e.target.files[0]); });
+  $('upload').addEventListener('change', e => { if (e.target.files[0]) upload(e.target.files[0], 'population'); });
+  $('upload-model').addEventListener('change', e => { if (e.target.files[0]) upload(e.target.files[0], 'model'); });
+  $('upload-history').addEventListener('change', e => { if (e.target.files[0]) upload(e.target.files[0], 'history'); });
+  $('charts-go').addEventListener('click', () => st.final && charts());
+  window.addEventListener('hashchange', () => { if (location.hash !== st.hash) readAddress(); });
   $('pin').addEventListener('click', pin);
   $('ask-kind').addEventListener('change', fillAsk);
   $('ask-go').addEventListener('click', () => st.sections && askGo());
@@ -639,8 +770,8 @@
   $('focus').addEventListener('change', () => st.result && renderFan(st.result));
   $('cards-target').addEventListener('change', () => st.result && renderCards(st.result));
   document.querySelectorAll('[data-add]').forEach(b => b.addEventListener('click', () => st.sections && addSection(b.getAttribute('data-add'))));
-  loadScenarios().then(() => {
+  loadScenarios().then(readAddress).then(taken => {
     const want = new URLSearchParams(location.search).get('scenario');
-    if (want) { $('scenario').value = want; pickScenario(want); }
+    if (!taken && want) { $('scenario').value = want; pickScenario(want); }
   }).catch(e => showPickErrors(e.message));
 })();
