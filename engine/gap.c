@@ -19,7 +19,7 @@
 
 /* A unit of the table: its key (a commune's code when the file has codes,
  * else the name), the name shown, and its sums. */
-typedef struct { const char *key, *name; char *shown; int64_t N, I, cards; } unit_t;
+typedef struct { const char *key, *name, *in; char *shown; int64_t N, I, cards; } unit_t;
 
 static int by_key(const void *a, const void *b)
 {
@@ -83,6 +83,20 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
     bool all = level && !strcmp(level, "all");
     int ck = all ? -1 : cov_csv_column(t, key), cn = cov_csv_column(t, "population"), ci = cov_csv_column(t, "insured");
     int cc = !all && !strcmp(key, "commune") ? cov_csv_column(t, "commune_code") : -1;
+    /* the commune table of a file of several provinces (or districts) shows
+     * where each commune is, on the terminal: 3,320 communes of 34 provinces */
+    int cin = -1;
+    const char *in_col = NULL;
+    for (int k = 0; k < 2 && cin < 0 && !all && !strcmp(key, "commune"); k++) {
+        const char *col = k ? "district" : "province";
+        int j = cov_csv_column(t, col);
+        for (long r = 1; j >= 0 && r < t->nrows; r++)
+            if (strcmp(cov_trim(cov_csv_cell(t, r, j)->text), cov_trim(cov_csv_cell(t, 0, j)->text))) {
+                cin = j;
+                in_col = col;
+                break;
+            }
+    }
     if ((!all && ck < 0) || cn < 0 || ci < 0) {
         cov_diag_add(d, COV_EINPUT, path, 1, 1, 1, "the header needs the columns %s, population and insured",
                      all ? "commune" : key);
@@ -121,7 +135,8 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
         }
         const char *name = all ? "all" : cov_trim(cov_csv_cell(t, r, ck)->text);
         const char *code = cc >= 0 ? cov_trim(cov_csv_cell(t, r, cc)->text) : "";
-        u[nu++] = (unit_t){ .key = *code ? code : name, .name = name, .N = N, .I = I };
+        u[nu++] = (unit_t){ .key = *code ? code : name, .name = name, .N = N, .I = I,
+                            .in = cin >= 0 ? cov_trim(cov_csv_cell(t, r, cin)->text) : NULL };
     }
     if (u) nu = merge_units(u, nu);
     cov_status st = d->n ? d->status : COV_OK;
@@ -145,8 +160,26 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
         cov_month_format(latest, mon);
         fprintf(fp, "A history: the table is of its latest month, %s (the rows of other months are not added).\n", mon);
     }
-    if (st == COV_OK && fp)
-        fprintf(fp, "%-28s %12s %12s %9s %16s\n", all ? "all" : cov_term(key), "population", "insured", "coverage", "cards needed");
+    /* the name columns as wide as their longest entry (28 to 48 characters) */
+    long wname = 28, win = 0;
+    for (int k = 0; k < nu; k++) {
+        const char *nm = cov_term(u[k].name);
+        long w = cov_utf8_width(nm, strlen(nm));
+        if (w > wname) wname = w < 48 ? w : 48;
+        if (u[k].in) {
+            nm = cov_term(u[k].in);
+            w = cov_utf8_width(nm, strlen(nm));
+            if (w > win) win = w < 32 ? w : 32;
+        }
+    }
+    if (in_col && win < (long)strlen(in_col)) win = (long)strlen(in_col);
+    if (st == COV_OK && fp) {
+        const char *head = all ? "all" : cov_term(key);
+        fputs(head, fp);
+        for (long w = cov_utf8_width(head, strlen(head)); w < wname; w++) fputc(' ', fp);
+        if (in_col) fprintf(fp, " %-*s", (int)win, in_col);
+        fprintf(fp, " %12s %12s %9s %16s\n", "population", "insured", "coverage", "cards needed");
+    }
     for (int k = 0; st == COV_OK && k < nu; k++) {
         double cov = u[k].N ? 100.0 * (double)u[k].I / (double)u[k].N : 0;
         char a[32], b[32], c[32];
@@ -154,9 +187,17 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
         cov_fmt_int(L, u[k].I, b, sizeof b);
         cov_fmt_int(L, u[k].cards, c, sizeof c);
         if (fp) {
-            const char *name = cov_term(u[k].name);
+            char name[200];
+            cov_term_into(u[k].name, name, (size_t)wname * 4 + 1 < sizeof name ? (size_t)wname * 4 + 1 : sizeof name);
             fputs(name, fp);
-            for (long w = cov_utf8_width(name, strlen(name)); w < 28; w++) fputc(' ', fp);
+            for (long w = cov_utf8_width(name, strlen(name)); w < wname; w++) fputc(' ', fp);
+            if (in_col) {
+                char in[200];
+                cov_term_into(u[k].in ? u[k].in : "", in, (size_t)win * 4 + 1 < sizeof in ? (size_t)win * 4 + 1 : sizeof in);
+                fputc(' ', fp);
+                fputs(in, fp);
+                for (long w = cov_utf8_width(in, strlen(in)); w < win; w++) fputc(' ', fp);
+            }
             fprintf(fp, " %12s %12s %8.2f%% %16s\n", a, b, cov, c);
         }
         if (csv) {
@@ -172,8 +213,9 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
         cov_fmt_int(L, totI, b, sizeof b);
         cov_fmt_int(L, sum, c, sizeof c);
         cov_fmt_int(L, cov_cards_needed(totI, totN, T), e, sizeof e);
-        fprintf(fp, "%-28s %12s %12s %8.2f%% %16s\n", "total of the rows", a, b,
-                totN ? 100.0 * (double)totI / (double)totN : 0, c);
+        fputs("total of the rows", fp);
+        for (long w = 17; w < wname + (in_col ? win + 1 : 0); w++) fputc(' ', fp);
+        fprintf(fp, " %12s %12s %8.2f%% %16s\n", a, b, totN ? 100.0 * (double)totI / (double)totN : 0, c);
         if (nu > 1)
             fprintf(fp, "The file as one unit needs %s cards for %d.%02d%%; the rows need %s because units above\n"
                         "the threshold do not make up for those below.\n", e, T / 100, T % 100, c);

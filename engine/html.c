@@ -250,6 +250,17 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
         ord[r] = (order_t){ r, cov_csv_named_number(tg, r, "probability"), cov_csv_named_number(tg, r, "cards_needed_now"),
                             blank(cov_csv_named(tg, r, "probability")) };
     if (ord) qsort(ord, (size_t)tg->nrows, sizeof *ord, by_risk);
+    /* a commune name of several communes in one target (Xã Bình Minh of four
+     * provinces on the 2025 map) is shown with its code */
+    char **keys = calloc((size_t)tg->nrows + 1, sizeof *keys);
+    bool *shared = calloc((size_t)tg->nrows + 1, sizeof *shared);
+    bool have_keys = keys && shared;
+    for (long r = 0; have_keys && r < tg->nrows; r++)
+        if (asprintf(&keys[r], "%s\n%s", cov_csv_named(tg, r, "target"), cov_csv_named(tg, r, "unit")) < 0) {
+            keys[r] = NULL;
+            have_keys = false;
+        }
+    if (have_keys && !cov_mark_shared((const char *const *)keys, tg->nrows, shared)) have_keys = false;
     for (long i = 0; ord && i < tg->nrows; i++) {
         long r = ord[i].row;
 #define COL(name) cov_csv_named(tg, r, name)
@@ -269,6 +280,7 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
         if (strcmp(COL("group"), "all")) { fputs(" (", f); esc(f, COL("group")); fputs(")", f); }
         fputs("</td><td class=\"t\">", f);
         esc(f, COL("unit"));
+        if (have_keys && shared[r] && *COL("unit_code")) { fputs(" (", f); esc(f, COL("unit_code")); fputc(')', f); }
         fputs("</td><td>", f);
         esc(f, dl);
         if (ord[i].none) {   /* no one to cover: no probability, no coverage */
@@ -284,6 +296,9 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
 #undef COL
     }
     free(ord);
+    for (long r = 0; keys && r < tg->nrows; r++) free(keys[r]);
+    free(keys);
+    free(shared);
     fputs("</tbody>\n</table>\n<p class=\"note\">", f);
     esc(f, L->how_to_read); fputs(": ", f); esc(f, L->verdict_note);
     fputs("</p>\n<h2>", f);

@@ -769,8 +769,25 @@ static bool cards_charts(ctx *c, const cov_csv *tg)
             vcell(tg, r, "unit", nm, NAME_BYTES);
             b[r - r0] = (bar){ nm, fmin(1e15, fmax(0, num(tg, r, "cards_needed_now"))),
                                is_number(cell(tg, r, "probability")) ? num(tg, r, "probability") : NAN };
-            maxc = fmax(maxc, b[r - r0].cards);
-            long w = cov_utf8_width(nm, strlen(nm));
+        }
+        /* a name of several communes (Xã Bình Minh of four provinces on the
+         * 2025 map) is shown with its code */
+        const char **keys = malloc((size_t)nb * sizeof *keys);
+        bool *shared = malloc((size_t)nb * sizeof *shared);
+        for (long i = 0; keys && i < nb; i++) keys[i] = names + i * NAME_BYTES;
+        if (keys && shared && cov_mark_shared(keys, nb, shared))
+            for (long r = r0; r < r1; r++) {
+                char *nm = names + (r - r0) * NAME_BYTES;
+                const char *code = cell(tg, r, "unit_code");
+                size_t len = strlen(nm);
+                if (shared[r - r0] && *code && len + strlen(code) + 4 <= NAME_BYTES)
+                    snprintf(nm + len, NAME_BYTES - len, " (%s)", code);
+            }
+        free(keys);
+        free(shared);
+        for (long i = 0; i < nb; i++) {
+            maxc = fmax(maxc, b[i].cards);
+            long w = cov_utf8_width(b[i].name, strlen(b[i].name));
             if (w > wname) wname = w;
         }
         qsort(b, (size_t)nb, sizeof *b, by_cards);

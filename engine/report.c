@@ -15,7 +15,9 @@
 static void pad(FILE *f, const char *s, long w)
 {
     fputs(s, f);
-    for (long n = cov_utf8_width(s, strlen(s)); n < w; n++) fputc(' ', f);
+    long n = cov_utf8_width(s, strlen(s));
+    if (n >= w) fputc(' ', f);   /* a text wider than its column is still followed by a space */
+    for (; n < w; n++) fputc(' ', f);
 }
 
 /* Plain-language reading of a probability (the bands of lang.c, stated in the README). */
@@ -64,7 +66,7 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
         long w = cov_utf8_width(name, strlen(name));
         if (w > wname) wname = w;
     }
-    if (wname > 28) wname = 28;
+    if (wname > 40) wname = 40;
     long wtarget = 6, wthr = 9;
     for (int t = 0; t < s->ntargets; t++) {
         const char *name = cov_term(cov_target_shown(&s->targets[t]));
@@ -89,6 +91,13 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
             if (res->unit_level[u] == tg->level) order[n++] = u;
         sort_res = res; sort_t = t;
         qsort(order, (size_t)n, sizeof *order, by_probability);
+        /* a name of several communes (Xã Bình Minh of four provinces on the
+         * 2025 map) is shown with its code */
+        const char **keys = malloc((size_t)(n > 0 ? n : 1) * sizeof *keys);
+        bool *shared = calloc((size_t)(n > 0 ? n : 1), sizeof *shared);
+        for (int i = 0; keys && i < n; i++) keys[i] = res->unit_name[order[i]];
+        if (keys && shared && !cov_mark_shared(keys, n, shared)) memset(shared, 0, (size_t)n * sizeof *shared);
+        free(keys);
         char thr[32], dl[8];
         snprintf(thr, sizeof thr, "%d.%02d%%%s%s", tg->threshold / 100, tg->threshold % 100,
                  tg->group >= 0 ? " " : "", tg->group >= 0 ? cov_term(s->model->g[tg->group].name) : "");
@@ -99,6 +108,10 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
             cov_wilson(ts->reached, res->replicates, &lo, &hi);
             char buf[64], name[128];
             cov_term_into(res->unit_name[order[i]], name, sizeof name);
+            if (shared && shared[i] && res->unit_code[order[i]] && *res->unit_code[order[i]]) {
+                size_t len = strlen(name);
+                snprintf(name + len, sizeof name - len, " (%s)", cov_term(res->unit_code[order[i]]));
+            }
             pad(f, cov_term(cov_target_shown(tg)), wtarget + 2); pad(f, name, wname + 2); pad(f, thr, wthr + 2); pad(f, dl, 10);
             if (ts->no_people) {   /* a unit with no one in it has no probability (README) */
                 pad(f, "—", 12); pad(f, "—", 16); pad(f, "no people", 15); pad(f, "—", 10);
@@ -113,6 +126,7 @@ void cov_results_print(const cov_results *res, const cov_scenario *s, void *fpv)
         }
         if (n > MAX_LINES_PER_TARGET)
             fprintf(f, "%*s… and %d more units, listed in targets.csv\n", (int)wtarget + 2, "", n - MAX_LINES_PER_TARGET);
+        free(shared);
     }
     free(order);
 }

@@ -354,3 +354,25 @@ const char *cov_term(const char *s)
     next = (next + 1) % 8;
     return cov_term_into(s ? s : "", out, sizeof pool[0]);
 }
+
+/* key[] of the sort in cov_mark_shared (qsort has no context argument). */
+static const char *const *shared_keys;
+
+static int by_shared_key(const void *a, const void *b)
+{
+    int c = strcmp(shared_keys[*(const long *)a], shared_keys[*(const long *)b]);
+    return c ? c : (*(const long *)a > *(const long *)b) - (*(const long *)a < *(const long *)b);
+}
+
+bool cov_mark_shared(const char *const *key, long n, bool *shared)
+{
+    long *ix = malloc((size_t)(n > 0 ? n : 1) * sizeof *ix);
+    if (!ix) return false;
+    for (long i = 0; i < n; i++) { ix[i] = i; shared[i] = false; }
+    shared_keys = key;
+    qsort(ix, (size_t)n, sizeof *ix, by_shared_key);
+    for (long i = 1; i < n; i++)
+        if (!strcmp(key[ix[i - 1]], key[ix[i]])) shared[ix[i - 1]] = shared[ix[i]] = true;
+    free(ix);
+    return true;
+}

@@ -47,4 +47,9 @@ void cov_fold(const char *s, char *out, size_t n);
 /* Levenshtein distance in bytes (99 for strings over 63 bytes). */
 int cov_edit_distance(const char *a, const char *b);
 
+/* Marks shared[i] when key[i] is also the key of another of key[0..n): the
+ * names of a table that need their code beside them ("Xã Bình Minh" of four
+ * provinces). False, shared[] unset, on out of memory. */
+bool cov_mark_shared(const char *const *key, long n, bool *shared);
+
 #endif

@@ -455,6 +455,25 @@ static void test_gap_same_names(void **st)
     assert_int_equal(atoll(cov_csv_cell(t, 2, jn)->text), 2000);
     assert_int_equal(atoll(cov_csv_cell(t, 2, jc)->text), 0);
     cov_csv_free(t);
+    /* on the terminal, a file of several provinces shows each commune's
+     * province beside it; a file of one province does not */
+    FILE *fp = tmpfile();
+    assert_int_equal(cov_gap(TMP "/gap-names.csv", "95", NULL, NULL, fp, &d), COV_OK);
+    char text[2048];
+    rewind(fp);
+    text[fread(text, 1, sizeof text - 1, fp)] = '\0';
+    fclose(fp);
+    assert_non_null(strstr(text, "commune                      province "));
+    assert_non_null(strstr(text, "Xã Tân Thành (00002)         Tỉnh B   "));
+    write_text(TMP "/gap-names.csv", "commune_code,commune,province,group,population,insured\n"
+               "00001,Xã Tân Thành,Tỉnh A,household,1000,900\n00003,Xã Khác,Tỉnh A,household,10,10\n");
+    fp = tmpfile();
+    assert_int_equal(cov_gap(TMP "/gap-names.csv", "95", NULL, NULL, fp, &d), COV_OK);
+    rewind(fp);
+    text[fread(text, 1, sizeof text - 1, fp)] = '\0';
+    fclose(fp);
+    assert_null(strstr(text, "province"));
+    assert_non_null(strstr(text, "Xã Tân Thành" "                        " "1,000"));   /* 28 wide, a space, 12 wide */
 }
 
 static void test_gap_table(void **st)

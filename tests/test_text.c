@@ -82,6 +82,21 @@ static void test_utf8(void **st)
     assert_int_equal(cov_utf8_width("Điền", strlen("Điền")), 4);
 }
 
+/* The names of a table that need their code beside them: each name that
+ * occurs more than once, all its rows, and no other. */
+static void test_mark_shared(void **st)
+{
+    (void)st;
+    const char *k[] = { "Xã Bình Minh", "Xã Khác", "Xã Bình Minh", "Phường 1", "Xã Bình Minh", "Phường 1", "x" };
+    bool sh[7];
+    assert_true(cov_mark_shared(k, 7, sh));
+    const bool want[7] = { true, false, true, true, true, true, false };
+    for (int i = 0; i < 7; i++) assert_int_equal(sh[i], want[i]);
+    assert_true(cov_mark_shared(k, 1, sh));
+    assert_false(sh[0]);
+    assert_true(cov_mark_shared(k, 0, sh));
+}
+
 /* Keyed streams: a key fixes the numbers; any part of the key changes them. */
 static void test_stream_keys(void **st)
 {
@@ -201,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_stream_keys),
         cmocka_unit_test(test_wilson),
+        cmocka_unit_test(test_mark_shared),
         cmocka_unit_test(test_csv_formula_cells),
     };
     return cmocka_run_group_tests_name("parsers, streams, intervals", tests, NULL, NULL);
