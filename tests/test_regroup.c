@@ -192,6 +192,45 @@ static void test_split_whole_people_by_rule(void **state)
     assert_int_equal(o[2][1], 7);
 }
 
+/* With a share column the crosswalk's shares decide, not the rule: 10
+ * people, 7 insured, shares 0.5/0.3/0.2 give 5/3/2 people and 4/2/1
+ * insured (largest remainder, never above a part's people), listed as
+ * apportioned by the crosswalk's shares and none by the rule. */
+static void test_split_by_crosswalk_shares(void **state)
+{
+    (void)state;
+    const char *xw = TMP "/regroup-xw-share.csv", *in = TMP "/regroup-in-share.csv", *o = TMP "/regroup-out-share.csv";
+    write_text(xw, "old_code,new_code,share,old_commune,new_commune\n"
+                   "101,201,0.5,Xã An Lạc,Xã Mới Một\n101,202,0.3,Xã An Lạc,Xã Mới Hai\n101,203,0.2,Xã An Lạc,Xã Mới Ba\n"
+                   "102,201,,Xã Bình Minh,Xã Mới Một\n");
+    write_text(in, "commune_code,group,population,insured\n101,students,10,7\n102,students,4,4\n");
+    remove(o);
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_regroup_opts op = opts(xw, COV_SPLIT_MAIN);   /* the rule would put all in one part */
+    FILE *fp = tmpfile();
+    assert_int_equal(cov_regroup(in, &op, o, fp, NULL, &d), COV_OK);
+    char listing[4096];
+    rewind(fp);
+    listing[fread(listing, 1, sizeof listing - 1, fp)] = '\0';
+    fclose(fp);
+    cov_csv *t = cov_csv_read(o, &d);
+    assert_non_null(t);
+    int64_t got[3][2] = { { 0 } };
+    for (long r = 0; r < t->nrows; r++) {
+        int k = atoi(cov_csv_cell(t, r, cov_csv_column(t, "commune_code"))->text) - 201;
+        got[k][0] += atoll(cov_csv_cell(t, r, cov_csv_column(t, "population"))->text);
+        got[k][1] += atoll(cov_csv_cell(t, r, cov_csv_column(t, "insured"))->text);
+    }
+    cov_csv_free(t);
+    assert_int_equal(got[0][0], 5 + 4); assert_int_equal(got[1][0], 3); assert_int_equal(got[2][0], 2);
+    assert_int_equal(got[0][1], 4 + 4); assert_int_equal(got[1][1], 2); assert_int_equal(got[2][1], 1);
+    assert_non_null(strstr(listing, "Xã An Lạc (101) 10 -> Xã Mới Một (201) 5; Xã Mới Hai (202) 3; Xã Mới Ba (203) 2  "
+                                    "[shares of the crosswalk]"));
+    assert_non_null(strstr(listing, "not by data: 0 "));
+    assert_non_null(strstr(listing, "by the crosswalk's shares: 10"));
+}
+
 /* Largest remainder on random cases: parts sum to the total, each within
  * one person of its quota, insured never above the part's people. */
 static void test_apportion_never_above_cap(void **state)
@@ -537,16 +576,38 @@ static void test_reform_history_calibrates_as_new_units(void **state)
                       sum / n, sqrt(sum2 / n - sum * sum / n / n), (double)beyond2 / n, failed);
 }
 
+/* The regrouped history of the worked example (shipped, one continuous
+ * series across July 2025) is one backtest accepts as well as calibrate:
+ * held-out months on both sides of the reform, none refused. */
+static void test_regrouped_history_backtests(void **state)
+{
+    (void)state;
+    cov_diag d;
+    cov_diag_init(&d);
+    mkdir(TMP, 0777);
+    cov_status rc = cov_backtest("scenarios/data/ninh-binh-history-2025.csv", NB_BASE, NULL, 3, 20, 7,
+                                 TMP "/nb-backtest", NULL, &d);
+    if (rc != COV_OK) cov_diag_print(&d, stderr);
+    assert_int_equal(rc, COV_OK);
+    cov_csv *t = cov_csv_read(TMP "/nb-backtest/backtest.csv", &d);
+    assert_non_null(t);
+    assert_int_equal(t->nrows, 4);
+    assert_true(atol(cov_csv_cell(t, 0, cov_csv_column(t, "n"))->text) > 1000);
+    cov_csv_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_national_totals_conserved),
         cmocka_unit_test(test_split_whole_people_by_rule),
+        cmocka_unit_test(test_split_by_crosswalk_shares),
         cmocka_unit_test(test_apportion_never_above_cap),
         cmocka_unit_test(test_unmatched_commune_is_an_error),
         cmocka_unit_test(test_old_code_never_read_as_new),
         cmocka_unit_test(test_partial_month_left_out),
         cmocka_unit_test(test_reform_history_calibrates_as_new_units),
+        cmocka_unit_test(test_regrouped_history_backtests),
     };
     return cmocka_run_group_tests_name("regroup", tests, NULL, NULL);
 }
