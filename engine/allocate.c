@@ -94,6 +94,8 @@ cov_status cov_allocate(const char *path, const char *target, const char *campai
     if (!k->mask || !steps) { st = COV_ELIMIT; cov_diag_add(d, st, NULL, 0, 0, 0, "out of memory"); goto done; }
     if ((st = evaluate(s, t, &x.base, d)) != COV_OK) goto done;
     double current = x.base;
+    /* the runs: the base, each step's remaining candidates, the even spread */
+    double runs = 2 + (double)budget * (double)ncand - (double)budget * (double)(budget - 1) / 2, made = 1;
     for (long b = 0; b < budget; b++) {
         int best = -1;
         double best_v = -1;
@@ -106,6 +108,7 @@ cov_status cov_allocate(const char *path, const char *target, const char *campai
                 double v;
                 st = evaluate(s, t, &v, d);
                 *cell = false;
+                cov_ask_report(++made / runs);
                 if (st != COV_OK) goto done;
                 if (v > best_v) { best_v = v; best = c * M + m; }   /* ties: the first in file order */
             }
@@ -127,6 +130,7 @@ cov_status cov_allocate(const char *path, const char *target, const char *campai
         for (int c = 0; c < C && given < budget; c++)
             if (!k->communes || k->communes[c]) { k->mask[(long)c * M + m] = true; given++; }
     if ((st = evaluate(s, t, &x.even, d)) != COV_OK) goto done;
+    cov_ask_report(1.0);
     {
         cov_outdir *od = cov_outdir_begin(out, d);
         if (!od) st = COV_EIO;

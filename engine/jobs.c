@@ -171,7 +171,25 @@ typedef struct {
     char line[2048];
     size_t n;
     json_t *lines;
+    double fraction, sent;   /* how far (cov_ask_progress), and as last sent */
 } progress;
+
+/* A line of progress: the engine's text (or NULL) and how far it is. */
+static void progress_emit(progress *p, json_t *text)
+{
+    json_t *o = json_pack("{s:f}", "fraction", p->fraction);
+    if (text) json_object_set(o, "progress", text);
+    emit(p->out, o, p->stage++, false, p->t0);
+    p->sent = p->fraction;
+}
+
+/* cov_ask_progress's callback: a line when it has moved by a hundredth */
+static void progress_fraction(double f, void *arg)
+{
+    progress *p = arg;
+    p->fraction = f;
+    if (f - p->sent >= 0.01 || (f >= 1 && p->sent < 1)) progress_emit(p, NULL);
+}
 
 static ssize_t progress_write(void *cookie, const char *b, size_t n)
 {
@@ -184,7 +202,8 @@ static ssize_t progress_write(void *cookie, const char *b, size_t n)
             json_t *s = *t ? json_string(t) : NULL;
             if (s) {
                 json_array_append(p->lines, s);
-                emit(p->out, json_pack("{s:o}", "progress", s), p->stage++, false, p->t0);
+                progress_emit(p, s);
+                json_decref(s);
             }
             p->n = 0;
             if (b[i] == '\n') continue;
@@ -231,6 +250,7 @@ int cov_jobs_ask_child(int argc, char **argv)
     pthread_sigmask(SIG_UNBLOCK, &all, NULL);
     progress pr = { .out = stdout, .stage = 1, .t0 = now(), .lines = json_array() };
     cookie_io_functions_t fns = { .write = progress_write };
+    cov_ask_progress(progress_fraction, &pr);
     FILE *fp = fopencookie(&pr, "w", fns);
     if (fp) setvbuf(fp, NULL, _IOLBF, 0);
     cov_diag *d = calloc(1, sizeof *d);

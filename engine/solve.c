@@ -25,6 +25,31 @@ typedef struct {
     bool no_people;         /* the unit has no one in it: no probability, nothing to solve */
 } bracket;
 
+static cov_progress_fn ask_fn;
+static void *ask_arg;
+
+void cov_ask_progress(cov_progress_fn fn, void *arg)
+{
+    ask_fn = fn;
+    ask_arg = arg;
+}
+
+void cov_ask_report(double fraction)
+{
+    if (ask_fn) ask_fn(fraction, ask_arg);
+}
+
+/* evals made so far; the most still to make: each open bracket halves to tol */
+static void solve_progress(const bracket *b, int n, int evals, double tol)
+{
+    if (!ask_fn) return;
+    double left = 0;
+    for (int i = 0; i < n; i++)
+        if (b[i].reachable && !b[i].below_ok && b[i].hi - b[i].lo > tol) left += ceil(log2((b[i].hi - b[i].lo) / tol));
+    if (left > MAX_EVALS - evals) left = MAX_EVALS - evals;
+    ask_fn(left > 0 ? evals / (evals + left) : 1.0, ask_arg);
+}
+
 typedef struct {
     const char *target, *lever, *level_name;
     double p;
@@ -179,6 +204,7 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
         for (int i = 0; i < x.n; i++)
             if (x.b[i].reachable && !x.b[i].below_ok && x.b[i].hi - x.b[i].lo > tol
                 && (w < 0 || x.b[i].hi - x.b[i].lo > x.b[w].hi - x.b[w].lo)) w = i;
+        solve_progress(x.b, x.n, evals, tol);
         if (w < 0) break;
         double v = (x.b[w].lo + x.b[w].hi) / 2;
         if (cards) v = floor(v);
@@ -194,6 +220,7 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
         }
         cov_results_free(r); cov_scenario_free(s);
     }
+    if (ask_fn) ask_fn(1.0, ask_arg);
     cov_status st = COV_OK;
     cov_outdir *od = cov_outdir_begin(out, d);
     if (!od) st = COV_EIO;

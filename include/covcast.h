@@ -162,6 +162,14 @@ cov_status cov_solve(const char *path, const char *target, const char *lever, do
 cov_status cov_allocate(const char *path, const char *target, const char *campaign, long budget,
                         const cov_overrides *ov, const char *out, void *fp, cov_diag *d);
 
+/* How far solve and allocate are, for a caller that shows it (covcast
+ * serve): fn gets the runs made over the most they will make (allocate:
+ * exactly; solve: the bisection's bound, which shrinks as brackets close),
+ * rising to 1. Process-wide; NULL: nothing is called. */
+void cov_ask_progress(cov_progress_fn fn, void *arg);
+/* solve's and allocate's side of it: passes fraction on, when asked to */
+void cov_ask_report(double fraction);
+
 /* Fits each group's monthly enrollment and lapse probabilities, their
  * uncertainty and the commune spread from a history of reported points
  * (monthly or with gaps of any length), and writes a model file (to out, or

@@ -321,6 +321,36 @@ static long rss_kb(pid_t pid)
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "r");
     long kb = -1;
+/* Reads run id stage by stage while it works; the number of rising
+ * fractions (0..1] seen (-1 when one fell), the first and last. */
+static int fractions(long id, double *first, double *last)
+{
+    int nf = 0;
+    bool rising = true;
+    *first = *last = -1;
+    char path[200];
+    for (long after = 0; nf < 1000;) {
+        long code;
+        snprintf(path, sizeof path, "/api/job?id=%ld&after=%ld&wait=5000", id, after);
+        json_t *o = get_json(path, &code);
+        json_t *f = json_object_get(json_object_get(o, "result"), "fraction");
+        if (json_is_number(f)) {
+            double v = json_number_value(f);
+            rising = rising && (nf == 0 || v >= *last) && v > 0 && v <= 1;
+            if (!nf) *first = v;
+            *last = v;
+            nf++;
+        }
+        const char *st = json_string_value(json_object_get(o, "state"));
+        bool working = st && (!strcmp(st, "queued") || !strcmp(st, "running"));
+        long stage = (long)json_integer_value(json_object_get(o, "stage"));
+        json_decref(o);
+        if (!working || stage <= after) break;
+        after = stage;
+    }
+    return rising ? nf : -1;
+}
+
     while (f && fgets(line, sizeof line, f))
         if (!strncmp(line, "VmRSS:", 6)) kb = atol(line + 6);
     if (f) fclose(f);
@@ -634,6 +664,12 @@ int main(int argc, char **argv)
     snprintf(cli_dir, sizeof cli_dir, "%s/cli-solve", tmp);
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' solve '%s' --target year-end --lever campaign.peak.enroll_multiplier "
              "--probability 0.8 --range 1..20 -r 100 -t 1 -q -o '%s'", cli_dir, covcast, scen, cli_dir);
+    {
+        double f0, f1;
+        int nf = fractions(id, &f0, &f1);
+        CHECK(nf >= 2 && f0 < f1, "solve's progress comes as a rising fraction of the bisection's bound: %d seen, "
+              "from %.3f to %.3f", nf, f0, f1);
+    }
     CHECK(system(cmd) == 0, "covcast solve on the scenario runs");
     snprintf(csvp, sizeof csvp, "%s/solve.csv", cli_dir);
     CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done") && table && table_is_csv(table, csvp, awhy, sizeof awhy)
@@ -658,6 +694,12 @@ int main(int argc, char **argv)
     snprintf(cli_dir, sizeof cli_dir, "%s/cli-allocate", tmp);
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' allocate '%s' --target year-end --campaign peak --budget 2 "
              "-r 100 -t 1 -q -o '%s'", cli_dir, covcast, scen, cli_dir);
+    {   /* its progress as a fraction: read stage by stage while it works */
+        double f0, f1;
+        int nf = fractions(id, &f0, &f1);
+        CHECK(nf >= 2 && f0 < f1, "allocate's progress comes as a rising fraction of its runs: %d seen, from %.3f to %.3f",
+              nf, f0, f1);
+    }
     CHECK(system(cmd) == 0, "covcast allocate on the scenario runs");
     snprintf(csvp, sizeof csvp, "%s/allocation.csv", cli_dir);
     awhy[0] = '\0';

@@ -185,7 +185,16 @@ try:
     Select(driver.find_element(By.ID, "ask-lever")).select_by_value("campaign.peak.enroll_multiplier")
     driver.find_element(By.ID, "ask-range").send_keys("1..20")
     driver.find_element(By.ID, "ask-go").click()
-    wait(lambda: driver.find_element(By.ID, "ask").get_attribute("data-state") == "done", "the solve answer", 180)
+    seen = []   # the progress the page shows while it solves: a fraction and a percentage
+
+    def solved():
+        f = float(driver.find_element(By.ID, "ask").get_attribute("data-fraction") or 0)
+        if driver.find_element(By.ID, "ask").get_attribute("data-state") == "running" and f > 0:
+            seen.append((f, driver.find_element(By.ID, "ask-status").text))
+        return driver.find_element(By.ID, "ask").get_attribute("data-state") == "done"
+    wait(solved, "the solve answer", 180)
+    check(seen and all(a[0] <= b[0] for a, b in zip(seen, seen[1:])) and re.search(r"\d+%", seen[-1][1]),
+          "solve's progress shows as a rising percentage: %s" % (seen[-3:] if seen else "none seen"))
     asked = driver.find_element(By.ID, "ask-table").text
     check("Huyện Nam Trực" in asked and "Giá trị cần" in asked and "campaign.peak.enroll_multiplier" in asked,
           "solve from the page: the table in Vietnamese with the district: %r" % asked)

@@ -43,7 +43,7 @@
       ask_allocate: 'Phân bổ ngân sách chiến dịch (allocate)', ask_target: 'Chỉ tiêu', ask_lever: 'Đòn bẩy',
       ask_p: 'Xác suất mong muốn', ask_range: 'Khoảng tìm (LO..HI; trống: mặc định)', ask_campaign: 'Chiến dịch',
       ask_budget: 'Ngân sách (số xã-tháng)', ask_go: 'Tính', ask_cards: 'Thẻ thêm mỗi tháng mỗi xã (cards)',
-      ask_running: s => `Đang tính… ${s} giây`, ask_done: s => `Xong sau ${s} giây (cùng hạt giống cho mọi phương án).`,
+      ask_running: (s, f) => `Đang tính… ${f} — ${s} giây`, ask_done: s => `Xong sau ${s} giây (cùng hạt giống cho mọi phương án).`,
       ask_cancelled: 'Đã huỷ (có yêu cầu mới).', ask_failed: 'Không tính được:',
       ask_cols: { target: 'Chỉ tiêu', level: 'Cấp', unit: 'Đơn vị', lever: 'Đòn bẩy', value: 'Giá trị cần', probability: 'Xác suất',
                   probability_lo: 'Cận dưới 95%', probability_hi: 'Cận trên 95%', reachable: 'Đạt được', value_below: 'Giá trị còn thiếu',
@@ -83,7 +83,7 @@
       ask_allocate: 'Allocate a campaign budget (allocate)', ask_target: 'Target', ask_lever: 'Lever',
       ask_p: 'Probability wanted', ask_range: 'Search range (LO..HI; empty: the default)', ask_campaign: 'Campaign',
       ask_budget: 'Budget (commune-months)', ask_go: 'Compute', ask_cards: 'Extra cards a month per commune (cards)',
-      ask_running: s => `Computing… ${s} s`, ask_done: s => `Done in ${s} s (the same seed for every option).`,
+      ask_running: (s, f) => `Computing… ${f} — ${s} s`, ask_done: s => `Done in ${s} s (the same seed for every option).`,
       ask_cancelled: 'Cancelled (a newer request).', ask_failed: 'It could not be computed:',
       ask_cols: { target: 'Target', level: 'Level', unit: 'Unit', lever: 'Lever', value: 'Value needed', probability: 'Probability',
                   probability_lo: '95% low', probability_hi: '95% high', reachable: 'Reachable', value_below: 'Value that falls short',
@@ -664,7 +664,7 @@
   function unpin() { st.baseline = 0; st.baseResult = null; schedule(0); }
 
   /* ---- what it would take: solve and allocate ---- */
-  const ask = { seq: 0, job: 0, table: null, kind: '', lines: [], errors: null, state: '', t0: 0, secs: 0 };
+  const ask = { seq: 0, job: 0, table: null, kind: '', lines: [], errors: null, state: '', t0: 0, secs: 0, fraction: 0 };
   const LEVERS = { campaign: ['enroll_multiplier', 'lapse_multiplier'], school: ['enroll'], reclassify: ['keep', 'fraction'] };
   function fillSelect(sel, options) {
     const keep = sel.value;
@@ -697,7 +697,7 @@
       req.campaign = $('ask-campaign').value;
       req.budget = Number($('ask-budget').value);
     }
-    Object.assign(ask, { job: 0, table: null, kind: kind, lines: [], errors: null, state: 'running', t0: performance.now(), secs: 0 });
+    Object.assign(ask, { job: 0, table: null, kind: kind, lines: [], errors: null, state: 'running', t0: performance.now(), secs: 0, fraction: 0 });
     renderAsk();
     let j;
     try {
@@ -716,6 +716,7 @@
       if (s.result && s.stage > after) {
         after = s.stage;
         if (s.result.progress) ask.lines.push(s.result.progress);
+        if (typeof s.result.fraction === 'number') ask.fraction = s.result.fraction;
         if (s.result.errors) ask.errors = s.result.errors.text;
         if (s.result.ask) { ask.table = s.result.ask.table; ask.lines = s.result.ask.text || ask.lines; }
       }
@@ -727,9 +728,14 @@
   function renderAsk() {
     const w = W(), secs = num(ask.secs, 1);
     const status = $('ask-status');
-    status.textContent = ask.state === 'running' || ask.state === 'queued' ? w.ask_running(secs)
+    const pct = Math.floor(100 * ask.fraction) + '%';
+    status.textContent = ask.state === 'running' || ask.state === 'queued' ? w.ask_running(secs, pct)
                        : ask.state === 'done' ? w.ask_done(secs) : ask.state === 'cancelled' ? w.ask_cancelled : '';
     $('ask').setAttribute('data-state', ask.state);
+    $('ask').setAttribute('data-fraction', String(ask.fraction));
+    const bar = $('ask-bar');
+    bar.hidden = !(ask.state === 'running' || ask.state === 'queued');
+    bar.value = ask.fraction;
     const err = $('ask-errors');
     err.hidden = !ask.errors;
     err.textContent = ask.errors ? w.ask_failed + '\n' + ask.errors : '';
