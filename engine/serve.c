@@ -62,7 +62,7 @@ typedef struct {
     char web[4096];                  /* the page's files */
     char dir[4096];                  /* the private folder */
     char token[33];                  /* "" on loopback */
-    char host[3][96];                /* Host headers accepted on loopback */
+    char host[3][128];               /* Host headers accepted on loopback */
     pthread_mutex_t engine;          /* the loaders are not thread-safe */
     pthread_mutex_t mu;              /* allowed, uploads */
     char *allowed[MAX_ALLOWED];
@@ -856,24 +856,31 @@ int cov_serve(const char *folder, const char *listen, int threads, bool token, b
 {
     server *sv = calloc(1, sizeof *sv);
     if (!sv) return COV_ELIMIT;
-    char addr[64] = "127.0.0.1";
+    char addr[64] = "127.0.0.1", shown[80];
     long port = 8080;
     const char *colon = strrchr(listen, ':');
     int64_t p;
-    if (!colon || (size_t)(colon - listen) >= sizeof addr || !cov_parse_int64(colon + 1, &p) || p > 65535) {
-        fprintf(stderr, "covcast serve: --listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080, got \"%s\"\n", cov_term(listen));
+    bool six = listen[0] == '[';   /* [IPv6]:PORT */
+    if (!colon || (size_t)(colon - listen) >= sizeof addr || !cov_parse_int64(colon + 1, &p) || p > 65535
+        || (six && (colon - listen < 3 || colon[-1] != ']'))) {
+        fprintf(stderr, "covcast serve: --listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080 or [::1]:8080, got \"%s\"\n",
+                cov_term(listen));
         free(sv);
         return COV_EUSAGE;
     }
-    memcpy(addr, listen, (size_t)(colon - listen));
-    addr[colon - listen] = '\0';
+    size_t alen = (size_t)(colon - listen) - (six ? 2 : 0);
+    memcpy(addr, listen + six, alen);
+    addr[alen] = '\0';
     port = (long)p;
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
-        fprintf(stderr, "covcast serve: --listen needs an IPv4 address such as 127.0.0.1 or 0.0.0.0, got \"%s\"\n", cov_term(addr));
+    struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+    if (six ? inet_pton(AF_INET6, addr, &sa6.sin6_addr) != 1 : inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+        fprintf(stderr, "covcast serve: --listen needs an IPv4 address such as 127.0.0.1 or 0.0.0.0, or an IPv6 address "
+                        "in brackets such as [::1] or [::], got \"%s\"\n", cov_term(addr));
         free(sv);
         return COV_EUSAGE;
     }
+    snprintf(shown, sizeof shown, six ? "[%s]" : "%s", addr);
     if (!realpath(folder, sv->folder) || (sv->folder_fd = open(sv->folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         fprintf(stderr, "covcast serve: cannot open the folder %s: %s\n", cov_term(folder), strerror(errno));
         free(sv);
@@ -894,7 +901,7 @@ int cov_serve(const char *folder, const char *listen, int threads, bool token, b
         free(sv);
         return COV_EIO;
     }
-    bool loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
+    bool loopback = six ? IN6_IS_ADDR_LOOPBACK(&sa6.sin6_addr) : (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
     if (!loopback || token) {
         unsigned char rnd[16];
         if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) { rmdir(sv->dir); free(sv); return COV_EINTERNAL; }
@@ -910,9 +917,10 @@ int cov_serve(const char *folder, const char *listen, int threads, bool token, b
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     sv->jobs = cov_jobs_start(sv->dir, threads, &sv->engine);
-    struct MHD_Daemon *dmn = sv->jobs ? MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-                                                         (uint16_t)port, NULL, NULL, handle, sv,
-                                                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | (six ? MHD_USE_IPv6 : 0);
+    struct MHD_Daemon *dmn = sv->jobs ? MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, sv,
+                                                         MHD_OPTION_SOCK_ADDR,
+                                                         six ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa,
                                                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
                                                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
                                                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
@@ -920,19 +928,19 @@ int cov_serve(const char *folder, const char *listen, int threads, bool token, b
                                                          MHD_OPTION_END) : NULL;
     int rc = COV_OK;
     if (!dmn) {
-        fprintf(stderr, "covcast serve: cannot listen on %s:%ld (is the port in use?)\n", addr, port);
+        fprintf(stderr, "covcast serve: cannot listen on %s:%ld (is the port in use?)\n", shown, port);
         rc = COV_EIO;
     } else {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(dmn, MHD_DAEMON_INFO_BIND_PORT);
         long bound = info ? info->port : port;
-        snprintf(sv->host[0], sizeof sv->host[0], "%s:%ld", addr, bound);
+        snprintf(sv->host[0], sizeof sv->host[0], "%s:%ld", shown, bound);
         snprintf(sv->host[1], sizeof sv->host[1], "localhost:%ld", bound);
-        snprintf(sv->host[2], sizeof sv->host[2], "127.0.0.1:%ld", bound);
+        snprintf(sv->host[2], sizeof sv->host[2], "%s:%ld", six ? "[::1]" : "127.0.0.1", bound);
         if (sv->token[0])
             printf("covcast serve: http://%s:%ld/?token=%s\n(the page and every request need this token; "
-                   "anyone on the network with it can use the server)\n", addr, bound, sv->token);
+                   "anyone on the network with it can use the server)\n", shown, bound, sv->token);
         else
-            printf("covcast serve: http://%s:%ld/\n", addr, bound);
+            printf("covcast serve: http://%s:%ld/\n", shown, bound);
         if (!quiet) printf("scenarios from %s; Ctrl-C stops the server\n", sv->folder);
         fflush(stdout);
         int sig;

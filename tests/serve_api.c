@@ -100,8 +100,9 @@ static json_t *post_json(const char *path, json_t *body, long *code)
     return o;
 }
 
-/* Starts covcast serve FOLDER on a free port; fills base_url (and token). */
-static bool start_server(const char *covcast, const char *folder, bool with_token)
+/* Starts covcast serve FOLDER on a free port of listen (an address and
+ * ":0"); fills base_url (and token). */
+static bool start_server_on(const char *covcast, const char *folder, bool with_token, const char *listen)
 {
     int fds[2];
     if (pipe(fds) != 0) return false;
@@ -111,8 +112,8 @@ static bool start_server(const char *covcast, const char *folder, bool with_toke
         close(fds[0]);
         const char *wrap = getenv("SERVE_WRAPPER");
         char line[8192];
-        snprintf(line, sizeof line, "exec %s '%s' serve '%s' --listen 127.0.0.1:0 --threads 2 --quiet %s",
-                 wrap ? wrap : "", covcast, folder, with_token ? "--token" : "");
+        snprintf(line, sizeof line, "exec %s '%s' serve '%s' --listen '%s' --threads 2 --quiet %s",
+                 wrap ? wrap : "", covcast, folder, listen, with_token ? "--token" : "");
         execl("/bin/sh", "sh", "-c", line, (char *)NULL);
         _exit(127);
     }
@@ -132,6 +133,11 @@ static bool start_server(const char *covcast, const char *folder, bool with_toke
     }
     if (f) fclose(f);
     return ok;
+}
+
+static bool start_server(const char *covcast, const char *folder, bool with_token)
+{
+    return start_server_on(covcast, folder, with_token, "127.0.0.1:0");
 }
 
 /* Stops the server; its exit status. */
@@ -315,12 +321,6 @@ static long fetch_to(long id, const char *name, const char *path)
     return code;
 }
 
-static long rss_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
 /* Reads run id stage by stage while it works; the number of rising
  * fractions (0..1] seen (-1 when one fell), the first and last. */
 static int fractions(long id, double *first, double *last)
@@ -351,6 +351,12 @@ static int fractions(long id, double *first, double *last)
     return rising ? nf : -1;
 }
 
+static long rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
     while (f && fgets(line, sizeof line, f))
         if (!strncmp(line, "VmRSS:", 6)) kb = atol(line + 6);
     if (f) fclose(f);
@@ -658,18 +664,18 @@ int main(int argc, char **argv)
                              "campaign.peak.enroll_multiplier", "probability", 0.8, "range", "1..20"), &code, &ans);
     CHECK(code == 202 && id > 0, "POST /api/ask solve: 202 (%ld %s)", code, json_string_value(json_object_get(ans, "error")) ?: "");
     json_decref(ans);
-    o = wait_job(id);
-    json_t *table = json_object_get(json_object_get(json_object_get(o, "result"), "ask"), "table");
-    char cli_dir[2100], csvp[2200], awhy[600] = "";
-    snprintf(cli_dir, sizeof cli_dir, "%s/cli-solve", tmp);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' solve '%s' --target year-end --lever campaign.peak.enroll_multiplier "
-             "--probability 0.8 --range 1..20 -r 100 -t 1 -q -o '%s'", cli_dir, covcast, scen, cli_dir);
     {
         double f0, f1;
         int nf = fractions(id, &f0, &f1);
         CHECK(nf >= 2 && f0 < f1, "solve's progress comes as a rising fraction of the bisection's bound: %d seen, "
               "from %.3f to %.3f", nf, f0, f1);
     }
+    o = wait_job(id);
+    json_t *table = json_object_get(json_object_get(json_object_get(o, "result"), "ask"), "table");
+    char cli_dir[2100], csvp[2200], awhy[600] = "";
+    snprintf(cli_dir, sizeof cli_dir, "%s/cli-solve", tmp);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' solve '%s' --target year-end --lever campaign.peak.enroll_multiplier "
+             "--probability 0.8 --range 1..20 -r 100 -t 1 -q -o '%s'", cli_dir, covcast, scen, cli_dir);
     CHECK(system(cmd) == 0, "covcast solve on the scenario runs");
     snprintf(csvp, sizeof csvp, "%s/solve.csv", cli_dir);
     CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done") && table && table_is_csv(table, csvp, awhy, sizeof awhy)
@@ -688,18 +694,18 @@ int main(int argc, char **argv)
     id = ask(secs, json_pack("{s:s, s:s, s:s, s:i}", "kind", "allocate", "target", "year-end", "campaign", "peak",
                              "budget", 2), &code, NULL);
     CHECK(code == 202 && id > 0, "POST /api/ask allocate: 202 (%ld)", code);
-    o = wait_job(id);
-    json_t *ares = json_object_get(json_object_get(o, "result"), "ask");
-    table = json_object_get(ares, "table");
-    snprintf(cli_dir, sizeof cli_dir, "%s/cli-allocate", tmp);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' allocate '%s' --target year-end --campaign peak --budget 2 "
-             "-r 100 -t 1 -q -o '%s'", cli_dir, covcast, scen, cli_dir);
     {   /* its progress as a fraction: read stage by stage while it works */
         double f0, f1;
         int nf = fractions(id, &f0, &f1);
         CHECK(nf >= 2 && f0 < f1, "allocate's progress comes as a rising fraction of its runs: %d seen, from %.3f to %.3f",
               nf, f0, f1);
     }
+    o = wait_job(id);
+    json_t *ares = json_object_get(json_object_get(o, "result"), "ask");
+    table = json_object_get(ares, "table");
+    snprintf(cli_dir, sizeof cli_dir, "%s/cli-allocate", tmp);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' allocate '%s' --target year-end --campaign peak --budget 2 "
+             "-r 100 -t 1 -q -o '%s'", cli_dir, covcast, scen, cli_dir);
     CHECK(system(cmd) == 0, "covcast allocate on the scenario runs");
     snprintf(csvp, sizeof csvp, "%s/allocation.csv", cli_dir);
     awhy[0] = '\0';
@@ -925,6 +931,36 @@ int main(int argc, char **argv)
         json_decref(o);
     }
     stop_server();
+
+    /* IPv6: [::1] is loopback (no token), and answers only to its own Host */
+    FILE *v6 = fopen("/proc/net/if_inet6", "r");
+    char v6line[256];
+    bool has_v6 = false;
+    while (v6 && fgets(v6line, sizeof v6line, v6)) has_v6 = has_v6 || !strncmp(v6line, "00000000000000000000000000000001", 32);
+    if (v6) fclose(v6);
+    if (!has_v6) {
+        printf("serve: IPv6 SKIPPED (no ::1 on this machine)\n");
+    } else if (!start_server_on(covcast, folder, false, "[::1]:0") || strncmp(base_url, "http://[::1]:", 13) || token[0]) {
+        CHECK(false, "the server on [::1] did not start, or printed %s (token %s)", base_url, token);
+        stop_server();
+    } else {
+        o = get_json("/api/health", &code);
+        CHECK(code == 200, "GET /api/health on %s: %ld", base_url, code);
+        json_decref(o);
+        o = get_json("/api/scenario?file=nam-truc.ini", &code);
+        CHECK(code == 200 && json_array_size(json_object_get(json_object_get(o, "info"), "communes")) == 20,
+              "a scenario over IPv6: %ld", code);
+        json_decref(o);
+        char host[200];
+        snprintf(host, sizeof host, "Host: 127.0.0.1:%s", strrchr(base_url, ':') + 1);
+        body = http("GET", "/api/health", NULL, NULL, 0, &code, host);
+        CHECK(code == 421, "on [::1] another Host is refused: %ld", code);
+        free(body);
+        stop_server();
+    }
+    snprintf(cmd, sizeof cmd, "'%s' serve '%s' --listen '::1:8080' 2>&1 | grep -q 'in brackets' && "
+             "'%s' serve '%s' --listen '[::1:8080' 2>&1 | grep -q 'ADDRESS:PORT'", covcast, folder, covcast, folder);
+    CHECK(system(cmd) == 0, "an IPv6 address without brackets, or a broken one, is a usage error that says how to write it");
     curl_global_cleanup();
     printf("serve: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
