@@ -15,6 +15,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicase.h>
+#include <uninorm.h>
 
 #define MAX_CELLS 50000000L   /* new units x groups x months held in memory */
 #define LIST_MAX 10           /* incomplete units and name mismatches printed */
@@ -79,6 +81,34 @@ static char *name_key(const char *name)
     char *o = f;
     for (; *s; s++)
         if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')) *o++ = *s;
+    *o = '\0';
+    return f;
+}
+
+/* A name as written, for telling apart names that fold alike (Xã Trực Hưng
+ * and Xã Trực Hùng): NFC, lower case, diacritics kept, letters and digits
+ * only; without the unit type in front when typeless. Malloc'd, NULL on no
+ * memory. */
+static char *written_key(const char *name, bool typeless)
+{
+    static const char *types[] = { "thị trấn", "đặc khu", "phường", "xã", "thành phố", "thủ đô", "tỉnh",
+                                   "thị xã", "huyện", "quận" };
+    size_t len = 0;
+    uint8_t *low = u8_tolower((const uint8_t *)name, strlen(name), NULL, UNINORM_NFC, NULL, &len);
+    char *f = low ? malloc(len + 1) : NULL;
+    if (!f) { free(low); return NULL; }
+    memcpy(f, low, len);
+    f[len] = '\0';
+    free(low);
+    char *s = f;
+    while (*s == ' ') s++;
+    for (size_t t = 0; typeless && t < sizeof types / sizeof *types; t++) {
+        size_t n = strlen(types[t]);
+        if (!strncmp(s, types[t], n) && s[n] == ' ' && s[n + 1]) { s += n + 1; break; }
+    }
+    char *o = f;
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80 || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')) *o++ = *s;
     *o = '\0';
     return f;
 }
@@ -423,6 +453,33 @@ static void candidates(const xwalk *x, bool is_new, const char *key, char *buf, 
     }
 }
 
+/* Among the units whose folded key is key ("province|name", or "|name" for
+ * the whole crosswalk), the one whose name is written as name: with its
+ * type ("Xã Long Phú", not "Thị trấn Long Phú"), else without it ("Trực
+ * Hưng", not "Trực Hùng"). Its index, or -2 when none or several are. */
+static int by_written(const xwalk *x, bool is_new, const char *key, const char *name)
+{
+    int best = -2;
+    for (int pass = 0; pass < 2 && best == -2; pass++) {
+        char *want = written_key(name, pass);
+        if (!want) return -2;
+        int hits = 0, count = is_new ? x->nnew : x->nold;
+        for (int i = 0; i < count; i++) {
+            const char *nm = is_new ? x->u[i].name : x->o[i].name, *pv = is_new ? x->u[i].prov : x->o[i].prov;
+            char *k = place_key(pv, nm);
+            bool hit = k && (key[0] == '|' ? !strcmp(strchr(k, '|'), key) : !strcmp(k, key));
+            free(k);
+            if (!hit) continue;
+            char *w = written_key(nm, pass);
+            if (w && !strcmp(w, want)) { hits++; best = i; }
+            free(w);
+        }
+        free(want);
+        if (hits != 1) best = -2;
+    }
+    return best;
+}
+
 /* Finds the unit of one input row: by code in the namespace of its month,
  * else by name (within province when the file has one). -1 with d filled. */
 static int match_row(const xwalk *x, const cov_csv *t, long r, const in_cols *c, bool is_new, const char *path,
@@ -479,16 +536,17 @@ static int match_row(const xwalk *x, const cov_csv *t, long r, const in_cols *c,
     if (!key) { cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory"); return -1; }
     int i = -1;
     if (c->cp >= 0) i = smap_get(is_new ? &x->new_name : &x->old_name, key);
-    if (i == -2 && !is_new && c->cd >= 0) {   /* two of that name in the province: the district tells them apart */
-        char *dk = district_key(prov, cell_or(t, r, c->cd), name);
-        int j = dk ? smap_get(&x->old_dist, dk) : -1;
-        free(dk);
-        if (j >= 0) i = j;
-    }
     else {   /* no province column: the name must be unique in the whole crosswalk */
         char *bare = strchr(key, '|');
         memmove(key, bare, strlen(bare) + 1);   /* "|name" */
         i = smap_get(is_new ? &x->new_bare : &x->old_bare, key);
+    }
+    if (i == -2) i = by_written(x, is_new, key, name);   /* names that fold alike: the one written so */
+    if (i == -2 && !is_new && c->cp >= 0 && c->cd >= 0) {   /* two of that name in the province: the district tells them apart */
+        char *dk = district_key(prov, cell_or(t, r, c->cd), name);
+        int j = dk ? smap_get(&x->old_dist, dk) : -1;
+        free(dk);
+        if (j >= 0) i = j;
     }
     if (i == -2) {
         char buf[600];
@@ -813,8 +871,8 @@ cov_status cov_regroup(const char *in, const cov_regroup_opts *o, const char *ou
     if (rc != COV_OK) goto done;
     if (fp) {
         char mo[8] = "";
-        fprintf(fp, "covcast regroup: %s, %s of %ld rows, onto the new communes of %s\n", cov_term(in),
-                history ? "a history" : "a population file", nr, cov_term(o->crosswalk));
+        fprintf(fp, "covcast regroup: %s, %s of %ld row%s, onto the new communes of %s\n", cov_term(in),
+                history ? "a history" : "a population file", nr, nr == 1 ? "" : "s", cov_term(o->crosswalk));
         fprintf(fp, "  %d old communes in the file: %d carried whole, %d split%s\n", st.old_units, st.merged, st.split,
                 st.split ? " (listed below)" : "");
         if (history) {

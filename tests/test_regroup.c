@@ -279,6 +279,49 @@ static void test_unmatched_commune_is_an_error(void **state)
     assert_int_not_equal(stat(TMP "/regroup-out.csv", &sb), 0);
 }
 
+/* Names, when a file has no codes: within the province (Xã Tân Thành of
+ * two provinces), accents and case ignored, but a name written as one
+ * commune's is that commune even when another folds alike (Trực Hưng and
+ * Trực Hùng; Thị trấn Long Phú and Xã Long Phú); a name that only folds
+ * alike to both is an error naming both. */
+static void test_names_within_province_as_written(void **state)
+{
+    (void)state;
+    const char *xw = TMP "/regroup-xw-names.csv", *in = TMP "/regroup-in-names.csv", *o = TMP "/regroup-out-names.csv";
+    write_text(xw, "old_code,new_code,old_commune,old_province,new_commune,new_province\n"
+                   "301,401,Xã Trực Hưng,Tỉnh Cũ,Xã Mới A,Tỉnh Mới\n302,402,Xã Trực Hùng,Tỉnh Cũ,Xã Mới B,Tỉnh Mới\n"
+                   "303,403,Xã Tân Thành,Tỉnh Cũ,Xã Mới C,Tỉnh Mới\n304,404,Xã Tân Thành,Tỉnh Khác,Xã Mới D,Tỉnh Mới\n"
+                   "305,405,Thị trấn Long Phú,Tỉnh Cũ,Xã Mới E,Tỉnh Mới\n306,406,Xã Long Phú,Tỉnh Cũ,Xã Mới F,Tỉnh Mới\n");
+    write_text(in, "commune,province,population,insured\nXã Trực Hưng,Tỉnh Cũ,10,9\nXÃ TRỰC HÙNG,tỉnh cũ,20,18\n"
+                   "Xa Tan Thanh,Tinh Khac,30,27\nXã Long Phú,Tỉnh Cũ,40,36\n");
+    remove(o);
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_regroup_opts op = opts(xw, COV_SPLIT_EQUAL);
+    cov_status rc = cov_regroup(in, &op, o, NULL, NULL, &d);
+    if (rc != COV_OK) cov_diag_print(&d, stderr);
+    assert_int_equal(rc, COV_OK);
+    cov_csv *t = cov_csv_read(o, &d);
+    assert_non_null(t);
+    const char *want[][2] = { { "401", "10" }, { "402", "20" }, { "404", "30" }, { "406", "40" } };
+    assert_int_equal(t->nrows, 4);
+    for (long r = 0; r < t->nrows; r++) {
+        assert_string_equal(cov_csv_cell(t, r, cov_csv_column(t, "commune_code"))->text, want[r][0]);
+        assert_string_equal(cov_csv_cell(t, r, cov_csv_column(t, "population"))->text, want[r][1]);
+    }
+    cov_csv_free(t);
+    write_text(in, "commune,province,population,insured\nXa Truc Hung,Tinh Cu,10,9\n");
+    cov_diag_init(&d);
+    assert_int_equal(cov_regroup(in, &op, o, NULL, NULL, &d), COV_EINPUT);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.e[0].line, 2);
+    assert_non_null(strstr(d.e[0].msg, "Xã Trực Hưng (301, Tỉnh Cũ); Xã Trực Hùng (302, Tỉnh Cũ)"));
+    write_text(in, "commune,population,insured\nXã Tân Thành,10,9\n");   /* no province column: two of that name */
+    cov_diag_init(&d);
+    assert_int_equal(cov_regroup(in, &op, o, NULL, NULL, &d), COV_EINPUT);
+    assert_non_null(strstr(d.e[0].msg, "give the commune_code or a province column"));
+}
+
 /* Code 201 is Xã Đồng Tâm among the old communes and Xã Mới Một among the
  * new: before the reform it goes to 203, from the reform on it is 201. A
  * new-only code before the reform, or an old-only code after it, is an
@@ -604,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_split_by_crosswalk_shares),
         cmocka_unit_test(test_apportion_never_above_cap),
         cmocka_unit_test(test_unmatched_commune_is_an_error),
+        cmocka_unit_test(test_names_within_province_as_written),
         cmocka_unit_test(test_old_code_never_read_as_new),
         cmocka_unit_test(test_partial_month_left_out),
         cmocka_unit_test(test_reform_history_calibrates_as_new_units),
