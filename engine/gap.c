@@ -198,13 +198,15 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
                 fputs(in, fp);
                 for (long w = cov_utf8_width(in, strlen(in)); w < win; w++) fputc(' ', fp);
             }
-            fprintf(fp, " %12s %12s %8.2f%% %16s\n", a, b, cov, c);
+            if (u[k].N) fprintf(fp, " %12s %12s %8.2f%% %16s\n", a, b, cov, c);
+            else fprintf(fp, " %12s %12s %11s %16s\n", a, b, "—", c);   /* no people: no coverage (— is 3 bytes, 1 column) */
         }
         if (csv) {
             cov_csv_text(csv, all ? "all" : key, true);
             cov_csv_text(csv, u[k].name, false);
-            fprintf(csv, ",%lld,%lld,%.4f,%d.%02d,%lld\n", (long long)u[k].N, (long long)u[k].I, cov,
-                    T / 100, T % 100, (long long)u[k].cards);
+            fprintf(csv, ",%lld,%lld,", (long long)u[k].N, (long long)u[k].I);
+            if (u[k].N) fprintf(csv, "%.4f", cov);   /* no people: no coverage, an empty cell */
+            fprintf(csv, ",%d.%02d,%lld\n", T / 100, T % 100, (long long)u[k].cards);
         }
     }
     if (st == COV_OK && fp) {

@@ -474,6 +474,16 @@ static void test_gap_same_names(void **st)
     fclose(fp);
     assert_null(strstr(text, "province"));
     assert_non_null(strstr(text, "Xã Tân Thành" "                        " "1,000"));   /* 28 wide, a space, 12 wide */
+    /* a commune with no people (Đặc khu Hoàng Sa on the 2025 map) has no coverage, not 0% */
+    write_text(TMP "/gap-names.csv", "commune_code,commune,province,group,population,insured\n"
+               "00001,Xã Tân Thành,Tỉnh A,household,1000,900\n00004,Đặc khu Trống,Tỉnh A,household,0,0\n");
+    assert_int_equal(cov_gap(TMP "/gap-names.csv", "95", NULL, TMP "/gap-names-out.csv", NULL, &d), COV_OK);
+    t = cov_csv_read(TMP "/gap-names-out.csv", &rd);
+    assert_non_null(t);
+    assert_string_equal(cov_csv_cell(t, 1, ju)->text, "Đặc khu Trống");
+    assert_string_equal(cov_csv_cell(t, 1, cov_csv_column(t, "coverage"))->text, "");
+    assert_string_equal(cov_csv_cell(t, 1, jc)->text, "0");
+    cov_csv_free(t);
 }
 
 static void test_gap_table(void **st)

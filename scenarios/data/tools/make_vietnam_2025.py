@@ -361,14 +361,27 @@ for i in sorted(range(len(cells)), key=lambda i: (-(raw[i] - int(raw[i])), i)):
         U[i] += 1
         left -= 1
 assert sum(U) == target_unins
+# Every new commune has rows: one the census puts no one in (Đặc khu Hoàng
+# Sa) has a row of 0 people per group, so the scenario knows all 3,321 and a
+# commune target says "no people" there instead of leaving it out.
+rows_out = [[r["commune_code"], r["commune"], r["province"], r["group"], p, p - u] for r, p, u in zip(cells, pop, U)]
+groups = list(dict.fromkeys(r["group"] for r in cells))
+order = list(dict.fromkeys(r["new_code"] for r in read(os.path.join(DATA, "crosswalk-2025.csv"))))
+have = {r[0] for r in rows_out}
+xw_names = {r["new_code"]: (r["new_commune"], r["new_province"]) for r in read(os.path.join(DATA, "crosswalk-2025.csv"))}
+empty = [c for c in order if c not in have]
+rows_out += [[c, xw_names[c][0], xw_names[c][1], g, 0, 0] for c in empty for g in groups]
+rank = {c: i for i, c in enumerate(order)}
+rows_out.sort(key=lambda r: rank[r[0]])   # stable: each commune's groups keep their order
+assert len({r[0] for r in rows_out}) == len(order) == 3321
 out = os.path.join(DATA, "vietnam-2025.csv")
 with open(out, "w", encoding="utf-8", newline="") as f:
     w = csv.writer(f, lineterminator="\n")
     w.writerow(["commune_code", "commune", "province", "group", "population", "insured"])
-    for r, p, u in zip(cells, pop, U):
-        w.writerow([r["commune_code"], r["commune"], r["province"], r["group"], p, p - u])
-print(f"wrote {os.path.relpath(out)}: {len(cells)} rows, {len({r['commune_code'] for r in cells})} communes, "
-      f"{len({r['province'] for r in cells})} provinces; census carried {total:,} -> scaled to {NATIONAL:,} "
+    w.writerows(rows_out)
+print(f"wrote {os.path.relpath(out)}: {len(rows_out)} rows, {len({r[0] for r in rows_out})} communes "
+      f"({len(empty)} without people: {', '.join(xw_names[c][0] for c in empty)}), "
+      f"{len({r[2] for r in rows_out})} provinces; census carried {total:,} -> scaled to {NATIONAL:,} "
       f"(x{NATIONAL / total:.5f}); insured {NATIONAL - target_unins:,} ({100 * (NATIONAL - target_unins) / NATIONAL:.2f}%); "
       f"uninsured factor {k:.4f}")
 
