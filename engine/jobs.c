@@ -1,5 +1,6 @@
-/* jobs.c — the runs of `covcast serve` (jobs.h): a queue served by one
- * worker thread, each run forked into a child process that loads the
+/* jobs.c — the runs of `covcast serve` (jobs.h): two queues (the runs;
+ * solve and allocate) served by a worker thread each, one process working
+ * at a time (a question is stopped while a run goes), each run forked into a child process that loads the
  * scenario with the same loader as `covcast run`, sends a quick pass and
  * then the full replicate count back as lines of JSON, and writes the run's
  * files (targets.csv, trajectories.csv, ...) into the run's folder. */
@@ -58,7 +59,8 @@ typedef struct job {
 struct cov_jobs {
     pthread_mutex_t mu;
     pthread_cond_t changed;
-    pthread_t worker;
+    pthread_t worker[2];     /* the runs' lane and the questions' (solve, allocate) */
+    struct lane { struct cov_jobs *j; bool ask; } lane[2];
     pthread_mutex_t *engine;
     pthread_mutex_t render;  /* one drawing of charts or a report at a time */
     char dir[4096];
@@ -349,18 +351,46 @@ static void read_child(cov_jobs *j, job *x, int fd)
     free(buf);
 }
 
+static bool is_ask(const job *x) { return strcmp(x->kind, "run") != 0; }
+
+/* Is a run (not a question) waiting or running? Under mu. */
+static bool runs_busy(cov_jobs *j)
+{
+    for (job *x = j->head; x; x = x->next)
+        if (!is_ask(x) && (x->state == QUEUED || x->state == RUNNING)) return true;
+    return false;
+}
+
+/* Stops (SIGSTOP) or resumes (SIGCONT) the question in progress, so that
+ * an edit's run is never held behind a long solve or allocate and still
+ * only one process works at a time. Under mu. */
+static void pause_asks(cov_jobs *j, bool stop)
+{
+    for (job *x = j->head; x; x = x->next)
+        if (is_ask(x) && x->state == RUNNING && x->pid > 0 && !x->cancel) kill(x->pid, stop ? SIGSTOP : SIGCONT);
+}
+
+/* A lane: the runs' worker takes the runs in order, stopping a question in
+ * progress while one runs; the questions' worker takes solve and allocate
+ * in order, each started only while no run is waiting or running. */
 static void *worker(void *arg)
 {
-    cov_jobs *j = arg;
+    struct lane *ln = arg;
+    cov_jobs *j = ln->j;
     pthread_mutex_lock(&j->mu);
     while (!j->stop) {
         job *x = j->head;
-        while (x && x->state != QUEUED) x = x->next;
-        if (!x) { pthread_cond_wait(&j->changed, &j->mu); continue; }
+        while (x && (x->state != QUEUED || is_ask(x) != ln->ask)) x = x->next;
+        if (!x || (ln->ask && runs_busy(j))) { pthread_cond_wait(&j->changed, &j->mu); continue; }
+        if (!ln->ask) pause_asks(j, true);
         x->state = RUNNING;
         pthread_cond_broadcast(&j->changed);
         int fds[2];
-        if (pipe2(fds, O_CLOEXEC) != 0) { x->state = FAILED; continue; }
+        if (pipe2(fds, O_CLOEXEC) != 0) {
+            x->state = FAILED;
+            if (!ln->ask && !runs_busy(j)) pause_asks(j, false);
+            continue;
+        }
         /* the run's own process: its arguments are made before the fork, and
          * the child only redirects its output and execs (nothing of the
          * server's threads' state is used there) */
@@ -381,7 +411,12 @@ static void *worker(void *arg)
         }
         pthread_mutex_unlock(j->engine);
         close(fds[1]);
-        if (pid < 0) { close(fds[0]); x->state = FAILED; continue; }
+        if (pid < 0) {
+            close(fds[0]);
+            x->state = FAILED;
+            if (!ln->ask && !runs_busy(j)) pause_asks(j, false);
+            continue;
+        }
         j->started++;
         x->pid = pid;
         if (x->cancel) kill(pid, SIGKILL);
@@ -400,6 +435,7 @@ static void *worker(void *arg)
             x->result = json_dumps(o, JSON_COMPACT);
             json_decref(o);
         }
+        if (!ln->ask && !runs_busy(j)) pause_asks(j, false);   /* the question goes on */
         evict(j);
         pthread_cond_broadcast(&j->changed);
     }
@@ -425,7 +461,20 @@ cov_jobs *cov_jobs_start(const char *dir, int threads, pthread_mutex_t *engine)
     j->threads = threads;
     j->engine = engine;
     j->next_id = 1;
-    if (pthread_create(&j->worker, NULL, worker, j) != 0) { free(j); return NULL; }
+    for (int k = 0; k < 2; k++) {
+        j->lane[k] = (struct lane){ j, k == 1 };
+        if (pthread_create(&j->worker[k], NULL, worker, &j->lane[k]) != 0) {
+            if (k) {   /* the first lane is running: stop it */
+                pthread_mutex_lock(&j->mu);
+                j->stop = true;
+                pthread_cond_broadcast(&j->changed);
+                pthread_mutex_unlock(&j->mu);
+                pthread_join(j->worker[0], NULL);
+            }
+            free(j);
+            return NULL;
+        }
+    }
     return j;
 }
 
@@ -437,7 +486,8 @@ void cov_jobs_stop(cov_jobs *j)
     for (job *x = j->head; x; x = x->next) kill_job(x);
     pthread_cond_broadcast(&j->changed);
     pthread_mutex_unlock(&j->mu);
-    pthread_join(j->worker, NULL);
+    pthread_join(j->worker[0], NULL);
+    pthread_join(j->worker[1], NULL);
     while (j->head) {
         job *x = j->head;
         j->head = x->next;

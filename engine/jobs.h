@@ -32,9 +32,11 @@ void cov_jobs_stop(cov_jobs *j);
 long cov_jobs_submit(cov_jobs *j, const char *client, const char *name, const char *ini, long quick, long baseline,
                      int *http, char *err, size_t errn);
 
-/* Queues what it would take, for page client, as the runs are queued (one
+/* Queues what it would take, for page client, in a queue of its own (one
  * at a time; the client's earlier work still waiting or running is
- * cancelled): kind "solve" with ask = target, lever, probability, range
+ * cancelled). Only one process works at a time: a question starts when no
+ * run waits, and is stopped (SIGSTOP) while an edit's run goes, then goes
+ * on (SIGCONT), so a long solve or allocate never holds an edit: kind "solve" with ask = target, lever, probability, range
  * ("" for the default), or "allocate" with ask = target, campaign, budget,
  * "". Its stages are {"progress": a line the engine printed}, then
  * {"ask": {"kind", "table": {"columns", "rows"} (the rows of solve.csv or

@@ -870,6 +870,33 @@ int main(int argc, char **argv)
     json_decref(o);
     json_decref(secs);
 
+    /* a long question does not hold an edit: the edit's run goes while the question is stopped, then it goes on */
+    {
+        long ask_id = ask(sections, json_pack("{s:s, s:s, s:s, s:i}", "kind", "allocate", "target", "year-end",
+                                               "campaign", "peak", "budget", 3), &code, NULL);
+        snprintf(path, sizeof path, "/api/job?id=%ld&after=1&wait=20000", ask_id);
+        o = get_json(path, &code);   /* under way: a few of its runs made */
+        json_decref(o);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        id = submit(sections, "page4", 0, 0, &code);
+        o = wait_job(id);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        took = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        bool edit_done = !strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done");
+        json_decref(o);
+        snprintf(path, sizeof path, "/api/job?id=%ld", ask_id);
+        o = get_json(path, &code);
+        bool ask_running = !strcmp(json_string_value(json_object_get(o, "state")) ?: "", "running");
+        json_decref(o);
+        CHECK(edit_done && ask_running && took < 20, "an edit during a long allocate is answered in %.2f s while the "
+              "allocate waits (edit %s, allocate %s)", took, edit_done ? "done" : "not done", ask_running ? "running" : "not running");
+        o = wait_job(ask_id);
+        json_t *tb = json_object_get(json_object_get(json_object_get(o, "result"), "ask"), "table");
+        CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "done") && json_array_size(json_object_get(tb, "rows")) == 4,
+              "the allocate goes on after the edit and ends with its 3 steps and the even spread");
+        json_decref(o);
+    }
+
     /* soak: edits through the API, resident memory flat */
     long rss0 = -1, rss1 = -1;
     int soak_fail = 0, warm = soak / 10 > 20 ? soak / 10 : 20;
