@@ -77,6 +77,10 @@ $(BUILD)/%.o: engine/%.c | $(STAMP)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# the page's files are built into the program (.incbin in webfiles.c)
+WEB_FILES = web/index.html web/app.js web/style.css
+$(BUILD)/webfiles.o build-fuzz/webfiles.o: $(WEB_FILES)
+
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libcovcast.a | $(BUILD)/.test-deps-ok
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -DTMP='"$(TESTS_TMP)"' -o $@ $< $(BUILD)/libcovcast.a -lcmocka $(LDLIBS)
@@ -125,7 +129,7 @@ mpi-deps:
 	$(call install_missing,$(MPI_PACKAGES))
 
 mpi:
-	rm -rf $(MPI_FRESH) && mkdir -p $(MPI_FRESH) && cp -R Makefile engine include $(MPI_FRESH)/
+	rm -rf $(MPI_FRESH) && mkdir -p $(MPI_FRESH) && cp -R Makefile engine include web $(MPI_FRESH)/
 	cd $(MPI_FRESH) && env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES $(MAKE) MPI=1
 	@COVCAST=$(MPI_FRESH)/covcast sh tests/mpi.sh
 

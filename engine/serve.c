@@ -39,7 +39,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <libgen.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -59,7 +58,7 @@
 typedef struct {
     char folder[4096];               /* realpath of FOLDER */
     int folder_fd;
-    char web[4096];                  /* the page's files */
+    char web[4096];                  /* the page's files: $COVCAST_WEB, or "" (built into the program) */
     char dir[4096];                  /* the private folder */
     char token[33];                  /* "" on loopback */
     char host[3][128];               /* Host headers accepted on loopback */
@@ -230,13 +229,23 @@ static enum MHD_Result route_static(server *sv, struct MHD_Connection *c, const 
                                       { "/app.js", "app.js" }, { "/style.css", "style.css" } };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (strcmp(url, files[i][0])) continue;
+        const char *ext = strrchr(files[i][1], '.');
+        const char *type = !strcmp(ext, ".js") ? "text/javascript; charset=utf-8"
+                         : !strcmp(ext, ".css") ? "text/css; charset=utf-8" : "text/html; charset=utf-8";
+        if (!sv->web[0]) {   /* built in */
+            size_t n;
+            const char *data = cov_web_file(files[i][1], &n);
+            struct MHD_Response *r = data ? MHD_create_response_from_buffer(n, (void *)data, MHD_RESPMEM_PERSISTENT) : NULL;
+            if (!r) return fail(c, 500, "the page's file %s is not in the program", files[i][1]);
+            common_headers(r, type, NULL);
+            enum MHD_Result ret = MHD_queue_response(c, 200, r);
+            MHD_destroy_response(r);
+            return ret;
+        }
         char path[4200];
         snprintf(path, sizeof path, "%s/%s", sv->web, files[i][1]);
         int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) return fail(c, 500, "the page's file %s is missing from %s", files[i][1], sv->web);
-        const char *ext = strrchr(files[i][1], '.');
-        const char *type = !strcmp(ext, ".js") ? "text/javascript; charset=utf-8"
-                         : !strcmp(ext, ".css") ? "text/css; charset=utf-8" : "text/html; charset=utf-8";
         return send_fd(c, fd, type, NULL);
     }
     return fail(c, 404, "no such page: %s", url);
@@ -827,22 +836,17 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 
 /* ---- start and stop ---- */
 
-/* The page's folder: $COVCAST_WEB, else web/ beside the program or one level up. */
+/* The page's folder when $COVCAST_WEB names one (to work on the page
+ * without rebuilding); else "" and the files built into the program. */
 static bool find_web(char *out, size_t n)
 {
     const char *env = getenv("COVCAST_WEB");
-    char exe[4096], try[4300];
-    if (env) { snprintf(out, n, "%s", env); snprintf(try, sizeof try, "%s/index.html", out); return access(try, R_OK) == 0; }
-    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (l <= 0) return false;
-    exe[l] = '\0';
-    char *dir = dirname(exe);
-    const char *cands[] = { "web", "../web", "../share/covcast/web" };
-    for (int i = 0; i < 3; i++) {
-        snprintf(try, sizeof try, "%s/%s/index.html", dir, cands[i]);
-        if (access(try, R_OK) == 0) { snprintf(out, n, "%s/%s", dir, cands[i]); return true; }
-    }
-    return false;
+    char try[4300];
+    out[0] = '\0';
+    if (!env) return true;
+    snprintf(out, n, "%s", env);
+    snprintf(try, sizeof try, "%s/index.html", out);
+    return access(try, R_OK) == 0;
 }
 
 static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -887,8 +891,8 @@ int cov_serve(const char *folder, const char *listen, int threads, bool token, b
         return COV_EIO;
     }
     if (!find_web(sv->web, sizeof sv->web)) {
-        fprintf(stderr, "covcast serve: the page's files (web/index.html) are not beside the program; "
-                        "set COVCAST_WEB to the project's web folder\n");
+        fprintf(stderr, "covcast serve: COVCAST_WEB names %s, which has no index.html; unset it to serve the page "
+                        "built into the program\n", cov_term(sv->web));
         close(sv->folder_fd);
         free(sv);
         return COV_EIO;

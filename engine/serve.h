@@ -12,4 +12,9 @@
  * status (covcast.h). */
 int cov_serve(const char *folder, const char *listen, int threads, bool token, bool quiet);
 
+/* The page's file name (index.html, app.js, style.css) as built into the
+ * program (webfiles.c): its bytes (NUL after them) and *n, or NULL. */
+#include <stddef.h>
+const char *cov_web_file(const char *name, size_t *n);
+
 #endif

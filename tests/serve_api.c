@@ -985,6 +985,40 @@ int main(int argc, char **argv)
         free(body);
         stop_server();
     }
+    /* the page is built into the program: a copy of it alone serves the same bytes as web/ */
+    char lone[2200];
+    snprintf(lone, sizeof lone, "%s/alone/covcast", tmp);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/alone' && mkdir -p '%s/alone' && cp '%s' '%s'", tmp, tmp, covcast, lone);
+    if (system(cmd) != 0 || !start_server(lone, folder, false)) {
+        CHECK(false, "a copy of the program alone did not start a server");
+        stop_server();
+    } else {
+        static const char *page[][2] = { { "/", "web/index.html" }, { "/app.js", "web/app.js" }, { "/style.css", "web/style.css" } };
+        for (int i = 0; i < 3; i++) {
+            body = http("GET", page[i][0], NULL, NULL, 0, &code, NULL);
+            char *page_bytes = read_text(page[i][1]);
+            CHECK(code == 200 && !strcmp(body, page_bytes) && strlen(page_bytes) > 100, "the program alone serves %s: the bytes of %s (%ld)",
+                  page[i][0], page[i][1], code);
+            free(page_bytes);
+            free(body);
+        }
+        stop_server();
+    }
+    /* $COVCAST_WEB: the page's files from a folder, to work on them without rebuilding */
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/web' && cp web/* '%s/web/' && echo '<html><p>edited page</p></html>' > '%s/web/index.html'",
+             tmp, tmp, tmp);
+    char webdir[2200];
+    snprintf(webdir, sizeof webdir, "%s/web", tmp);
+    setenv("COVCAST_WEB", webdir, 1);
+    if (system(cmd) != 0 || !start_server(lone, folder, false)) {
+        CHECK(false, "a server with COVCAST_WEB did not start");
+    } else {
+        body = http("GET", "/", NULL, NULL, 0, &code, NULL);
+        CHECK(code == 200 && strstr(body, "edited page"), "with COVCAST_WEB the page comes from that folder (%ld)", code);
+        free(body);
+    }
+    stop_server();
+    unsetenv("COVCAST_WEB");
     snprintf(cmd, sizeof cmd, "'%s' serve '%s' --listen '::1:8080' 2>&1 | grep -q 'in brackets' && "
              "'%s' serve '%s' --listen '[::1:8080' 2>&1 | grep -q 'ADDRESS:PORT'", covcast, folder, covcast, folder);
     CHECK(system(cmd) == 0, "an IPv6 address without brackets, or a broken one, is a usage error that says how to write it");
