@@ -11,14 +11,16 @@ files (default ../shared/data/raw/admin2025). Steps:
 
  1. crosswalk-census2019.csv: each of the 11,165 units of
     vietnam-census-2019.csv (the 2019 census, codes made up there) -> the
-    commune of 30 June 2025 that holds it, matched by name within district
-    and province; communes merged between 2019 and 2025 through the alias
-    list (legacy_alias_ward.csv), districts renamed or merged through
-    legacy_alias_district.csv / legacy_divided_district.csv, a type change
-    (xã -> phường) by the bare name. How each unit was matched is in its
-    `how` column; those with no match are listed in
-    crosswalk-census2019-review.csv and sent to the commune of their
-    district holding most of the district's matched units (a stated guess).
+    commune of 30 June 2025 that holds it, matched in the steps (a) to (f)
+    written out below: by name within the district (as written, without
+    the unit type, without diacritics), through the list of communes merged
+    2019-2025 (legacy_alias_ward.csv), in the districts that took the
+    census district in (legacy_alias_district.csv,
+    legacy_divided_district.csv), in the province, and by stated spelling
+    rules. How each unit was matched is in its `how` column; those with no
+    match are listed in crosswalk-census2019-review.csv and sent to the
+    commune of their district holding most of the district's matched units
+    (a stated guess).
  2. covcast regroup (census 2019 -> June 2025 -> July 2025, splits equal).
  3. Scaled to the stated national total: 101,300,000 (GSO: average
     population of 2024, 101.3 million), every cell by the same factor,
@@ -27,6 +29,10 @@ files (default ../shared/data/raw/admin2025). Steps:
     the same factor so that the country is at 93.35% (VSS, end of 2023, the
     latest figure in the project's sources); the group and commune pattern
     is the 2019 file's (itself assumed, see README).
+ 5. A new commune with no census people (Đặc khu Hoàng Sa) gets a row of 0
+    people per group. Then the merger portal's population figures
+    (units-2025.csv, its province file) are compared with ours and printed:
+    checked, not used (scenarios/data/README.md says why).
 """
 
 import csv
