@@ -8,7 +8,7 @@
  *   GET  /api/scenarios             the scenario files of FOLDER
  *   GET  /api/scenario?file=F       one scenario's sections and choices
  *   POST /api/check                 {sections}: choices, or located errors
- *   POST /api/upload?name=N&kind=K  a file's bytes (text/csv or text/plain), K population, model
+ *   POST /api/upload?name=N&kind=K  a file's bytes (text/csv or application/octet-stream), K population, model
  *                                   (it may name no other file) or history: where it is kept
  *   POST /api/run                   {client, sections, file, quick, baseline}: a run's number
  *   POST /api/ask                   {client, sections, file, kind: solve (target, lever,
@@ -404,9 +404,9 @@ static enum MHD_Result route_check(server *sv, struct MHD_Connection *c, const r
 static enum MHD_Result route_upload(server *sv, struct MHD_Connection *c, const request *rq)
 {
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-    if (!type || (strncmp(type, "text/csv", 8) && strncmp(type, "text/plain", 10)
-                  && strncmp(type, "application/octet-stream", 24)))
-        return fail(c, 415, "send the file as text/csv, text/plain or application/octet-stream");
+    /* not text/plain: another site may send that without asking first */
+    if (!type || (strncmp(type, "text/csv", 8) && strncmp(type, "application/octet-stream", 24)))
+        return fail(c, 415, "send the file as text/csv or application/octet-stream");
     const char *kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
     bool model = kind && !strcmp(kind, "model");
     if (kind && !model && strcmp(kind, "population") && strcmp(kind, "history"))

@@ -461,6 +461,7 @@ int main(int argc, char **argv)
         { "POST", "/api/run", "application/json", "{}", "Origin: http://evil.example", 403, "another site" },
         { "POST", "/api/upload", "application/x-www-form-urlencoded", "a=b", NULL, 415, "text/csv" },
         { "POST", "/api/upload?kind=script", "text/csv", "a,b\n", NULL, 400, "kind" },
+        { "POST", "/api/upload?kind=model", "text/plain", "[model]\n", NULL, 415, "octet-stream" },
         { "GET", "/api/job/charts?id=999999", NULL, NULL, NULL, 404, "no results to draw" },
         { "GET", "/api/job/charts?id=abc", NULL, NULL, NULL, 400, "id=N" },
         { "GET", "/api/job/chart?id=1&name=..%2Fout%2Ftargets.csv", NULL, NULL, NULL, 400, "name=" },
@@ -740,13 +741,13 @@ int main(int argc, char **argv)
         char *err = NULL, *units_model, mp[2200];
         snprintf(mp, sizeof mp, "%s/models/units.ini", folder);
         units_model = read_text(mp);
-        char *up_path = upload("model", "units-model.ini", "text/plain", units_model, &code, &err);
+        char *up_path = upload("model", "units-model.ini", "application/octet-stream", units_model, &code, &err);
         CHECK(code == 400 && !up_path && err && strstr(err, "units-model.ini:") && strstr(err, "[units] rates")
               && strstr(err, "cannot name another file"), "an uploaded model that names another file is refused, located: %ld %s",
               code, err ? err : "");
         free(up_path); free(err); free(units_model);
         char *model = read_text("models/bhyt-high.ini");
-        up_path = upload("model", "high.ini", "text/plain", model, &code, &err);
+        up_path = upload("model", "high.ini", "application/octet-stream", model, &code, &err);
         CHECK(code == 201 && up_path, "POST /api/upload?kind=model: %ld %s", code, err ? err : "");
         free(err);
         secs = json_deep_copy(sections);
@@ -769,7 +770,7 @@ int main(int argc, char **argv)
         /* a model with an error: located in the uploaded file, the private folder hidden */
         char *badm = strdup(model), *at = strstr(badm, "enroll = 0.");
         if (at) memcpy(at, "enroll = x.", 11);
-        up_path = upload("model", "bad-model.ini", "text/plain", badm, &code, NULL);
+        up_path = upload("model", "bad-model.ini", "application/octet-stream", badm, &code, NULL);
         secs = json_deep_copy(sections);
         set_entry(secs, "run", "model", up_path ?: "");
         req = json_pack("{s:O}", "sections", secs);

@@ -117,6 +117,7 @@ try:
     link = driver.current_url
     check("#" in link and "f=nam-truc-2018.ini" in link and "s=" in link and len(link) < 600,
           "the address holds the edited scenario compactly (%d characters): %s" % (len(link), link))
+    print("serve browser: the address of the edited scenario has %d characters" % len(link))
     driver.get("about:blank")
     driver.get(link)
     wait(lambda: final_state() and driver.find_element(

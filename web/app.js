@@ -209,7 +209,7 @@
   function upload(file, key) {
     if (!st.sections) { showPickErrors(W().pick_first); return; }
     file.arrayBuffer().then(buf => api('/api/upload?kind=' + key + '&name=' + encodeURIComponent(file.name),
-      { method: 'POST', headers: { 'Content-Type': key === 'model' ? 'text/plain' : 'text/csv' }, body: buf })).then(up => {
+      { method: 'POST', headers: { 'Content-Type': key === 'model' ? 'application/octet-stream' : 'text/csv' }, body: buf })).then(up => {
       const sections = JSON.parse(JSON.stringify(st.sections));
       const run = sections.find(s => s.name === 'run');
       setEntry(run, key, up.path);
