@@ -507,25 +507,70 @@ static void pool_give(pool *b, int i)
     lock_unset(&b->lock);
 }
 
+/* The sums of the parent units (every level above the commune, and the
+ * whole), pu x R values each for I and N. Held together ([unit][m][s][r])
+ * when they must outlive the loop: kept for a later round, or added up over
+ * MPI ranks. Otherwise each unit's sums are made when its first commune
+ * adds into them, its statistics taken when its last commune has added,
+ * and its memory returned: with communes listed unit by unit, only the
+ * units in progress (and the top ones) are held at once. */
+typedef struct {
+    int64_t **I, **N;              /* [P] each unit's sums (NULL: not made yet, or freed) */
+    int *left;                     /* [P] communes of this rank still to add (early only) */
+    unit_lock *locks;              /* [P] held while a commune adds into the unit */
+    bool early;                    /* statistics as soon as a unit is whole */
+} parents;
+
 /* Adds the new replicates (r_from..R-1) of commune c's series I/N into the
  * sums of its parent units, each under its lock. Integer sums: the order in
- * which communes add does not matter. */
-static void add_to_parents(const plan *pl, int c, const int64_t *I, const int64_t *N,
-                           int64_t *PI, int64_t *PN, unit_lock *locks)
+ * which communes add does not matter. Returns how many units c completed
+ * (early only), their indices in whole[]; false (in *ok) when out of memory. */
+static int add_to_parents(const plan *pl, int c, const int64_t *I, const int64_t *N,
+                          parents *par, int *whole, bool *ok)
 {
     const int nl = pl->s->pop->nlevels;
     const long R = pl->R, pu = (long)(pl->H + 1) * pl->S;
+    int n = 0;
     for (int l = 0; l <= nl; l++) {
         int p = pl->parent_of[(long)c * (nl + 1) + l];
-        int64_t *pI = PI + (long)p * pu * R, *pN = PN + (long)p * pu * R;
-        lock_set(&locks[p]);
-        for (long k = 0; k < pu; k++)
-            for (long r = pl->r_from; r < R; r++) {
-                pI[k * R + r] += I[k * R + r];
-                pN[k * R + r] += N[k * R + r];
-            }
-        lock_unset(&locks[p]);
+        lock_set(&par->locks[p]);
+        if (!par->I[p]) {
+            par->I[p] = calloc((size_t)(pu * R), sizeof(int64_t));
+            par->N[p] = calloc((size_t)(pu * R), sizeof(int64_t));
+        }
+        int64_t *pI = par->I[p], *pN = par->N[p];
+        if (pI && pN) {
+            for (long k = 0; k < pu; k++)
+                for (long r = pl->r_from; r < R; r++) {
+                    pI[k * R + r] += I[k * R + r];
+                    pN[k * R + r] += N[k * R + r];
+                }
+            if (par->early && --par->left[p] == 0) whole[n++] = p;
+        } else {
+            *ok = false;
+        }
+        lock_unset(&par->locks[p]);
     }
+    return n;
+}
+
+/* Takes the statistics of parent unit p from its sums (zeros when none
+ * were made: a unit without communes), then, early, frees them. */
+static bool parent_stats(const plan *pl, cov_results *res, parents *par, int p, double *scratch)
+{
+    const long per = (long)(pl->H + 1) * pl->S * pl->R;
+    int64_t *I = par->I[p], *N = par->N[p], *zero = NULL;
+    if (!I || !N) I = N = zero = calloc((size_t)per + 1, sizeof *zero);
+    if (!I) return false;
+    cov_series ser = { I, N, pl->H, pl->S, pl->R };
+    unit_stats(pl->s, res, pl->C + p, &ser, scratch);
+    free(zero);
+    if (par->early) {
+        free(par->I[p]); free(par->N[p]);
+        par->I[p] = par->N[p] = NULL;
+        par->left[p] = -1;         /* done */
+    }
+    return true;
 }
 
 cov_status cov_simulate(const cov_scenario *s, cov_results **out,
@@ -601,8 +646,17 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     pl.keep = malloc((size_t)R * (size_t)(s->nreclass + 1) * sizeof(double));
     pl.drive = malloc((size_t)R * (size_t)(s->nschools + 1) * sizeof(double));
     pl.parent_of = malloc((size_t)C * (size_t)(nl + 1) * sizeof(int));
-    int64_t *PI = kept ? keep->PI : calloc((size_t)P * (size_t)per_unit, sizeof *PI);
-    int64_t *PN = kept ? keep->PN : calloc((size_t)P * (size_t)per_unit, sizeof *PN);
+    /* parent sums in one block when they outlive the loop or are added up over ranks */
+    parents par = { .early = !kept && ranks == 1 };
+    int64_t *PI = kept ? keep->PI : par.early ? NULL : calloc((size_t)P * (size_t)per_unit, sizeof *PI);
+    int64_t *PN = kept ? keep->PN : par.early ? NULL : calloc((size_t)P * (size_t)per_unit, sizeof *PN);
+    par.I = calloc((size_t)P, sizeof *par.I);
+    par.N = calloc((size_t)P, sizeof *par.N);
+    par.left = calloc((size_t)P, sizeof *par.left);
+    for (int p = 0; PI && PN && par.I && par.N && p < P; p++) {
+        par.I[p] = PI + (long)p * per_unit;
+        par.N[p] = PN + (long)p * per_unit;
+    }
     pool buf = { .n = kept ? 0 : nbuf };
     if (!kept) {
         buf.I = malloc((size_t)nbuf * (size_t)per_unit * sizeof *buf.I);
@@ -611,7 +665,7 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         for (int i = 0; buf.owner && i < nbuf; i++) buf.owner[i] = -1;
     }
     lock_init(&buf.lock);
-    unit_lock *locks = malloc((size_t)P * sizeof *locks);
+    unit_lock *locks = par.locks = malloc((size_t)P * sizeof *locks);
     for (int p = 0; locks && p < P; p++) lock_init(&locks[p]);
     int *items_done = calloc((size_t)L + 1, sizeof *items_done);   /* per commune of this rank */
     cov_results *res = results_alloc(s, P);
@@ -628,7 +682,8 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         res->rep_I = malloc((size_t)bytes / 2);
         res->rep_N = malloc((size_t)bytes / 2);
     }
-    if (!cov_dist_all(pl.fe && pl.fl && pl.ke && pl.kl && pl.keep && pl.drive && pl.parent_of && PI && PN
+    if (!cov_dist_all(pl.fe && pl.fl && pl.ke && pl.kl && pl.keep && pl.drive && pl.parent_of && par.I && par.N && par.left
+                      && (par.early || (PI && PN))
                       && (kept || (buf.I && buf.N && buf.owner)) && locks && items_done
                       && res && res->ms && res->ts && (!s->keep_replicates || (res->rep_I && res->rep_N)))) {
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory: use fewer replicates or months");
@@ -643,6 +698,8 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         }
         pl.parent_of[c * (nl + 1) + nl] = P - 1;
     }
+    for (int c = c_lo; par.early && c < c_hi; c++)
+        for (int l = 0; l <= nl; l++) par.left[pl.parent_of[c * (nl + 1) + l]]++;
 
     /* Items: chunk replicates of one commune, a multiple of RUN, each
      * commune cut into as many as make ITEMS_PER_THREAD per thread in all
@@ -655,7 +712,7 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     const long nitems = (long)L * nchunk, total_work = (long)L * (fresh > 0 ? fresh : 1);
     long next_item = 0, done_reps = 0;
     bool fail = false, lost = false;   /* lost: the exchange between MPI ranks failed */
-#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, buf, locks, items_done, next_item, done_reps, total_work, progress, arg, fail, lost, interrupted, cov_rng_splitmix, c_lo, ranks, kept, keep, chunk, nchunk, nitems)
+#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, buf, par, items_done, next_item, done_reps, total_work, progress, arg, fail, lost, interrupted, cov_rng_splitmix, c_lo, ranks, kept, keep, chunk, nchunk, nitems)
     {
         gsl_rng *rng = gsl_rng_alloc(cov_rng_splitmix);
         double *scratch = malloc((size_t)pl.R * sizeof *scratch);
@@ -692,8 +749,15 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
                 if (__atomic_add_fetch(&items_done[k], 1, __ATOMIC_ACQ_REL) < nchunk) continue;
                 cov_series ser = { I, N, pl.H, pl.S, pl.R };
                 unit_stats(s, res, c, &ser, scratch);
-                add_to_parents(&pl, c, I, N, PI, PN, locks);
+                int whole[COV_MAX_LEVELS + 1];
+                bool ok = true;
+                int n = add_to_parents(&pl, c, I, N, &par, whole, &ok);
                 if (!kept) pool_give(&buf, b);
+                for (int j = 0; j < n; j++) ok = parent_stats(&pl, res, &par, whole[j], scratch) && ok;
+                if (!ok) {
+#pragma omp atomic write
+                    fail = true;
+                }
             }
 #pragma omp barrier
 #pragma omp master
@@ -701,9 +765,11 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
 #pragma omp barrier
 #pragma omp for schedule(dynamic, 1)
             for (int p = 0; p < pl.P; p++) {
-                if (fail) continue;
-                cov_series ser = { PI + (long)p * per, PN + (long)p * per, pl.H, pl.S, pl.R };
-                unit_stats(s, res, pl.C + p, &ser, scratch);
+                if (fail || (par.early && par.left[p] < 0)) continue;
+                if (!parent_stats(&pl, res, &par, p, scratch)) {
+#pragma omp atomic write
+                    fail = true;
+                }
             }
         }
         free(scratch);
@@ -731,6 +797,8 @@ done:
     lock_destroy(&buf.lock);
     for (int p = 0; locks && p < P; p++) lock_destroy(&locks[p]);
     free(locks);
+    for (int p = 0; par.early && par.I && par.N && p < P; p++) { free(par.I[p]); free(par.N[p]); }
+    free(par.I); free(par.N); free(par.left);
     free(items_done);
     if (!kept) { free(PI); free(PN); }
     else if (st == COV_OK) keep->R = R;
