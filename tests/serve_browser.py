@@ -232,6 +232,20 @@ try:
     check(district_p() != p_before, "the uploaded model changes the answer: %.4f -> %.4f" % (p_before, district_p()))
     check(driver.find_element(By.ID, "errors").text.startswith("Using high.ini"), "the page says the uploaded model is used: %r"
           % driver.find_element(By.ID, "errors").text)
+    # extra cards and births and deaths, added from the page with fields of their own
+    for kind, sec in (("extra", "extra.new1"), ("demography", "demography")):
+        job_before = driver.find_element(By.TAG_NAME, "body").get_attribute("data-job")
+        driver.find_element(By.CSS_SELECTOR, 'button[data-add="%s"]' % kind).click()
+        wait(lambda: final_state() and driver.find_element(By.TAG_NAME, "body").get_attribute("data-job") != job_before,
+             "the answer with [%s]" % sec)
+        boxes = driver.find_elements(By.CSS_SELECTOR, 'div.section[data-sec="%s"] input, div.section[data-sec="%s"] select'
+                                     % (sec, sec))
+        check(len(boxes) >= 3 and not driver.find_element(By.ID, "run-errors").is_displayed(),
+              "[%s] added with its fields (%d) and runs without errors" % (sec, len(boxes)))
+    code, disp, data = fetch(driver.find_element(By.ID, "export").get_attribute("href"))
+    text = data.decode()
+    check("[extra.new1]" in text and "cards = 10" in text and "[demography]" in text and "births = 0.0012" in text
+          and "birth_group = state_full" in text, "the exported INI holds the added sections: %r" % text[-300:])
     for f in ("serve-vi.png", "serve-en.png"):
         with open(os.path.join(out, f), "rb") as fh:
             check(fh.read(8) == b"\x89PNG\r\n\x1a\n", f + " is a PNG")

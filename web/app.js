@@ -14,6 +14,7 @@
       title: 'covcast — dự báo tỷ lệ bao phủ BHYT', pick: 'Chọn kịch bản', scenario: 'Kịch bản có sẵn', choose: '— chọn —',
       upload: 'Hoặc tải lên tệp dân số (CSV)', edit: 'Điều chỉnh', add: 'Thêm:', add_target: 'chỉ tiêu',
       add_campaign: 'chiến dịch', add_reclassify: 'cắt hỗ trợ (chuyển nhóm)', add_school: 'đợt vận động học sinh',
+      add_extra: 'thẻ phát thêm', add_demography: 'sinh, tử (dân số)',
       answer: 'Kết quả', pin: 'Ghim làm phương án gốc', unpin: 'Bỏ ghim', export: 'Tải kịch bản (INI)',
       targets_csv: 'Tải targets.csv', col_target: 'Chỉ tiêu', col_unit: 'Đơn vị', col_threshold: 'Ngưỡng',
       col_deadline: 'Hạn', col_p: 'Xác suất đạt', col_interval: 'Khoảng 95%', col_verdict: 'Đánh giá',
@@ -37,7 +38,9 @@
         enroll_multiplier: 'Hệ số tham gia', enroll_multiplier_sd: 'Độ bất định của hệ số', lapse_multiplier: 'Hệ số bỏ thẻ',
         ramp: 'Tăng dần theo tháng', month: 'Tháng', from: 'Từ nhóm', to: 'Sang nhóm (nhóm:tỷ lệ)', fraction: 'Tỷ lệ chuyển',
         keep: 'Xác suất giữ thẻ', enroll: 'Xác suất tham gia', cards: 'Thẻ thêm mỗi tháng mỗi xã', description: 'Ghi chú',
-        population: 'Tệp dân số', model: 'Tệp mô hình', levels: 'Các cấp', history: 'Tệp lịch sử'
+        population: 'Tệp dân số', model: 'Tệp mô hình', levels: 'Các cấp', history: 'Tệp lịch sử',
+        births: 'Tỷ lệ sinh (mỗi người mỗi tháng)', birth_group: 'Nhóm của trẻ sơ sinh', insured_at_birth: 'Tỷ lệ có thẻ khi sinh',
+        deaths: 'Tỷ lệ tử vong (mỗi người mỗi tháng)'
       },
       ask: 'Cần gì để đạt chỉ tiêu?', ask_kind: 'Câu hỏi', ask_solve: 'Mức đòn bẩy nhỏ nhất để đạt chỉ tiêu (solve)',
       ask_allocate: 'Phân bổ ngân sách chiến dịch (allocate)', ask_target: 'Chỉ tiêu', ask_lever: 'Đòn bẩy',
@@ -55,6 +58,7 @@
       title: 'covcast — BHYT coverage projections', pick: 'Pick a scenario', scenario: 'Shipped scenario', choose: '— choose —',
       upload: 'Or upload a population file (CSV)', edit: 'Edit', add: 'Add:', add_target: 'target', add_campaign: 'campaign',
       add_reclassify: 'subsidy removal (regrouping)', add_school: 'school drive', answer: 'Answer', pin: 'Pin as baseline',
+      add_extra: 'extra cards', add_demography: 'births and deaths (demography)',
       unpin: 'Unpin', export: 'Download the scenario (INI)', targets_csv: 'Download targets.csv', col_target: 'Target',
       col_unit: 'Unit', col_threshold: 'Threshold', col_deadline: 'Deadline', col_p: 'P(reached)', col_interval: '95% interval',
       col_verdict: 'Verdict', col_median: 'Median at deadline', col_cards: 'Cards needed now', col_shortfall: 'Shortfall (median)',
@@ -77,7 +81,9 @@
         enroll_multiplier: 'Enrollment multiplier', enroll_multiplier_sd: 'Multiplier spread', lapse_multiplier: 'Lapse multiplier',
         ramp: 'Ramp by month', month: 'Month', from: 'From group', to: 'To groups (group:share)', fraction: 'Share moved',
         keep: 'P(keeps the card)', enroll: 'P(enrolls)', cards: 'Extra cards a month per commune', description: 'Note',
-        population: 'Population file', model: 'Model file', levels: 'Levels', history: 'History file'
+        population: 'Population file', model: 'Model file', levels: 'Levels', history: 'History file',
+        births: 'Births (per person per month)', birth_group: 'Group of the newborn', insured_at_birth: 'Share insured at birth',
+        deaths: 'Deaths (per person per month)'
       },
       ask: 'What would it take?', ask_kind: 'Question', ask_solve: 'Smallest lever value that reaches the target (solve)',
       ask_allocate: 'Allocate a campaign budget (allocate)', ask_target: 'Target', ask_lever: 'Lever',
@@ -98,7 +104,9 @@
     target: [['level', 'commune'], ['threshold', '85'], ['deadline', '']],
     campaign: [['months', ''], ['enroll_multiplier', '2.0']],
     reclassify: [['month', ''], ['from', ''], ['to', ''], ['fraction', '1.0'], ['keep', '0.4']],
-    school: [['month', '09'], ['groups', 'students'], ['enroll', '0.5']]
+    school: [['month', '09'], ['groups', 'students'], ['enroll', '0.5']],
+    extra: [['months', ''], ['cards', '10']],
+    demography: [['births', '0.0012'], ['birth_group', ''], ['insured_at_birth', '0.95'], ['deaths', '0.0005']]
   };
 
   let lang = 'vi';
@@ -320,7 +328,7 @@
       add(timeKey, input(sec, timeKey));
       if (kind === 'campaign') {
         add('enroll_multiplier', input(sec, 'enroll_multiplier', { type: 'number', step: '0.1', min: '0' }));
-        add('ramp', input(sec, 'ramp'));
+        add('ramp', input(sec, 'ramp', { placeholder: '0.5, 1' }));
       }
       if (kind === 'school') add('enroll', input(sec, 'enroll', { type: 'number', step: '0.05', min: '0', max: '1' }));
       if (kind === 'extra') add('cards', input(sec, 'cards', { type: 'number', step: '1', min: '0' }));
@@ -334,6 +342,11 @@
       shown.add('communes');
       box.appendChild(communePicker(sec));
     }
+    if (kind === 'demography') {
+      for (const k of ['births', 'insured_at_birth', 'deaths'])
+        add(k, input(sec, k, { type: 'number', step: k === 'insured_at_birth' ? '0.01' : '0.0001', min: '0', max: '1' }));
+      add('birth_group', select(sec, 'birth_group', groupOptions(false)));
+    }
     const hidden = HIDDEN_KEYS[kind] || ['description'];
     for (const [k] of sec.entries)   /* every other key, as text */
       if (!shown.has(k) && !hidden.includes(k)) add(k, input(sec, k));
@@ -345,6 +358,7 @@
     for (const sec of st.sections) root.appendChild(renderSection(sec));
   }
   function addSection(kind) {
+    if (kind === 'demography' && st.sections.some(s => s.name === 'demography')) return;   /* one a scenario */
     let n = 1;
     while (st.sections.some(s => s.name === kind + '.new' + n)) n++;
     const entries = NEW_SECTIONS[kind].map(e => e.slice());
@@ -354,8 +368,9 @@
       if (e[0] === 'months' && !e[1]) e[1] = addMonths(start, 1) + '..' + addMonths(start, 2);
       if (e[0] === 'from' && !e[1]) e[1] = st.info.groups[0].name;
       if (e[0] === 'to' && !e[1]) e[1] = (st.info.groups[st.info.groups.length - 1] || st.info.groups[0]).name + ':1';
+      if (e[0] === 'birth_group' && !e[1]) e[1] = (st.info.groups.find(g => g.name === 'state_full') || st.info.groups[0]).name;
     }
-    st.sections.push({ name: kind + '.new' + n, entries: entries });
+    st.sections.push({ name: kind === 'demography' ? kind : kind + '.new' + n, entries: entries });
     renderSections();
     schedule();
   }
