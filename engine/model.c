@@ -159,6 +159,14 @@ cov_model *cov_model_load(const char *path, cov_diag *d)
             m->common = true;
             if (!strcmp(e->key, "enroll_sd")) cov_ini_spread(ini, e, &m->common_enroll_sd, d);
             else if (!strcmp(e->key, "lapse_sd")) cov_ini_spread(ini, e, &m->common_lapse_sd, d);
+            else if (!strcmp(e->key, "shock_sd")) {
+                e->used = true;
+                if (!cov_parse_double(e->value, &m->shock_sd) || !(m->shock_sd >= 0) || m->shock_sd > COV_MAX_SPREAD)
+                    cov_diag_add(d, COV_EINPUT, COV_AT_VALUE(ini, e),
+                                 "'shock_sd' must be a spread from 0 to %g (standard deviation per year of the "
+                                 "random walk on the log of the hazards: 0.1 moves them by about 10%% in a year), "
+                                 "got \"%s\"", COV_MAX_SPREAD, e->value);
+            }
             else if (!strcmp(e->key, "rate_corr")) {
                 e->used = true;
                 if (!cov_parse_double(e->value, &m->common_rate_corr) || m->common_rate_corr < -1
@@ -181,7 +189,7 @@ cov_model *cov_model_load(const char *path, cov_diag *d)
     cov_ini_unused(ini, "group.", GROUP_KEYS, d);
     cov_ini_unused(ini, "communes", "enroll_sd, lapse_sd", d);
     cov_ini_unused(ini, "model", "name, description", d);
-    cov_ini_unused(ini, "common", "enroll_sd, lapse_sd, rate_corr", d);
+    cov_ini_unused(ini, "common", "enroll_sd, lapse_sd, rate_corr, shock_sd", d);
     if (d->n == before && cov_ini_section_line(ini, "units", NULL)) m->units = cov_units_read(ini, m, d);
     for (int g = 0; g < m->ngroups; g++) {
         if (!seen_enroll[g] && !seen_lapse[g] && d->n == before)

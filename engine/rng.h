@@ -22,7 +22,8 @@ enum {
     COV_PURPOSE_BIRTHS = 9,
     COV_PURPOSE_DEATHS = 10,
     COV_PURPOSE_UNIT_RATE = 11,   /* per-replicate rate factors of a unit of a rates file, per group */
-    COV_PURPOSE_COMMON_RATE = 12  /* per-replicate [common] factors shared by every group */
+    COV_PURPOSE_COMMON_RATE = 12, /* per-replicate [common] factors shared by every group */
+    COV_PURPOSE_SHOCK = 13        /* per-replicate, per-month step of the common shock's random walk */
 };
 
 /* The generator behind every stream: SplitMix64 (Steele, Lea and Flood

@@ -48,6 +48,7 @@ typedef struct {
     double *fe, *fl;               /* [R][G] replicate rate factors */
     double *ke, *kl;               /* [R][K] replicate campaign multipliers */
     double *keep, *drive;          /* [R][reclassifications], [R][school drives] */
+    double *sh_e, *sh_l;           /* [R][H+1] the common shock's factors exp(X_m), exp(-X_m); NULL: no shock */
     double log1m_e[COV_MAX_GROUPS], log1m_l[COV_MAX_GROUPS];
     bool steady[COV_MAX_GROUPS];   /* no seasonality, no campaign: the same rates every month */
     int *parent_of;                /* [C][nlevels+1] parent unit indices */
@@ -87,6 +88,18 @@ static void draw_replicate_params(plan *pl, gsl_rng *rng, long r)
         for (int g = 0; g < pl->G; g++) {
             pl->fe[r * pl->G + g] *= ce;
             pl->fl[r * pl->G + g] *= cl;
+        }
+    }
+    if (pl->sh_e) {   /* [common] shock_sd: X_m = X_{m-1} + (shock_sd / sqrt 12) Z_m, X_0 = 0 */
+        const double step = s->model->shock_sd / sqrt(12.0);
+        double x = 0;
+        double *se = pl->sh_e + r * (pl->H + 1), *sl = pl->sh_l + r * (pl->H + 1);
+        se[0] = sl[0] = 1;
+        for (int m = 1; m <= pl->H; m++) {
+            gsl_rng_set(rng, cov_stream_key(s->seed, (uint64_t)r, 0, 0, s->start + m, COV_PURPOSE_SHOCK));
+            x += step * gsl_ran_ugaussian(rng);
+            se[m] = exp(x);
+            sl[m] = exp(-x);
         }
     }
     for (int k = 0; k < pl->K; k++) {
@@ -189,6 +202,7 @@ static void simulate_commune(const plan *pl, gsl_rng *rng, int c, long r,
                 if (m == 1 || !pl->steady[g]) {   /* else: rates as last month */
                     double me = gr->seasonal_enroll[cal] * fe[g] * re_e;
                     double ml = gr->seasonal_lapse[cal] * fl[g] * re_l;
+                    if (pl->sh_e) { me *= pl->sh_e[r * (H + 1) + m]; ml *= pl->sh_l[r * (H + 1) + m]; }
                     for (int k = 0; k < K; k++) {
                         const cov_campaign *kc = &s->campaigns[k];
                         if (am < kc->m0 || am > kc->m1 || !kc->groups[g]) continue;
@@ -601,7 +615,8 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
      * when they would pass POOL_BYTES */
     int nbuf = (int)fmin((double)(threads + 1), fmax(2.0, (double)POOL_BYTES / commune_bytes));
     if (nbuf > L) nbuf = L > 0 ? L : 1;
-    const double rep_bytes = 8.0 * (double)R * (2.0 * pl.G + 2.0 * pl.K + s->nreclass + s->nschools + 4)
+    const double rep_bytes = 8.0 * (double)R * (2.0 * pl.G + 2.0 * pl.K + s->nreclass + s->nschools + 4
+                                                + (s->model->shock_sd > 0 ? 2.0 * (H + 1) : 0))
                            + 8.0 * (double)R * threads
                            + (s->keep_hits ? (double)R * (double)(C + P) * s->ntargets : 0);
     const double need = parent_bytes + nbuf * commune_bytes + rep_bytes;
@@ -637,6 +652,7 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
                 pl.steady[g] = false;
         for (int k = 0; k < pl.K; k++)
             if (s->campaigns[k].groups[g]) pl.steady[g] = false;
+        if (s->model->shock_sd > 0) pl.steady[g] = false;   /* the shock moves the rates every month */
     }
     int nl = pop->nlevels;
     pl.fe = malloc((size_t)R * (size_t)pl.G * sizeof(double));
@@ -645,6 +661,10 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     pl.kl = malloc((size_t)R * (size_t)(pl.K + 1) * sizeof(double));
     pl.keep = malloc((size_t)R * (size_t)(s->nreclass + 1) * sizeof(double));
     pl.drive = malloc((size_t)R * (size_t)(s->nschools + 1) * sizeof(double));
+    if (s->model->shock_sd > 0) {
+        pl.sh_e = malloc((size_t)R * (size_t)(H + 1) * sizeof(double));
+        pl.sh_l = malloc((size_t)R * (size_t)(H + 1) * sizeof(double));
+    }
     pl.parent_of = malloc((size_t)C * (size_t)(nl + 1) * sizeof(int));
     /* parent sums in one block when they outlive the loop or are added up over ranks */
     parents par = { .early = !kept && ranks == 1 };
@@ -684,6 +704,7 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     }
     if (!cov_dist_all(pl.fe && pl.fl && pl.ke && pl.kl && pl.keep && pl.drive && pl.parent_of && par.I && par.N && par.left
                       && (par.early || (PI && PN))
+                      && (s->model->shock_sd <= 0 || (pl.sh_e && pl.sh_l))
                       && (kept || (buf.I && buf.N && buf.owner)) && locks && items_done
                       && res && res->ms && res->ts && (!s->keep_replicates || (res->rep_I && res->rep_N)))) {
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory: use fewer replicates or months");
@@ -793,6 +814,7 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     }
 done:
     free(pl.fe); free(pl.fl); free(pl.ke); free(pl.kl); free(pl.keep); free(pl.drive); free(pl.parent_of);
+    free(pl.sh_e); free(pl.sh_l);
     free(buf.I); free(buf.N); free(buf.owner);
     lock_destroy(&buf.lock);
     for (int p = 0; locks && p < P; p++) lock_destroy(&locks[p]);

@@ -56,6 +56,7 @@ typedef struct {
     double commune_lapse_sd;
     bool common;                 /* [common]: one factor pair shared by every group */
     double common_enroll_sd, common_lapse_sd, common_rate_corr;
+    double shock_sd;             /* [common] shock_sd: SD per year of the random walk on the log hazards, 0: none */
     cov_units_file *units;       /* [units], NULL: none */
 } cov_model;
 

@@ -520,6 +520,117 @@ static void test_gap_table(void **st)
     assert_int_equal(cov_gap(pop, "95,5", NULL, NULL, NULL, &d), COV_EUSAGE);
 }
 
+/* [common] shock_sd = 0 is no shock: the same bytes as a model without the
+ * key (the shock's stream is drawn only when shock_sd > 0, so no other
+ * stream moves), and shock_sd > 0 changes the results. */
+static void test_shock_zero_is_no_shock(void **st)
+{
+    (void)st;
+    char *base = slurp("models/bhyt.ini");
+    assert_non_null(base);
+    size_t n = strlen(base) + 200;
+    char *with = malloc(n);
+    assert_non_null(with);
+    snprintf(with, n, "%s\n[common]\nshock_sd = 0\n", base);
+    write_text(TMP "/shock0-model.ini", with);
+    snprintf(with, n, "%s\n[common]\nshock_sd = 0.3\n", base);
+    write_text(TMP "/shock3-model.ini", with);
+    free(with); free(base);
+    write_scenario(TMP "/shock-none.ini", NAM_TRUC_CSV, NULL);
+    char text[4096];
+    snprintf(text, sizeof text, "[run]\npopulation = %s\n%s", NAM_TRUC_CSV, SCENARIO_HEAD + strlen("[run]\n"));
+    char *at = strstr(text, "model = " MODEL);
+    assert_non_null(at);
+    const char *names[2] = { "shock0-model.ini", "shock3-model.ini" };
+    const char *paths[2] = { TMP "/shock-0.ini", TMP "/shock-3.ini" };
+    for (int k = 0; k < 2; k++) {
+        char out[4300];
+        snprintf(out, sizeof out, "%.*smodel = %s%s", (int)(at - text), text, names[k], at + strlen("model = " MODEL));
+        write_text(paths[k], out);
+    }
+    cov_scenario *s0, *s1, *s2;
+    cov_results *a = run_scenario(TMP "/shock-none.ini", NULL, &s0);
+    cov_results *b = run_scenario(TMP "/shock-0.ini", NULL, &s1);
+    cov_results *c = run_scenario(TMP "/shock-3.ini", NULL, &s2);
+    size_t bytes = (size_t)a->nunits * (size_t)(a->months + 1) * sizeof(cov_month_stats);
+    assert_memory_equal(a->ms, b->ms, bytes);
+    for (int t = 0; t < s0->ntargets; t++)
+        for (int u = 0; u < a->nunits; u++) assert_int_equal(a->ts[t][u].reached, b->ts[t][u].reached);
+    assert_true(memcmp(a->ms, c->ms, bytes) != 0);
+    cov_results_free(a); cov_results_free(b); cov_results_free(c);
+    cov_scenario_free(s0); cov_scenario_free(s1); cov_scenario_free(s2);
+}
+
+/* The shock's variance. Two communes, a group that only enrolls (hazard
+ * lambda, the insured at the start I0) and one that only lapses, with a
+ * tiny hazard, so to first order in lambda the cards gained are
+ * lambda U0 S+ and those lost lambda I0 S-, S± = sum over months of
+ * e^{±X_m}, X the random walk with steps sd/sqrt(12). Its log-normal
+ * moments are exact: E e^{X_m} = e^{m s2/2}, E e^{X_m + X_n} =
+ * e^{(3m + n) s2/2}, E e^{X_m - X_n} = e^{(n - m) s2/2} (m <= n,
+ * s2 = sd^2/12). The mean and variance of the all-units coverage across
+ * replicates must match these within MC_Z standard errors of R replicates
+ * (the variance's from the sample's fourth moment); binomial noise is
+ * added as its mean count. */
+static void test_shock_variance_closed_form(void **st)
+{
+    (void)st;
+    const double sd = 0.5, p = 2e-5;
+    const int H = 24;
+    const long R = 4000;
+    write_text(TMP "/shockv-pop.csv", "commune,group,population,insured\n"
+               "A,e,400000000,100000000\nA,l,300000000,250000000\n"
+               "B,e,200000000,0\nB,l,100000000,100000000\n");
+    char text[1024];
+    snprintf(text, sizeof text, "[group.e]\nenroll = %g\nlapse = 0\n[group.l]\nenroll = 0\nlapse = %g\n"
+             "[common]\nshock_sd = %g\n", p, p, sd);
+    write_text(TMP "/shockv-model.ini", text);
+    snprintf(text, sizeof text, "[run]\npopulation = shockv-pop.csv\nmodel = shockv-model.ini\nstart = 2020-12\n"
+             "months = %d\nreplicates = %ld\nseed = 5\n", H, R);
+    write_text(TMP "/shockv.ini", text);
+    cov_overrides ov = { .seed = -1, .keep_replicates = 1 };
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/shockv.ini", &ov, &s);
+    int all = unit_index(r, COV_LEVEL_ALL, "all");
+    /* closed form */
+    const double s2 = sd * sd / 12, lam = -log1p(-p);
+    double ES = 0, ESS = 0, ESM = 0;
+    for (int m = 1; m <= H; m++) {
+        ES += exp(m * s2 / 2);
+        for (int k = 1; k <= H; k++) {
+            int lo = m < k ? m : k, hi = m < k ? k : m;
+            ESS += exp((3.0 * lo + hi) * s2 / 2);
+            ESM += exp((hi - lo) * s2 / 2);
+        }
+    }
+    const double varS = ESS - ES * ES, covS = ESM - ES * ES;   /* S+ and S- have the same law */
+    const double a = lam * (300000000.0 + 200000000.0), b = lam * (250000000.0 + 100000000.0);
+    const double N = 1e9, I0 = 450000000.0;
+    double mean = (I0 + a * ES - b * ES) / N;
+    double var = (a * a * varS + b * b * varS - 2 * a * b * covS + a * ES + b * ES) / (N * N);
+    /* the replicates */
+    double m1 = 0, m2 = 0, m4 = 0;
+    double *x = malloc((size_t)R * sizeof *x);
+    assert_non_null(x);
+    for (long k = 0; k < R; k++) {
+        x[k] = (double)r->rep_I[cov_rep_at(r, all, H, 0, k)] / (double)r->rep_N[cov_rep_at(r, all, H, 0, k)];
+        m1 += x[k] / (double)R;
+    }
+    for (long k = 0; k < R; k++) {
+        double e = x[k] - m1;
+        m2 += e * e / (double)(R - 1);
+        m4 += e * e * e * e / (double)R;
+    }
+    double se_mean = sqrt(m2 / (double)R), se_var = sqrt((m4 - m2 * m2) / (double)R);
+    print_message("shock %.2f a year, %d months: mean %.6f (closed form %.6f, se %.2g), variance %.4g "
+                  "(closed form %.4g, se %.2g)\n", sd, H, m1, mean, se_mean, m2, var, se_var);
+    if (fabs(m1 - mean) > MC_Z * se_mean) fail_msg("mean %.6f against %.6f", m1, mean);
+    if (fabs(m2 - var) > MC_Z * se_var) fail_msg("variance %.4g against %.4g", m2, var);
+    free(x);
+    cov_results_free(r);
+    cov_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +648,8 @@ int main(void)
         cmocka_unit_test(test_precision),
         cmocka_unit_test(test_replicates_added_to_a_store),
         cmocka_unit_test(test_default_output_folder),
+        cmocka_unit_test(test_shock_zero_is_no_shock),
+        cmocka_unit_test(test_shock_variance_closed_form),
     };
     return cmocka_run_group_tests_name("engine properties", tests, NULL, NULL);
 }
