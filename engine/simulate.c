@@ -522,54 +522,65 @@ static void pool_give(pool *b, int i)
 }
 
 /* The sums of the parent units (every level above the commune, and the
- * whole), pu x R values each for I and N. Held together ([unit][m][s][r])
- * when they must outlive the loop: kept for a later round, or added up over
- * MPI ranks. Otherwise each unit's sums are made when its first commune
- * adds into them, its statistics taken when its last commune has added,
- * and its memory returned: with communes listed unit by unit, only the
- * units in progress (and the top ones) are held at once. */
+ * whole), pu x R values each for I and N. A commune adds its series into
+ * its smallest unit only; a unit whose communes (of this rank) have all
+ * added is whole, and adds its sums into the unit above it: each value is
+ * added once per level instead of once per commune and level, and the top
+ * units' locks are taken once per unit below them, not once per commune.
+ * With levels that do not nest (`nested_levels = no`) a commune adds into
+ * every unit of its own. Integer sums: the order does not matter.
+ *
+ * The sums are held together ([unit][m][s][r]) when they must outlive the
+ * loop: kept for a later round, or added up over MPI ranks. Otherwise
+ * (early) each unit's sums are made when the first sums add into them, its
+ * statistics taken as soon as it is whole, and its memory returned: with
+ * communes listed unit by unit, only the units in progress (and the top
+ * ones) are held at once. */
 typedef struct {
     int64_t **I, **N;              /* [P] each unit's sums (NULL: not made yet, or freed) */
-    int *left;                     /* [P] communes of this rank still to add (early only) */
-    unit_lock *locks;              /* [P] held while a commune adds into the unit */
+    int *up;                       /* [P] the unit a whole unit adds into; -1: none */
+    int *left;                     /* [P] sums still to add (of communes of this rank and whole units);
+                                    * -1: its statistics taken (early) */
+    unit_lock *locks;              /* [P] held while sums add into the unit */
     bool early;                    /* statistics as soon as a unit is whole */
 } parents;
 
-/* Adds the new replicates (r_from..R-1) of commune c's series I/N into the
- * sums of its parent units, each under its lock. Integer sums: the order in
- * which communes add does not matter. Returns how many units c completed
- * (early only), their indices in whole[]; false (in *ok) when out of memory. */
-static int add_to_parents(const plan *pl, int c, const int64_t *I, const int64_t *N,
-                          parents *par, int *whole, bool *ok)
+static bool parent_stats(const plan *pl, cov_results *res, parents *par, int p, double *scratch);
+
+/* Adds the new replicates (r_from..R-1) of the series I/N into the sums of
+ * unit p under its lock; when that makes p whole, adds p into the unit
+ * above it and (early) takes p's statistics. false when out of memory. */
+static bool add_into(const plan *pl, cov_results *res, parents *par, int p,
+                     const int64_t *I, const int64_t *N, double *scratch)
 {
-    const int nl = pl->s->pop->nlevels;
     const long R = pl->R, pu = (long)(pl->H + 1) * pl->S;
-    int n = 0;
-    for (int l = 0; l <= nl; l++) {
-        int p = pl->parent_of[(long)c * (nl + 1) + l];
-        lock_set(&par->locks[p]);
-        if (!par->I[p]) {
-            par->I[p] = calloc((size_t)(pu * R), sizeof(int64_t));
-            par->N[p] = calloc((size_t)(pu * R), sizeof(int64_t));
-        }
-        int64_t *pI = par->I[p], *pN = par->N[p];
-        if (pI && pN) {
-            for (long k = 0; k < pu; k++)
-                for (long r = pl->r_from; r < R; r++) {
-                    pI[k * R + r] += I[k * R + r];
-                    pN[k * R + r] += N[k * R + r];
-                }
-            if (par->early && --par->left[p] == 0) whole[n++] = p;
-        } else {
-            *ok = false;
-        }
-        lock_unset(&par->locks[p]);
+    bool ok = true, whole = false;
+    lock_set(&par->locks[p]);
+    if (!par->I[p]) {
+        par->I[p] = calloc((size_t)(pu * R), sizeof(int64_t));
+        par->N[p] = calloc((size_t)(pu * R), sizeof(int64_t));
     }
-    return n;
+    int64_t *pI = par->I[p], *pN = par->N[p];
+    if (pI && pN) {
+        for (long k = 0; k < pu; k++)
+            for (long r = pl->r_from; r < R; r++) {
+                pI[k * R + r] += I[k * R + r];
+                pN[k * R + r] += N[k * R + r];
+            }
+        whole = --par->left[p] == 0;
+    } else {
+        ok = false;
+    }
+    lock_unset(&par->locks[p]);
+    /* whole: nothing adds into p any more, its sums are read without the lock */
+    if (ok && whole && par->up[p] >= 0) ok = add_into(pl, res, par, par->up[p], pI, pN, scratch);
+    if (ok && whole && par->early) ok = parent_stats(pl, res, par, p, scratch);
+    return ok;
 }
 
 /* Takes the statistics of parent unit p from its sums (zeros when none
- * were made: a unit without communes), then, early, frees them. */
+ * were made: a unit without communes of this rank), then, early, frees
+ * them. false when out of memory. */
 static bool parent_stats(const plan *pl, cov_results *res, parents *par, int p, double *scratch)
 {
     const long per = (long)(pl->H + 1) * pl->S * pl->R;
@@ -673,6 +684,7 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     par.I = calloc((size_t)P, sizeof *par.I);
     par.N = calloc((size_t)P, sizeof *par.N);
     par.left = calloc((size_t)P, sizeof *par.left);
+    par.up = malloc((size_t)P * sizeof *par.up);
     for (int p = 0; PI && PN && par.I && par.N && p < P; p++) {
         par.I[p] = PI + (long)p * per_unit;
         par.N[p] = PN + (long)p * per_unit;
@@ -702,7 +714,7 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         res->rep_I = malloc((size_t)bytes / 2);
         res->rep_N = malloc((size_t)bytes / 2);
     }
-    if (!cov_dist_all(pl.fe && pl.fl && pl.ke && pl.kl && pl.keep && pl.drive && pl.parent_of && par.I && par.N && par.left
+    if (!cov_dist_all(pl.fe && pl.fl && pl.ke && pl.kl && pl.keep && pl.drive && pl.parent_of && par.I && par.N && par.left && par.up
                       && (par.early || (PI && PN))
                       && (s->model->shock_sd <= 0 || (pl.sh_e && pl.sh_l))
                       && (kept || (buf.I && buf.N && buf.owner)) && locks && items_done
@@ -719,8 +731,18 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         }
         pl.parent_of[c * (nl + 1) + nl] = P - 1;
     }
-    for (int c = c_lo; par.early && c < c_hi; c++)
-        for (int l = 0; l <= nl; l++) par.left[pl.parent_of[c * (nl + 1) + l]]++;
+    /* Who adds into what: nested levels, a commune into its smallest unit
+     * and each unit into the one above it (units are numbered level by
+     * level, so up[p] > p); else each commune into every unit. What adds
+     * into a unit is counted from this rank's communes up. */
+    const bool nested = !s->crossing_levels;
+    for (int p = 0; p < P; p++) par.up[p] = -1;
+    for (int c = 0; nested && c < C; c++)
+        for (int l = 0; l < nl; l++) par.up[pl.parent_of[c * (nl + 1) + l]] = pl.parent_of[c * (nl + 1) + l + 1];
+    for (int c = c_lo; c < c_hi; c++)
+        for (int l = 0; l <= (nested ? 0 : nl); l++) par.left[pl.parent_of[c * (nl + 1) + l]]++;
+    for (int p = 0; p < P; p++)
+        if (par.left[p] > 0 && par.up[p] >= 0) par.left[par.up[p]]++;
 
     /* Items: chunk replicates of one commune, a multiple of RUN, each
      * commune cut into as many as make ITEMS_PER_THREAD per thread in all
@@ -733,7 +755,7 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     const long nitems = (long)L * nchunk, total_work = (long)L * (fresh > 0 ? fresh : 1);
     long next_item = 0, done_reps = 0;
     bool fail = false, lost = false;   /* lost: the exchange between MPI ranks failed */
-#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, buf, par, items_done, next_item, done_reps, total_work, progress, arg, fail, lost, interrupted, cov_rng_splitmix, c_lo, ranks, kept, keep, chunk, nchunk, nitems)
+#pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, buf, par, nl, nested, items_done, next_item, done_reps, total_work, progress, arg, fail, lost, interrupted, cov_rng_splitmix, c_lo, ranks, kept, keep, chunk, nchunk, nitems)
     {
         gsl_rng *rng = gsl_rng_alloc(cov_rng_splitmix);
         double *scratch = malloc((size_t)pl.R * sizeof *scratch);
@@ -770,11 +792,10 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
                 if (__atomic_add_fetch(&items_done[k], 1, __ATOMIC_ACQ_REL) < nchunk) continue;
                 cov_series ser = { I, N, pl.H, pl.S, pl.R };
                 unit_stats(s, res, c, &ser, scratch);
-                int whole[COV_MAX_LEVELS + 1];
                 bool ok = true;
-                int n = add_to_parents(&pl, c, I, N, &par, whole, &ok);
+                const int *up = pl.parent_of + (long)c * (nl + 1);
+                for (int l = 0; l <= (nested ? 0 : nl); l++) ok = add_into(&pl, res, &par, up[l], I, N, scratch) && ok;
                 if (!kept) pool_give(&buf, b);
-                for (int j = 0; j < n; j++) ok = parent_stats(&pl, res, &par, whole[j], scratch) && ok;
                 if (!ok) {
 #pragma omp atomic write
                     fail = true;
@@ -820,7 +841,7 @@ done:
     for (int p = 0; locks && p < P; p++) lock_destroy(&locks[p]);
     free(locks);
     for (int p = 0; par.early && par.I && par.N && p < P; p++) { free(par.I[p]); free(par.N[p]); }
-    free(par.I); free(par.N); free(par.left);
+    free(par.I); free(par.N); free(par.left); free(par.up);
     free(items_done);
     if (!kept) { free(PI); free(PN); }
     else if (st == COV_OK) keep->R = R;

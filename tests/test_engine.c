@@ -161,6 +161,68 @@ static void test_parent_levels_add_up(void **st)
     cov_scenario_free(s);
 }
 
+/* Every parent unit's per-replicate counts are the sums of its communes',
+ * in every month and series, whatever the order of the rows (districts
+ * interleaved: units become whole out of order), on 1 and 2 threads, with
+ * nested levels and with levels that do not nest (a district name shared
+ * by two provinces is then one unit across them). */
+static void test_parent_units_add_up_in_any_order(void **st)
+{
+    (void)st;
+    for (int crossing = 0; crossing < 2; crossing++) {
+        /* 3 provinces x 2 districts x 4 communes, rows in a scrambled order */
+        char csv[16384] = "commune,district,province,group,population,insured\n";
+        for (int i = 0; i < 24; i++) {
+            int k = (i * 7 + 5) % 24, prov = k / 8, dist = (k / 4) % 2;
+            char row[256];
+            for (int g = 0; g < 2; g++) {
+                long n = 300 + 37 * k + 101 * g;
+                snprintf(row, sizeof row, "Xã %d,Huyện %c,Tỉnh %d,%s,%ld,%ld\n", k, 'A' + dist, prov,
+                         g ? "household" : "students", n, n * (60 + k) / 100);
+                strcat(csv, row);
+            }
+        }
+        write_text(TMP "/order.csv", csv);
+        char ini[1024];
+        snprintf(ini, sizeof ini,
+                 "[run]\npopulation = order.csv\nmodel = " MODEL "\nlevels = district, province\n%s"
+                 "start = 2020-01\nmonths = 6\nreplicates = 30\nseed = 5\n",
+                 crossing ? "nested_levels = no\n" : "");
+        write_text(TMP "/order.ini", ini);
+        for (int threads = 1; threads <= 2; threads++) {
+            cov_overrides ov = { .seed = -1, .threads = threads, .keep_replicates = 1 };
+            cov_scenario *s;
+            cov_results *r = run_scenario(TMP "/order.ini", &ov, &s);
+            const cov_population *pop = s->pop;
+            assert_int_equal(pop->levels[0].nunits, crossing ? 2 : 6);
+            assert_int_equal(pop->levels[1].nunits, 3);
+            int C = r->ncommunes, off[2] = { C, C + pop->levels[0].nunits }, all = r->nunits - 1;
+            long checked = 0;
+            for (int m = 0; m <= r->months; m++)
+                for (int ser = 0; ser < s->nseries; ser++)
+                    for (long k = 0; k < r->replicates; k++) {
+                        int64_t *sI = calloc((size_t)r->nunits, sizeof *sI), *sN = calloc((size_t)r->nunits, sizeof *sN);
+                        for (int c = 0; c < C; c++) {
+                            int at[3] = { off[0] + pop->c[c].parent[0], off[1] + pop->c[c].parent[1], all };
+                            for (int l = 0; l < 3; l++) {
+                                sI[at[l]] += r->rep_I[cov_rep_at(r, c, m, ser, k)];
+                                sN[at[l]] += r->rep_N[cov_rep_at(r, c, m, ser, k)];
+                            }
+                        }
+                        for (int u = C; u < r->nunits; u++) {
+                            assert_int_equal(r->rep_I[cov_rep_at(r, u, m, ser, k)], sI[u]);
+                            assert_int_equal(r->rep_N[cov_rep_at(r, u, m, ser, k)], sN[u]);
+                            checked++;
+                        }
+                        free(sI); free(sN);
+                    }
+            assert_int_equal(checked, (long)(r->months + 1) * s->nseries * r->replicates * (r->nunits - C));
+            cov_results_free(r);
+            cov_scenario_free(s);
+        }
+    }
+}
+
 /* The source's card gap (document 674-CV/HU): 193,766 people with 160,613
  * insured (82.89%) need 4,476 cards for 85.2% and 15,715 for 91%. */
 static void test_card_gap_of_the_source(void **st)
@@ -638,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_removing_a_commune_changes_no_other),
         cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_parent_levels_add_up),
+        cmocka_unit_test(test_parent_units_add_up_in_any_order),
         cmocka_unit_test(test_card_gap_of_the_source),
         cmocka_unit_test(test_yen_the_coverage),
         cmocka_unit_test(test_first_month_distribution),
