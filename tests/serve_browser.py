@@ -194,7 +194,8 @@ try:
             seen.append((f, driver.find_element(By.ID, "ask-status").text))
         return driver.find_element(By.ID, "ask").get_attribute("data-state") == "done"
     wait(solved, "the solve answer", 180)
-    check(seen and all(a[0] <= b[0] for a, b in zip(seen, seen[1:])) and re.search(r"\d+%", seen[-1][1]),
+    # (the status is read just after the state: the last one read may already say done)
+    check(seen and all(a[0] <= b[0] for a, b in zip(seen, seen[1:])) and any(re.search(r"\d+%", t) for f, t in seen),
           "solve's progress shows as a rising percentage: %s" % (seen[-3:] if seen else "none seen"))
     asked = driver.find_element(By.ID, "ask-table").text
     check("Huyện Nam Trực" in asked and "Giá trị cần" in asked and "campaign.peak.enroll_multiplier" in asked,
