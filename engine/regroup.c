@@ -786,8 +786,8 @@ cov_status cov_regroup(const char *in, const cov_regroup_opts *o, const char *ou
         if (have && have < total) {
             if (partial_units < LIST_MAX)
                 snprintf(partial_list[partial_units], sizeof partial_list[0],
-                         "%s (%s): %d of its %d old communes are in the file (not %s, %s)", x.u[j].name, x.u[j].code,
-                         have, total, x.o[missing].name, x.o[missing].code);
+                         "%s (%s): %d of its %d old communes %s in the file (not %s, %s)", x.u[j].name, x.u[j].code,
+                         have, total, have == 1 ? "is" : "are", x.o[missing].name, x.o[missing].code);
             partial_units++;
         }
         for (int m = 0; history && m < nm && months[m] < o->reform; m++) {
