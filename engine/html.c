@@ -279,7 +279,7 @@ cov_status cov_report(const char *dir, const char *lang, void *logv, cov_diag *d
         fprintf(f, " ≥ %s", thr);
         if (strcmp(COL("group"), "all")) { fputs(" (", f); esc(f, COL("group")); fputs(")", f); }
         fputs("</td><td class=\"t\">", f);
-        esc(f, COL("unit"));
+        esc(f, !strcmp(COL("level"), "all") && !strcmp(COL("unit"), "all") ? L->whole : COL("unit"));
         if (have_keys && shared[r] && *COL("unit_code")) { fputs(" (", f); esc(f, COL("unit_code")); fputc(')', f); }
         fputs("</td><td>", f);
         esc(f, dl);

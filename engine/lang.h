@@ -23,6 +23,7 @@ typedef struct {
                *col_probability, *col_verdict, *col_median, *col_cards, *col_shortfall,
                *made_with, *how_to_read, *charts, *verdict_note;
     const char *no_people;        /* a unit with no one in it: no probability */
+    const char *whole;            /* the unit "all": every commune of the file */
 } cov_lang;
 
 /* The language for code "vi" or "en"; NULL for another. */

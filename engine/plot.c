@@ -166,6 +166,17 @@ static const char *vcell(const cov_csv *t, long r, const char *col, char *buf, s
     return buf;
 }
 
+/* The unit of row r as a reader sees it: the whole file's unit "all" in
+ * words ("Tất cả các xã, phường", "All communes"), any other by its name. */
+static const char *unit_text(const ctx *c, const cov_csv *t, long r, char *buf, size_t n)
+{
+    if (!strcmp(cell(t, r, "level"), "all") && !strcmp(cell(t, r, "unit"), "all")) {
+        snprintf(buf, n, "%s", c->L->whole);
+        return buf;
+    }
+    return vcell(t, r, "unit", buf, n);
+}
+
 /* The display form of what a person reads for the target of row r: its
  * label column when the row has one (results written since targets carry
  * labels), else its key. */
@@ -473,8 +484,34 @@ static void gp_array(FILE *m, const char *name, char **texts, long n)
 
 /* ---- which units ---------------------------------------------------------- */
 
+/* Does a level above the commune hold a single unit in table t (a district
+ * file's district, Ninh Bình's province)? Then that unit is the same people
+ * as "all", which is not charted twice; a file of 34 provinces gets its
+ * national chart as well. */
+static bool one_unit_level(const cov_csv *t)
+{
+    enum { L = 16 };
+    const char *lv[L], *first[L];
+    bool several[L];
+    int n = 0;
+    for (long r = 0; r < t->nrows; r++) {
+        const char *level = cell(t, r, "level"), *unit = cell(t, r, "unit");
+        if (!strcmp(level, "commune") || !strcmp(level, "all")) continue;
+        int k = 0;
+        while (k < n && strcmp(lv[k], level)) k++;
+        if (k == n) {
+            if (n == L) return false;   /* more levels than a population has: not reached */
+            lv[n] = level; first[n] = unit; several[n++] = false;
+        } else if (!several[k] && strcmp(first[k], unit)) several[k] = true;
+    }
+    for (int k = 0; k < n; k++)
+        if (!several[k]) return true;
+    return false;
+}
+
 /* Is this (level, unit) charted? Levels above the commune always (but "all"
- * only when there is no other level); communes with --units all or by name. */
+ * only when no level above the commune has a single unit: one_unit_level);
+ * communes with --units all or by name. */
 static bool selected(const ctx *c, const char *level, const char *unit, bool has_levels)
 {
     if (c->units && !strcmp(c->units, "all")) return true;
@@ -623,6 +660,7 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
         const char *lv = cell(tr, r, "level");
         has_levels = strcmp(lv, "commune") && strcmp(lv, "all");
     }
+    has_levels = has_levels && one_unit_level(tr);
     for (long r0 = 0; r0 < tr->nrows;) {
         const char *level = cell(tr, r0, "level"), *unit = cell(tr, r0, "unit");
         long r1 = r0;
@@ -648,7 +686,7 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
         if (!write_dat(c, st, m, &dat)) return false;
         char title[8192], *marks = NULL, *more = NULL;
         size_t mcap = 0;
-        vcell(tr, r0, "unit", title, NAME_BYTES);
+        unit_text(c, tr, r0, title, NAME_BYTES);
         FILE *mm = open_memstream(&marks, &mcap);
         if (mm) target_marks(c, tg, level, unit, title, sizeof title, mm, &ymin, &ymax, true);
         closed(mm, &marks);
@@ -871,7 +909,7 @@ static bool exceedance_charts(ctx *c, const cov_csv *ex, const cov_csv *tg)
             xmax = fmax(xmax, thr + 0.5);
         }
         closed(mm, &marks);
-        snprintf(title, sizeof title, c->L->exceed_title, vcell(ex, r0, "unit", shown, sizeof shown), dl);
+        snprintf(title, sizeof title, c->L->exceed_title, unit_text(c, ex, r0, shown, sizeof shown), dl);
         vars v = { .n = 0 };
         common_vars(c, &v, st, 1000, 600);
         sets(&v, "TITLE", title);
@@ -946,6 +984,7 @@ static bool plot_compare(ctx *c)
         const char *lv = cell(tr[0], r, "level");
         has_levels = strcmp(lv, "commune") && strcmp(lv, "all");
     }
+    has_levels = has_levels && ok && one_unit_level(tr[0]);
     char shown[NAME_BYTES];
     /* one chart per unit: every scenario's median and 90% band */
     for (long r0 = 0; ok && r0 < tr[0]->nrows;) {
@@ -985,7 +1024,7 @@ static bool plot_compare(ctx *c)
             plot_clause(pm, before, dname, middle, scenario_text(idx, i, shown, sizeof shown));
         }
         closed(pm, &plots);
-        snprintf(title, sizeof title, c->L->compare_title, vcell(tr[0], r0, "unit", shown, sizeof shown));
+        snprintf(title, sizeof title, c->L->compare_title, unit_text(c, tr[0], r0, shown, sizeof shown));
         FILE *mm = open_memstream(&marks, &mcap);
         if (mm) target_marks(c, tg[0], level, unit, title, sizeof title, mm, &ymin, &ymax, true);
         closed(mm, &marks);
@@ -1028,7 +1067,7 @@ static bool plot_compare(ctx *c)
             if (!everywhere) continue;
             char a[NAME_BYTES], b[NAME_BYTES];
             if (asprintf(&labels[rows], "%s — %s", target_text(tg[0], r, a, sizeof a),
-                         vcell(tg[0], r, "unit", b, sizeof b)) < 0) { labels[rows] = NULL; break; }
+                         unit_text(c, tg[0], r, b, sizeof b)) < 0) { labels[rows] = NULL; break; }
             fprintf(m, "%ld", rows + 1);
             for (int i = 0; i < ns; i++) {
                 dat_num(m, cell(tg[i], k[i], "probability"), false);
@@ -1083,6 +1122,7 @@ static bool plot_sweep(ctx *c)
         const char *lv = cell(sw, r, "level");
         has_levels = strcmp(lv, "commune") && strcmp(lv, "all");
     }
+    has_levels = has_levels && one_unit_level(sw);
     /* rows are value-major: collect each (target, level, unit) across values */
     for (long r0 = 0; ok && r0 < sw->nrows; r0++) {
         if (strcmp(cell(sw, r0, "value"), cell(sw, 0, "value"))) break;   /* first value's rows only */
@@ -1107,7 +1147,7 @@ static bool plot_sweep(ctx *c)
         char title[4 * NAME_BYTES], full[5 * NAME_BYTES + 8], shown[NAME_BYTES], lever[NAME_BYTES], tname[NAME_BYTES];
         ok = write_dat(c, st, m, &dat);
         lever_text(sw, r0, lever, sizeof lever);
-        snprintf(title, sizeof title, c->L->sweep_title, vcell(sw, r0, "unit", shown, sizeof shown), lever);
+        snprintf(title, sizeof title, c->L->sweep_title, unit_text(c, sw, r0, shown, sizeof shown), lever);
         snprintf(full, sizeof full, "%s — %s", title, target_text(sw, r0, tname, sizeof tname));
         vars v = { .n = 0 };
         common_vars(c, &v, st, 1000, 600);

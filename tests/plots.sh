@@ -152,5 +152,19 @@ check "fan chart: an incomplete month drawn as the province's coverage" \
 $bin report $tmp/nb -q || bad "Ninh Bình: report failed"
 check "report: among targets all out of reach, the province (most cards needed) not first" \
   "grep -A1 '<tbody>' $tmp/nb/report.html | tail -1 | grep -q 'Tỉnh Ninh Bình'"
+# Two levels as three (the 2025 map: communes and provinces): a file of two
+# provinces gets the whole file's fan chart, titled in words; one whose
+# province is the whole file does not (Ninh Bình, Nam Trực). A commune name
+# two provinces share is shown with its code in the report and the cards chart.
+two=$tmp/two; mkdir -p $two
+printf 'commune_code,commune,province,group,population,insured\n01,Xã Bình Minh,Tỉnh A,household,1000,900\n02,Xã Bình Minh,Tỉnh B,household,800,700\n03,Xã Khác,Tỉnh B,household,500,480\n' > $two/pop.csv
+printf '[run]\npopulation = pop.csv\nmodel = %s/models/bhyt.ini\nlevels = province\nstart = 2025-07\nmonths = 6\nreplicates = 50\n[target.all]\nlevel = all\nthreshold = 95\ndeadline = 2025-12\n[target.xa]\nlevel = commune\nthreshold = 95\ndeadline = 2025-12\n' "$PWD" > $two/scenario.ini
+$bin run $two/scenario.ini -q -o $two/run && $bin plot $two/run --format svg -q && $bin report $two/run -q || bad "two provinces: run, plot or report failed"
+check "two provinces: no chart of the whole file, or not titled in words" "grep -q 'Tất cả các xã, phường' $two/run/plots/fan-all-all.svg"
+check "a province that is the whole file charted twice" "! ls $tmp/nb/plots/fan-all-all.* $tmp/run/plots/fan-all-all.* 2>/dev/null | grep -q ."
+check "two provinces: a shared commune name without its code in the report" \
+  "grep -q '<td class=\"t\">Xã Bình Minh (01)</td>' $two/run/report.html && grep -q '<td class=\"t\">Xã Bình Minh (02)</td>' $two/run/report.html && grep -q '<td class=\"t\">Xã Khác</td>' $two/run/report.html"
+check "two provinces: a shared commune name without its code in the cards chart" \
+  "grep -q 'Xã Bình Minh (02)' $two/run/plots/cards-xa.gp && ! grep -q 'Xã Khác (03)' $two/run/plots/cards-xa.gp"
 echo "plots: $pass passed, $fail failed"
 [ $fail = 0 ]
