@@ -556,6 +556,288 @@ static bool series_enroll(fitctx *c, const step *v, long n, const double th[2], 
     return true;
 }
 
+/* ---- the common shock: a random walk on the log hazards ---- */
+
+#define SHOCK_MAX 5.0        /* shock_sd per year: the model's limit on a spread */
+#define SHOCK_MIN_STEPS 5    /* steps of the one series: the first fixes the level, four enter the likelihood */
+#define SHOCK_P0 25.0        /* variance of the level at the first point: diffuse (a factor within e^±10) */
+#define SHOCK_CHI 1.920729   /* half the 95% quantile of chi-square with one degree of freedom */
+#define NOISE_MAX 0.05       /* reporting noise: at most 5 points of coverage */
+
+/* The linearised step of the filter, for the components' insured Ig and
+ * shares w at the start, the log hazards shifted by xl in every month
+ * (enrollment x e^xl, lapse x e^-xl) and the rates otherwise c->th's:
+ * the mean insured at the end (forward, with chain()'s entry/exit rule, so
+ * the same mean), its binomial variance, and B[l] (l = 1..k), the
+ * derivative of the mean with respect to a shift of months l..k (from the
+ * adjoint of the monthly recursion). end[g]: each component's coverage at
+ * the end. work: 5k doubles. */
+static double step_linear(const fitctx *c, const step *s, const double *Ig, const double *w, double u, double xl,
+                          double *B,
+                          double *vb, double *end, double *work)
+{
+    const int k = s->k;
+    double total = 0, d = (s->N1 - s->N0) / k, mg = 0, pe, ql, U1, I1;
+    double *Ia = work, *Ua = work + k, *pj = work + 2 * k, *qj = work + 3 * k, *fj = work + 4 * k;
+    for (int l = 1; l <= k; l++) B[l] = 0;
+    *vb = 0;
+    for (int g = 0; g < c->nc; g++) {
+        end[g] = 0.5;
+        if (w[g] <= 0) continue;
+        double p, q, N = s->N0 * w[g], I = Ig[g], U = N - I, dg = d * w[g];
+        double r = c->r >= 0 ? c->r : N > 0 ? I / N : 0;
+        base_rates(c, c->th, g, &p, &q);
+        double lp = exp(u + xl) * log1p(-p), lq = exp(u - xl) * log1p(-q);
+        chain(s->N0 * w[g], Ig[g], s->N1 * w[g], s->m0, k, -expm1(lp), -expm1(lq), c->sea_e[g], c->sea_l[g], c->r,
+              &mg, vb, &pe, &ql, &U1, &I1);
+        for (int j = 0; j < k; j++) {
+            int cal = (s->m0 + j + 1) % 12;
+            fj[j] = 1;
+            if (dg < 0) { fj[j] = N > 0 ? fmax(1 + dg / N, 0) : 0; I *= fj[j]; U *= fj[j]; }
+            else if (dg > 0) { I += dg * r; U += dg * (1 - r); }
+            N += dg;
+            Ia[j] = I; Ua[j] = U;
+            pj[j] = -expm1(lp * c->sea_e[g][cal]);
+            qj[j] = -expm1(lq * c->sea_l[g][cal]);
+            double E = pj[j] * U, L = qj[j] * I;
+            I += E - L; U += L - E;
+        }
+        total += I;
+        end[g] = N > 0 ? I / N : 0.5;
+        /* backward: lI, lU = d(end insured)/d(insured, uninsured after month j) */
+        double lI = 1, lU = 0, acc = 0;
+        for (int j = k - 1; j >= 0; j--) {
+            double hp = -(1 - pj[j]) * log1p(-pj[j]), hq = -(1 - qj[j]) * log1p(-qj[j]);
+            acc += (lI - lU) * (hq * Ia[j] + hp * Ua[j]);   /* month j + 1's shift */
+            B[j + 1] += acc;
+            double nI = fj[j] * ((1 - qj[j]) * lI + qj[j] * lU), nU = fj[j] * (pj[j] * lI + (1 - pj[j]) * lU);
+            lI = nI; lU = nU;
+        }
+    }
+    return total;
+}
+
+/* The components' insured at a step's start: the series' insured I0,
+ * split for totals by the coverages lc shifted to add up (as evaluate()). */
+static void start_split(const fitctx *c, long t, const double *lc, double N0, double I0, double *Ig, const double **w)
+{
+    static const double one = 1;
+    if (c->nc > 1) { *w = &c->cw[t * c->nc]; split_logit(c->nc, *w, lc, N0, I0, Ig); }
+    else { *w = &one; Ig[0] = I0; }
+}
+
+/* The log likelihood of the steps v[0..n) of one series under the random
+ * walk (sd a year) and a reporting noise of tau (coverage) on every
+ * reported point, by an iterated extended Kalman filter on the state
+ * (true insured, X): linearised at the previous state's mean given the new
+ * point. The level at the first point is diffuse: the first step fixes it
+ * and enters no likelihood. *level, *level_var: X at the last point;
+ * *cov_last: the filtered coverage there. */
+static double shock_loglik(const fitctx *c, const step *v, long n, double u, double sd, double tau, double *level,
+                           double *level_var, double *cov_last, long *used)
+{
+    const double s2 = sd * sd / 12.0;
+    double m[2] = { v[0].I0, 0 }, P[3] = { pow(tau * v[0].N0, 2), SHOCK_P0, 0 };   /* PII, PXX, PIX */
+    double ll = 0, lc[COV_MAX_GROUPS], Ig[COV_MAX_GROUPS], end[COV_MAX_GROUPS];
+    double *B = malloc((size_t)(MAX_STEP + 1) * sizeof *B), *Bt = malloc((size_t)(MAX_STEP + 1) * sizeof *Bt);
+    double *work = malloc((size_t)MAX_STEP * 5 * sizeof *work);
+    *used = 0;
+    if (!B || !Bt || !work) { free(B); free(Bt); free(work); return -INFINITY; }
+    for (long t = 0; t < n; t++) {
+        const step *s = &v[t];
+        const step *b = t > 0 ? &v[t - 1] : NULL;
+        const double *w;
+        if (b && s->m0 != b->m0 + b->k) {   /* a step set aside: the walk goes on, the point restarts the level */
+            P[1] += (s->m0 - b->m0 - b->k) * s2;
+            m[0] = s->I0; P[0] = pow(tau * s->N0, 2); P[2] = 0;
+        }
+        if (c->nc > 1 && (!b || b->m0 + b->k != s->m0)) memcpy(lc, &c->lc0[t * c->nc], (size_t)c->nc * sizeof *lc);
+        double LI = m[0], LX = m[1], mu = 0, A = 0, D = 0, R = 0, cross = 0, S = 1, nu = 0, sB2 = 0, sB = 0, vb;
+        double e2 = pow(tau * s->N1, 2);
+        for (int it = 0; it < 20; it++) {
+            /* A: d mean / d insured at the start (the split follows), by central differences */
+            double hI = fmax(1.0, 1e-6 * s->N0), Ihi = fmin(LI + hI, s->N0), Ilo = fmax(LI - hI, 0), vv;
+            start_split(c, t, lc, s->N0, Ihi, Ig, &w);
+            double up = step_linear(c, s, Ig, w, u, LX, Bt, &vv, end, work);
+            start_split(c, t, lc, s->N0, Ilo, Ig, &w);
+            double dn = step_linear(c, s, Ig, w, u, LX, Bt, &vv, end, work);
+            A = Ihi > Ilo ? (up - dn) / (Ihi - Ilo) : 0;
+            start_split(c, t, lc, s->N0, LI, Ig, &w);
+            mu = step_linear(c, s, Ig, w, u, LX, B, &vb, end, work);
+            sB2 = 0; sB = 0;
+            for (int l = 1; l <= s->k; l++) { sB2 += B[l] * B[l]; sB += B[l]; }
+            D = B[1];
+            R = s2 * sB2 + vb;
+            cross = s2 * sB;
+            double Ph0 = P[0] * A + P[2] * D, Ph1 = P[2] * A + P[1] * D;   /* P h, h = (A, D) */
+            S = A * Ph0 + D * Ph1 + R + e2;
+            nu = s->I1 - (mu + A * (m[0] - LI) + D * (m[1] - LX));
+            /* the previous state given the new point: the next linearisation */
+            double nI = clampd(m[0] + Ph0 / S * nu, 0, s->N0), nX = clampd(m[1] + Ph1 / S * nu, -THETA_MAX, THETA_MAX);
+            bool done = fabs(nX - LX) < 1e-9 && fabs(nI - LI) < 1e-6 * (1 + s->N0);
+            if (done || it == 19) break;
+            LI = nI; LX = nX;
+        }
+        /* the components' coverages at the end: the next step's split */
+        for (int g = 0; g < c->nc; g++) lc[g] = logit(clampd(end[g], 1e-6, 1 - 1e-6));
+        if (!(S > 0) || !isfinite(nu)) { ll = -INFINITY; break; }
+        if (t > 0) { ll += -0.5 * (log(2 * M_PI * S) + nu * nu / S); (*used)++; }
+        /* predicted new state and its covariance, then the update on the new point */
+        double Ph0 = P[0] * A + P[2] * D, Ph1 = P[2] * A + P[1] * D;
+        double pII = A * Ph0 + D * Ph1 + R, pXX = P[1] + s->k * s2, pIX = Ph1 + cross;
+        double pI = mu + A * (m[0] - LI) + D * (m[1] - LX), pX = m[1];
+        double KI = pII / S, KX = pIX / S;
+        m[0] = pI + KI * nu; m[1] = pX + KX * nu;
+        P[0] = fmax(pII - KI * pII, 0); P[1] = fmax(pXX - KX * pIX, 0); P[2] = pIX - KI * pIX;
+    }
+    free(B); free(Bt); free(work);
+    *level = m[1]; *level_var = P[1]; *cov_last = n > 0 ? m[0] / v[n - 1].N1 : 0;
+    return ll;
+}
+#define SPEED_MAX 4.0        /* the speed's log factor: within e^±4 of the fitted rates */
+
+/* Golden-section search for the maximum of the log likelihood over one
+ * coordinate (0: the speed u, 1: log tau) in [a, b], the others at *u,
+ * sd, *tau; the best point found goes into *u or *tau. */
+static double golden(const fitctx *c, const step *v, long n, int which, double a, double b, double sd, double *u,
+                     double *tau, double best)
+{
+    double lv, lvar, cl;
+    long used;
+    for (int it = 0; it < 24 && b - a > 1e-3; it++) {
+        double x1 = b - 0.618034 * (b - a), x2 = a + 0.618034 * (b - a);
+        double l1 = which ? shock_loglik(c, v, n, *u, sd, exp(x1), &lv, &lvar, &cl, &used)
+                          : shock_loglik(c, v, n, x1, sd, *tau, &lv, &lvar, &cl, &used);
+        double l2 = which ? shock_loglik(c, v, n, *u, sd, exp(x2), &lv, &lvar, &cl, &used)
+                          : shock_loglik(c, v, n, x2, sd, *tau, &lv, &lvar, &cl, &used);
+        if (l1 > best) { best = l1; if (which) *tau = exp(x1); else *u = x1; }
+        if (l2 > best) { best = l2; if (which) *tau = exp(x2); else *u = x2; }
+        if (l1 >= l2) b = x2; else a = x1;
+    }
+    return best;
+}
+
+/* The log likelihood at sd, profiled over the reporting noise tau and,
+ * when free_u, the speed u: two rounds of golden sections, from *u, *tau
+ * (where the maximum found is left). */
+static double shock_profile(const fitctx *c, const step *v, long n, double sd, bool free_u, double *u, double *tau)
+{
+    double lv, lvar, cl;
+    long used;
+    double best = shock_loglik(c, v, n, *u, sd, *tau, &lv, &lvar, &cl, &used);
+    for (int round = 0; round < 2; round++) {
+        if (free_u) best = golden(c, v, n, 0, fmax(*u - 1.5, -SPEED_MAX), fmin(*u + 1.5, SPEED_MAX), sd, u, tau, best);
+        double t = *tau;
+        best = golden(c, v, n, 1, log(1e-6), log(NOISE_MAX), sd, u, tau, best);
+        double l0 = shock_loglik(c, v, n, *u, sd, 0, &lv, &lvar, &cl, &used);   /* no noise at all */
+        if (l0 > best) { best = l0; *tau = 0; }
+        if (*tau == t && round > 0) break;
+    }
+    return best;
+}
+
+/* The shock from the steps of one series by profile likelihood of sd (per
+ * year; the noise and, when free_u, the speed profiled out): a grid from
+ * 1e-3 to SHOCK_MAX and 0, refined by golden section; the 95% interval
+ * where the profile is within SHOCK_CHI of its maximum. Not an estimate,
+ * with the reason in figures, when the maximum is at 0 or the interval
+ * reaches SHOCK_MAX. */
+static void shock_at(const fitctx *c, const step *v, long n, bool free_u, cov_shock_fit *out)
+{
+    enum { NG = 25 };
+    double sg[NG + 1], ll[NG + 1], us[NG + 1], ts[NG + 1], lvar;
+    int best = 0;
+    double u = 0, tau = 0.001;
+    sg[0] = 0;
+    for (int i = 1; i <= NG; i++) sg[i] = 1e-3 * pow(SHOCK_MAX / 1e-3, (i - 1) / (double)(NG - 1));
+    for (int i = NG; i >= 0; i--) {   /* from the largest: the speed and noise follow along */
+        ll[i] = shock_profile(c, v, n, sg[i], free_u, &u, &tau);
+        us[i] = u; ts[i] = tau;
+        if (ll[i] > ll[best] || i == NG) best = ll[i] >= ll[best] || i == NG ? i : best;
+    }
+    for (int i = 0; i <= NG; i++) if (ll[i] > ll[best]) best = i;
+    if (!isfinite(ll[best])) {
+        snprintf(out->reason, sizeof out->reason, "the filter failed (no finite likelihood)");
+        return;
+    }
+    double top = sg[best], ltop = ll[best], utop = us[best], ttop = ts[best];
+    if (best > 0) {   /* golden section on log sd between the best point's neighbours */
+        double a = log(sg[best > 1 ? best - 1 : 1]), b = log(sg[best < NG ? best + 1 : NG]);
+        for (int it = 0; it < 16 && b - a > 1e-3; it++) {
+            double x1 = b - 0.618034 * (b - a), x2 = a + 0.618034 * (b - a);
+            double u1 = utop, t1 = ttop, u2 = utop, t2 = ttop;
+            double l1 = shock_profile(c, v, n, exp(x1), free_u, &u1, &t1);
+            double l2 = shock_profile(c, v, n, exp(x2), free_u, &u2, &t2);
+            if (l1 > ltop) { top = exp(x1); ltop = l1; utop = u1; ttop = t1; }
+            if (l2 > ltop) { top = exp(x2); ltop = l2; utop = u2; ttop = t2; }
+            if (l1 >= l2) b = x2; else a = x1;
+        }
+    }
+    /* the interval: bisection where the profile crosses ltop - SHOCK_CHI */
+    double cut = ltop - SHOCK_CHI, lo = 0, hi = SHOCK_MAX;
+    if (ll[0] < cut) {
+        int i = best;
+        while (i > 0 && ll[i] >= cut) i--;
+        double l0 = sg[i], h0 = i + 1 < best ? sg[i + 1] : top;
+        for (int it = 0; it < 16; it++) {
+            double mid = 0.5 * (l0 + h0), u1 = us[i], t1 = ts[i];
+            if (shock_profile(c, v, n, mid, free_u, &u1, &t1) >= cut) h0 = mid; else l0 = mid;
+        }
+        lo = 0.5 * (l0 + h0);
+    }
+    int i = best;
+    while (i < NG && ll[i] >= cut) i++;
+    if (ll[i] < cut) {
+        double l0 = i - 1 > best ? sg[i - 1] : top, h0 = sg[i];
+        for (int it = 0; it < 16; it++) {
+            double mid = 0.5 * (l0 + h0), u1 = us[i], t1 = ts[i];
+            if (shock_profile(c, v, n, mid, free_u, &u1, &t1) >= cut) l0 = mid; else h0 = mid;
+        }
+        hi = 0.5 * (l0 + h0);
+    }
+    out->sd = best > 0 ? top : 0;
+    out->noise = ttop;
+    out->speed = free_u ? utop : 0;
+    out->speed_fitted = free_u;
+    out->lo = lo; out->hi = hi;
+    out->loglik = ltop;
+    out->steps = 0;
+    shock_loglik(c, v, n, out->speed, out->sd, out->noise, &out->level, &lvar, &out->coverage, &out->steps);
+    out->level_se = sqrt(lvar);
+    out->last_month = v[n - 1].m0 + v[n - 1].k;
+    if (best == 0)
+        snprintf(out->reason, sizeof out->reason, "the likelihood is highest at 0 (no shock beyond binomial and "
+                 "reporting noise shows in %ld steps; 95%% upper bound %.3g a year)", out->steps, hi);
+    else if (hi >= SHOCK_MAX)
+        snprintf(out->reason, sizeof out->reason, "its 95%% interval (%.3g to %.3g a year) reaches the limit of %g a "
+                 "year: the data cannot tell it", lo, hi, SHOCK_MAX);
+    else
+        out->estimated = true;
+}
+
+/* Estimates the shock from the steps of one series: the random walk's sd,
+ * the reporting noise, and the speed u, a common log factor on both
+ * hazards (the level X moves them apart; u, their sum, sets how fast
+ * coverage follows the level, and trades off against sd, so sd's profile
+ * maximises over it). The speed is held at 0 (the fitted rates') when its
+ * maximum is at the bound. */
+static void fit_shock(const fitctx *c, const step *v, long n, cov_shock_fit *out)
+{
+    memset(out, 0, sizeof *out);
+    out->tried = true;
+    if (n < SHOCK_MIN_STEPS) {
+        snprintf(out->reason, sizeof out->reason, "%ld step%s between reported points (at least %d are needed: the "
+                 "first fixes the level)", n, n == 1 ? "" : "s", SHOCK_MIN_STEPS);
+        return;
+    }
+    shock_at(c, v, n, true, out);
+    if (fabs(out->speed) > SPEED_MAX - 0.01) {
+        memset(out, 0, sizeof *out);
+        out->tried = true;
+        shock_at(c, v, n, false, out);
+    }
+}
+
 /* cov_fit_rates_opts on the series marked in use (NULL: all). */
 static void fit_rates(const cov_history *h, const cov_model *m, int cutoff, const cov_cal_opts *opts,
                       const cov_mix *mix, const bool *use, cov_fit *out)
@@ -615,9 +897,21 @@ static void fit_rates(const cov_history *h, const cov_model *m, int cutoff, cons
                 a = b;
             }
         }
+        /* the common shock: one series only (the engine draws one walk for every commune and group) */
+        if (!use && h->nseries == 1 && f->fitted && (!h->has_group || m->ngroups == 1)) {
+            c.th[0] = f->fit_p ? (c.totals ? log(f->p) : logit(f->p)) : th0[0];
+            c.th[1] = f->fit_q ? (c.totals ? log(f->q) : logit(f->q)) : th0[1];
+            fit_shock(&c, v, n, &out->shock);
+        }
         teardown(&c);
         free(v);
     }
+    if (!use && (h->nseries > 1 || (h->has_group && m->ngroups > 1)))
+        snprintf(out->shock.reason, sizeof out->shock.reason, "the history has %d series%s; the shock is estimated "
+                 "on one series of totals (a unit's, or the country's)", h->nseries,
+                 h->has_group && m->ngroups > 1 ? " by group" : "");
+    else if (!use && !out->shock.tried)
+        snprintf(out->shock.reason, sizeof out->shock.reason, "no rate was fitted");
     out->communes_used = used;
     if (used >= 5) {
         double mean = sum / used, var = (sum2 - used * mean * mean) / (used - 1) - noise / used;
@@ -786,32 +1080,53 @@ static void seasonal_lines(FILE *f, const cov_group *g)
         fprintf(f, "hard_share = %g\nhard_enroll_factor = %g\n", g->hard_share, g->hard_enroll_factor);
 }
 
-/* One group's section. fit: its own fit, or the common factors (totals). */
-static void group_block(FILE *f, const cov_group *g, const cov_rate_fit *fit, bool totals)
+/* One group's section. fit: its own fit, or the common factors (totals).
+ * le, ll: with an estimated shock, the log factors on the fit's
+ * enrollment and lapse hazards at the last point, the speed u plus and
+ * minus the level X (0, 0: no shock); the level's error is then in
+ * [common]. */
+static void group_block(FILE *f, const cov_group *g, const cov_rate_fit *fit, bool totals, double le, double ll)
 {
     fprintf(f, "[group.%s]\n", g->name);
     if (g->label) fprintf(f, "label = %s\n", g->label);
     bool fp = fit && fit->fitted && fit->fit_p, fq = fit && fit->fitted && fit->fit_q;
+    char at[96] = "";
+    const bool lvl = le != 0 || ll != 0;
+    if (lvl) snprintf(at, sizeof at, ", x %.4g at the last point (the shock)", exp(le));
     if (fp && totals)
-        fprintf(f, "enroll = %.6g          ; base %.6g x factor %.4g on the hazard\n",
-                -expm1(fit->p * log1p(-g->enroll)), g->enroll, fit->p);
+        fprintf(f, "enroll = %.6g          ; base %.6g x factor %.4g on the hazard%s\n",
+                -expm1(fit->p * exp(le) * log1p(-g->enroll)), g->enroll, fit->p, at);
+    else if (fp && lvl)
+        fprintf(f, "enroll = %.6g          ; fitted %.6g (95%% interval %.3g to %.3g)%s\n",
+                -expm1(exp(le) * log1p(-fit->p)), fit->p, fit->lo_p, fit->hi_p, at);
     else if (fp)
         fprintf(f, "enroll = %.6g          ; 95%% interval %.3g to %.3g\n", fit->p, fit->lo_p, fit->hi_p);
+    else if (lvl)
+        fprintf(f, "enroll = %.6g          ; base %.6g (not fitted)%s\n", -expm1(exp(le) * log1p(-g->enroll)),
+                g->enroll, at);
     else
         fprintf(f, "enroll = %.6g          ; not fitted: kept from the base model\n", g->enroll);
+    if (lvl) snprintf(at, sizeof at, ", x %.4g at the last point (the shock)", exp(ll));
     if (fq && totals)
-        fprintf(f, "lapse = %.6g           ; base %.6g x factor %.4g on the hazard\n",
-                -expm1(fit->q * log1p(-g->lapse)), g->lapse, fit->q);
+        fprintf(f, "lapse = %.6g           ; base %.6g x factor %.4g on the hazard%s\n",
+                -expm1(fit->q * exp(ll) * log1p(-g->lapse)), g->lapse, fit->q, at);
+    else if (fq && lvl)
+        fprintf(f, "lapse = %.6g           ; fitted %.6g (95%% interval %.3g to %.3g)%s\n",
+                -expm1(exp(ll) * log1p(-fit->q)), fit->q, fit->lo_q, fit->hi_q, at);
     else if (fq)
         fprintf(f, "lapse = %.6g           ; 95%% interval %.3g to %.3g\n", fit->q, fit->lo_q, fit->hi_q);
+    else if (lvl)
+        fprintf(f, "lapse = %.6g           ; base %.6g (not fitted)%s\n", -expm1(exp(ll) * log1p(-g->lapse)),
+                g->lapse, at);
     else
         fprintf(f, "lapse = %.6g           ; not fitted: kept from the base model\n", g->lapse);
-    /* totals: the factors' errors are one draw for every group, in [common] */
-    if (fp && !totals) fprintf(f, "enroll_sd = %.4g       ; the estimate's uncertainty, as a per-replicate spread\n", fit->se_lp);
+    /* totals, or a shock's level: the errors are one draw for every group, in [common] */
+    bool own = !totals && !lvl;
+    if (fp && own) fprintf(f, "enroll_sd = %.4g       ; the estimate's uncertainty, as a per-replicate spread\n", fit->se_lp);
     else if (!fp && g->enroll_sd > 0) fprintf(f, "enroll_sd = %.4g\n", g->enroll_sd);
-    if (fq && !totals) fprintf(f, "lapse_sd = %.4g\n", fit->se_lq);
+    if (fq && own) fprintf(f, "lapse_sd = %.4g\n", fit->se_lq);
     else if (!fq && g->lapse_sd > 0) fprintf(f, "lapse_sd = %.4g\n", g->lapse_sd);
-    if (fp && fq) { if (fit->corr != 0 && !totals) fprintf(f, "rate_corr = %.4f\n", fit->corr); }
+    if (fp && fq) { if (fit->corr != 0 && own) fprintf(f, "rate_corr = %.4f\n", fit->corr); }
     else if (!fp && !fq && g->rate_corr != 0) fprintf(f, "rate_corr = %.4f\n", g->rate_corr);
     seasonal_lines(f, g);
     fputc('\n', f);
@@ -824,11 +1139,21 @@ static void entry_rule(char *buf, size_t n, double r)
 }
 
 /* [common]: a totals-only fit's factor errors, one draw per replicate
- * shared by every group (MODEL.md "Calibration", totals only); else the
- * base model's [common], when it has one. */
+ * shared by every group (MODEL.md "Calibration", totals only); with an
+ * estimated shock, the error of its level (one draw, enrollment and lapse
+ * opposite: rate_corr = -1) and shock_sd; else the base model's [common],
+ * when it has one. */
 static void common_block(FILE *f, const cov_model *base, const cov_fit *fit)
 {
     const cov_rate_fit *r = &fit->g[0];
+    const cov_shock_fit *k = &fit->shock;
+    if (k->estimated) {
+        fputs("\n[common]\n; the shock's level at the last point: its error, one draw per replicate for every group,\n"
+              "; enrollment and lapse hazards moved in opposite directions\n", f);
+        fprintf(f, "enroll_sd = %.4g\nlapse_sd = %.4g\nrate_corr = -1\n", k->level_se, k->level_se);
+        fprintf(f, "shock_sd = %.4g        ; per year, 95%% interval %.3g to %.3g\n", k->sd, k->lo, k->hi);
+        return;
+    }
     bool fp = fit->totals && r->fitted && r->fit_p, fq = fit->totals && r->fitted && r->fit_q;
     double se = fp ? r->se_lp : base->common ? base->common_enroll_sd : 0;
     double sl = fq ? r->se_lq : base->common ? base->common_lapse_sd : 0;
@@ -838,6 +1163,7 @@ static void common_block(FILE *f, const cov_model *base, const cov_fit *fit)
     if (fp || fq) fputs("; the fitted factors' uncertainty: one draw per replicate for every group\n", f);
     fprintf(f, "enroll_sd = %.4g\nlapse_sd = %.4g\n", se, sl);
     if (rho != 0) fprintf(f, "rate_corr = %.4f\n", rho);
+    if (base->shock_sd > 0) fprintf(f, "shock_sd = %.4g        ; kept from the base model\n", base->shock_sd);
 }
 
 bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, const cov_fit *fit, int cutoff)
@@ -888,11 +1214,28 @@ bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, c
                    ";   %ld with no people; %d series with a single month (no step)\n",
                 fit->steps_seen, fit->skipped_jumps, fit->skipped_gaps, MAX_STEP, fit->skipped_zero,
                 fit->single_month);
-    fprintf(f, "; commune spread of enrollment: %.3f from %d series%s\n\n", fit->commune_sd, fit->communes_used,
+    fprintf(f, "; commune spread of enrollment: %.3f from %d series%s\n", fit->commune_sd, fit->communes_used,
             fit->communes_used < 5 ? " (too few to estimate: the base model's kept)" : "");
-    fputs("[model]\nname = calibrated model\n\n", f);
+    const cov_shock_fit *k = &fit->shock;
+    if (k->estimated) {
+        char mon[8];
+        cov_month_format(k->last_month, mon);
+        fprintf(f, "; SHOCK: a random walk on the log hazards (enrollment x e^X, lapse x e^-X), %.4g a year\n"
+                   ";   (95%% interval %.3g to %.3g, profile likelihood over %ld steps), with a reporting noise of\n"
+                   ";   %.2f points of coverage on each reported point. The rates below are the fit's at %s:\n"
+                   ";   the level X = %+.3f (error %.3f) filtered to that point, and the speed u = %+.3f%s\n"
+                   ";   (enrollment x e^(u+X), lapse x e^(u-X)); [common] carries the level's error and\n"
+                   ";   shock_sd (docs/MODEL.md, Calibration: the shock). Filtered coverage there %.2f%%.\n",
+                k->sd, k->lo, k->hi, k->steps, 100 * k->noise, mon, k->level, k->level_se, k->speed,
+                k->speed_fitted ? "" : " (not fitted: its maximum is at the bound)", 100 * k->coverage);
+    } else if (k->reason[0]) {
+        fprintf(f, "; shock: not estimated, shock_sd kept from the base model (%g): %s\n", base->shock_sd, k->reason);
+    }
+    fputs("\n[model]\nname = calibrated model\n\n", f);
     for (int g = 0; g < base->ngroups; g++)
-        group_block(f, &base->g[g], h->has_group ? &fit->g[g] : &fit->g[0], fit->totals);
+        group_block(f, &base->g[g], h->has_group ? &fit->g[g] : &fit->g[0], fit->totals,
+                    fit->shock.estimated ? fit->shock.speed + fit->shock.level : 0,
+                    fit->shock.estimated ? fit->shock.speed - fit->shock.level : 0);
     fprintf(f, "[communes]\nenroll_sd = %.4g\n", fit->communes_used >= 5 ? fmin(fit->commune_sd, 5) : base->commune_enroll_sd);
     if (base->commune_lapse_sd > 0) fprintf(f, "lapse_sd = %.4g\n", base->commune_lapse_sd);
     common_block(f, base, fit);
@@ -928,6 +1271,18 @@ void cov_fit_print(FILE *fp, const cov_history *h, const cov_model *m, const cov
                     "gets these rates; give --population SNAPSHOT.csv to keep the base model's ratios.\n",
                 m->ngroups);
     fprintf(fp, "(commune spread of enrollment %.3f from %d series)\n", fit->commune_sd, fit->communes_used);
+    const cov_shock_fit *k = &fit->shock;
+    if (k->estimated) {
+        char mon[8];
+        cov_month_format(k->last_month, mon);
+        fprintf(fp, "Shock (random walk on the log hazards): %.4f a year (95%% %.4f-%.4f) from %ld steps; at %s the\n"
+                    "enrollment hazard is x%.3f and the lapse hazard x%.3f the fitted rates' (level %+.3f, error %.3f;\n"
+                    "speed %+.3f%s); reporting noise %.2f points of coverage (filtered coverage at %s: %.2f%%)\n",
+                k->sd, k->lo, k->hi, k->steps, mon, exp(k->speed + k->level), exp(k->speed - k->level), k->level,
+                k->level_se, k->speed, k->speed_fitted ? "" : ", not fitted", 100 * k->noise, mon, 100 * k->coverage);
+    } else if (k->reason[0]) {
+        fprintf(fp, "Shock not estimated, shock_sd kept from the base model: %s\n", k->reason);
+    }
     if (fit->skipped_jumps || fit->skipped_gaps || fit->skipped_zero || fit->single_month)
         fprintf(fp, "Set aside: of %ld steps, %ld across a population change beyond demography (re-registration),\n"
                     "%ld across a gap over %d months, %ld with no people; %d series with a single month.\n",

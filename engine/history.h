@@ -60,8 +60,27 @@ typedef struct {
     char reason[320];            /* why a rate is not estimated, in figures; "" when both are */
 } cov_rate_fit;
 
+/* The common shock of a one-series history (MODEL.md "Calibration", the
+ * shock): a random walk on the log hazards, enrollment x exp(X), lapse x
+ * exp(-X), X_m = X_{m-1} + (sd / sqrt 12) Z_m, filtered from point to point. */
+typedef struct {
+    bool tried;                  /* the history is one series: the shock was looked for */
+    bool estimated;              /* sd is an estimate: interior maximum, interval within the limit */
+    double sd, lo, hi;           /* per year, log scale: maximum likelihood and 95% profile interval */
+    double noise;                /* the reporting noise: SD of a reported coverage around the true one */
+    double level, level_se;      /* the filtered X at the last point (0 at the first) and its error */
+    double coverage;             /* the filtered true coverage at the last point */
+    double speed;                /* u: a log factor on both hazards, fitted with the shock (0: the fit's rates) */
+    bool speed_fitted;
+    double loglik;               /* at the estimate */
+    int last_month;              /* that point */
+    long steps;                  /* steps in the likelihood (all but the first) */
+    char reason[240];            /* why sd is not an estimate, "" when it is */
+} cov_shock_fit;
+
 typedef struct {
     cov_rate_fit g[COV_MAX_GROUPS];  /* per model group (or g[0] for all, without groups) */
+    cov_shock_fit shock;
     bool totals;                 /* g[0] holds common factors on the base model's hazards */
     double commune_sd;           /* between-commune spread of the enroll hazard (log scale) */
     int communes_used;

@@ -498,6 +498,86 @@ static void test_levels_pooled(void **st)
     cov_scenario_free(sa); cov_scenario_free(sb);
 }
 
+/* The shock: one commune of 2 million people with true rates P_TRUE,
+ * Q_TRUE and a random walk of SHOCK_TRUE a year on the log hazards, 10
+ * years reported every `every` months (the engine itself makes the
+ * histories). The stated 95% interval of shock_sd must hold the truth in
+ * at least the share a binomial count over REPEATS allows (0.95 - 3 sd). */
+#define SHOCK_TRUE 0.4
+static void recover_shock(int every, const char *what)
+{
+    write_text(TMP "/shock-pop.csv", "commune,group,population,insured\nXã S,h,2000000,1000000\n");
+    write_text(TMP "/shock-true.ini", "[group.h]\nenroll = 0.02\nlapse = 0.008\n[common]\nshock_sd = 0.4\n");
+    char scen[512];
+    snprintf(scen, sizeof scen, "[run]\npopulation = shock-pop.csv\nmodel = shock-true.ini\nstart = 2010-12\n"
+             "months = 120\nreplicates = %d\nseed = 23\n", REPEATS);
+    write_text(TMP "/shock-sim.ini", scen);
+    cov_overrides ov = { .seed = -1, .keep_replicates = 1 };
+    cov_scenario *s;
+    cov_results *r = run_scenario(TMP "/shock-sim.ini", &ov, &s);
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_model *m = cov_model_load(TMP "/cal-base.ini", &d);
+    assert_non_null(m);
+    int inside = 0, estimated = 0;
+    double mean = 0;
+    for (long k = 0; k < REPEATS; k++) {
+        FILE *f = fopen(TMP "/shock-history.csv", "w");
+        assert_non_null(f);
+        fputs("commune,month,population,insured\n", f);
+        for (int mo = 0; mo <= r->months; mo += every) {
+            char mon[8];
+            cov_month_format(2010 * 12 + 11 + mo, mon);
+            long at = cov_rep_at(r, 0, mo, 0, k);
+            fprintf(f, "Xã S,%s,%lld,%lld\n", mon, (long long)r->rep_N[at], (long long)r->rep_I[at]);
+        }
+        fclose(f);
+        cov_history *h = cov_history_read(TMP "/shock-history.csv", m, NULL, 0, &d);
+        assert_non_null(h);
+        cov_fit fit;
+        cov_fit_rates_opts(h, m, 1 << 30, NULL, NULL, &fit);
+        assert_true(fit.shock.tried);
+        assert_int_equal(fit.shock.steps, 120 / every - 1);
+        double lo = fit.shock.lo, hi = fit.shock.hi;
+        inside += lo <= SHOCK_TRUE && SHOCK_TRUE <= hi;
+        if (fit.shock.estimated) { estimated++; mean += fit.shock.sd; }
+        else assert_true(fit.shock.reason[0] != 0);
+        cov_history_free(h);
+    }
+    double share = (double)inside / REPEATS, floor_share = 0.95 - 3 * sqrt(0.95 * 0.05 / REPEATS);
+    print_message("shock, %-10s truth %.2f inside 95%%: %.3f; estimated in %d of %d, mean estimate %.3f\n", what,
+                  SHOCK_TRUE, share, estimated, REPEATS, estimated ? mean / estimated : 0);
+    if (share < floor_share) fail_msg("shock, %s: truth inside the 95%% interval in %.2f of repeats", what, share);
+    if (estimated < REPEATS / 2) fail_msg("shock, %s: estimated in %d of %d histories only", what, estimated, REPEATS);
+    cov_model_free(m);
+    cov_results_free(r);
+    cov_scenario_free(s);
+}
+
+static void test_recovery_shock_quarterly(void **st) { (void)st; recover_shock(3, "quarterly"); }
+static void test_recovery_shock_annual(void **st) { (void)st; recover_shock(12, "annual"); }
+
+/* Too few steps: the shock is not estimated, and the model says why and
+ * writes no shock_sd of its own. */
+static void test_shock_too_few_steps(void **st)
+{
+    (void)st;
+    write_text(TMP "/shock-few.csv", "commune,month,population,insured\nXã S,2020-12,100000,60000\n"
+               "Xã S,2021-12,100500,62000\nXã S,2022-12,101000,64500\nXã S,2023-12,101500,66000\n");
+    cov_diag d;
+    cov_diag_init(&d);
+    remove(TMP "/shock-few.ini");
+    assert_int_equal(cov_calibrate(TMP "/shock-few.csv", TMP "/cal-base.ini", NULL, TMP "/shock-few.ini", NULL, &d),
+                     COV_OK);
+    char *text = slurp(TMP "/shock-few.ini");
+    assert_non_null(text);
+    if (!strstr(text, "; shock: not estimated, shock_sd kept from the base model (0): 3 steps between reported points "
+                      "(at least 5 are needed"))
+        fail_msg("no reason given:\n%s", text);
+    assert_null(strstr(text, "shock_sd ="));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +592,9 @@ int main(void)
         cmocka_unit_test(test_nothing_identifiable),
         cmocka_unit_test(test_recovery_totals_only),
         cmocka_unit_test(test_levels_pooled),
+        cmocka_unit_test(test_recovery_shock_quarterly),
+        cmocka_unit_test(test_recovery_shock_annual),
+        cmocka_unit_test(test_shock_too_few_steps),
     };
     return cmocka_run_group_tests_name("calibration and backtests", tests, NULL, NULL);
 }

@@ -11,7 +11,9 @@
 # and for each forecast:
 #   calibrated  `covcast calibrate` on the national history up to the cut-off
 #               (totals only, --population: one factor on the base model's
-#               enrollment hazards, one on its lapse hazards), then
+#               enrollment hazards, one on its lapse hazards; from 5 steps on
+#               the shock, a random walk on the log hazards, with the rates
+#               filtered to the cut-off and shock_sd in the model), then
 #               `covcast run` of the country from the cut-off with that model;
 #   base        the same run with models/bhyt.ini as shipped (no fitting);
 #   naive       last year's change continues: the change per year since the
@@ -182,8 +184,10 @@ for y in $years; do
     "$COVCAST" calibrate "$d/history.csv" --model $BASE --population $CENSUS --out "$d/fitted.ini" \
       > "$d/calibrate.txt" 2>&1 || rc=$?
     if [ $rc = 0 ]; then
-      fit=$(awk '$1 == "all" { print "enroll x" $2 " " $3 "; lapse " ($4 == "kept" ? "kept from the base model" : "x" $4 " " $5) }' \
-            "$d/calibrate.txt")
+      fit=$(awk '$1 == "all" { f = "enroll x" $2 " " $3 "; lapse " ($4 == "kept" ? "kept from the base model" : "x" $4 " " $5) }
+                 /^Shock \(random walk/ { s = "; shock " $8 " a year " substr($12, 1, length($12) - 1) }
+                 /^Shock not estimated/ { s = "; shock not estimated" }
+                 END { print f s }' "$d/calibrate.txt")
       cmodel=fitted.ini
     elif [ $rc = 3 ]; then
       fit="nothing identifiable (exit 3): base model"; cmodel=$root/$BASE
