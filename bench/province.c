@@ -55,6 +55,30 @@ static int gen(const char *dir, long C, long G, long H, long R)
                 sfx, H, R, 2020 + H / 12, H % 12 == 0 ? 12 : H % 12);
         fclose(f);
     }
+    /* per-unit rates: every commune its own rates (the group's times 0.8 to
+     * 1.25) and errors, through [units] (level commune), for the cost of
+     * rates per unit against the plain model */
+    snprintf(path, sizeof path, "%s/rates-commune.csv", dir);
+    if (!(f = fopen(path, "w"))) { perror(path); return 1; }
+    fputs("level,unit,group,enroll,enroll_sd,lapse,lapse_sd\n", f);
+    for (long c = 0; c < C; c++)
+        for (long g = 0; g < G; g++) {
+            double k = 0.8 + 0.05 * (double)((c * 7 + g) % 10);
+            fprintf(f, "commune,%05ld,g%ld,%.5f,0.1,%.5f,0.08\n", c, g, enroll_of(g) * k, lapse_of(g) / k);
+        }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/model-units.ini", dir);
+    if (!(f = fopen(path, "w"))) { perror(path); return 1; }
+    for (long g = 0; g < G; g++) fprintf(f, "[group.g%ld]\nenroll = %.4f\nlapse = %.4f\n\n", g, enroll_of(g), lapse_of(g));
+    fputs("[units]\nrates = rates-commune.csv\nlevel = commune\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/scenario-units.ini", dir);
+    if (!(f = fopen(path, "w"))) { perror(path); return 1; }
+    fprintf(f, "[run]\npopulation = population.csv\nmodel = model-units.ini\nlevels = district, province\n"
+               "start = 2020-12\nmonths = %ld\nreplicates = %ld\nseed = 12345\n\n"
+               "[target.province]\nlevel = province\nthreshold = 75\ndeadline = %04ld-%02ld\n",
+            H, R, 2020 + H / 12, H % 12 == 0 ? 12 : H % 12);
+    fclose(f);
     return 0;
 }
 

@@ -59,5 +59,18 @@ if [ "${BENCH_NUMPY:-1}" != 0 ] && /usr/bin/python3 -c 'import numpy' 2>/dev/nul
   echo "speed-up per core against NumPy: $(calc "$np / $e1")x"
 fi
 echo "engine overhead over its bare sampler (1 thread): $(calc "$e1 / $s_cov")x"
+# Rates per unit ([units] rates = FILE, level commune: every commune its own
+# rates and errors, a factor pair drawn per replicate, commune and group)
+# against the plain model: best of 3 interleaved runs at R/5 replicates, 1
+# thread. The per-draw cost must not rise by more than 10%.
+RU=$((R / 5)); bp=1e9; bu=1e9
+for i in 1 2 3; do
+  t0=$(now); ./covcast run "$dir/scenario.ini" --quiet --threads 1 --replicates $RU --out "$dir/out-plain"; t1=$(now)
+  ./covcast run "$dir/scenario-units.ini" --quiet --threads 1 --replicates $RU --out "$dir/out-units"; t2=$(now)
+  bp=$(awk "BEGIN { w = $t1 - $t0; print (w < $bp) ? w : $bp }")
+  bu=$(awk "BEGIN { w = $t2 - $t1; print (w < $bu) ? w : $bu }")
+done
+du=$((C * G * H * RU * 2))
+echo "rates per unit (200 communes' own rates, $RU replicates, 1 thread, best of 3): $(awk "BEGIN { printf \"%.2f\", $bu * 1e9 / $du }") ns/draw against $(awk "BEGIN { printf \"%.2f\", $bp * 1e9 / $du }") without: $(calc "100 * ($bu / $bp - 1)")% ($(awk "BEGIN { print ($bu <= 1.10 * $bp) ? \"within\" : \"MORE THAN\" }") the 10% allowed)"
 echo "parallel efficiency at 2 threads: $(calc "100 * $e1 / (2 * $e2)")%"
 echo "--precision run against a plain run of its final count (2 threads): $(calc "$ep / $e2")x"
