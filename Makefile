@@ -104,7 +104,12 @@ $(BUILD)/tests/serve_api: tests/serve_api.c | $(BUILD)/.test-deps-ok
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -lcurl -ljansson -lm
 
-bench: covcast $(BUILD)/bench/province
+# the bench compares the engine with a vectorised NumPy reference
+$(BUILD)/.bench-deps-ok: | $(STAMP)
+	$(call install_missing,python3-numpy)
+	@touch $@
+
+bench: covcast $(BUILD)/bench/province $(BUILD)/.bench-deps-ok
 	@sh bench/run.sh
 	@sh bench/scaling.sh
 
