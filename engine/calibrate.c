@@ -525,7 +525,7 @@ static bool setup(fitctx *c, const cov_history *h, const cov_model *m, int gi, c
     double *cw = malloc((size_t)n * (size_t)c->nc * sizeof *cw), *lc = malloc((size_t)n * (size_t)c->nc * sizeof *lc);
     if (!cw || !lc) { free(cw); free(lc); return false; }
     for (long t = 0; t < n; t++)
-        mix_shares(mix, mix_row(mix, &h->s[v[t].series]), &cw[t * c->nc], &lc[t * c->nc]);
+        mix_shares(mix, v[t].series < 0 ? mix->n : mix_row(mix, &h->s[v[t].series]), &cw[t * c->nc], &lc[t * c->nc]);
     c->cw = cw; c->lc0 = lc;
     return true;
 }
@@ -838,6 +838,38 @@ static void fit_shock(const fitctx *c, const step *v, long n, cov_shock_fit *out
     }
 }
 
+/* The steps of several series reported at the same months, summed into
+ * one series of totals (series -1: the whole file's mix): the walk is
+ * common to every commune, so it shows in their sum. NULL, with the reason
+ * in why, when the series' steps are not the same months (a missing month,
+ * a step set aside in one of them). */
+static step *sum_series(const step *v, long n, int nseries, long *nsum, char *why, size_t nw)
+{
+    long per = 0;
+    while (per < n && v[per].series == v[0].series) per++;
+    int seen = n > 0 ? 1 : 0;
+    bool same = per > 0 && n % per == 0;
+    for (long t = per; same && t < n; t++) {
+        const step *a = &v[t % per], *b = &v[t];
+        if (t % per == 0) { same = b->series != v[t - 1].series; seen++; }
+        same = same && a->m0 == b->m0 && a->k == b->k && (t % per == 0 || b->series == v[t - 1].series);
+    }
+    if (!same || seen != nseries) {
+        snprintf(why, nw, "the history's %d series are not reported at the same months (or a step of one was set "
+                 "aside), so their sum is not a series of totals", nseries);
+        return NULL;
+    }
+    step *w = calloc((size_t)per, sizeof *w);
+    if (!w) { snprintf(why, nw, "out of memory"); return NULL; }
+    for (long t = 0; t < per; t++) { w[t] = v[t]; w[t].N0 = w[t].I0 = w[t].N1 = w[t].I1 = 0; w[t].E = w[t].L = -1; w[t].series = -1; }
+    for (long t = 0; t < n; t++) {
+        step *d = &w[t % per];
+        d->N0 += v[t].N0; d->I0 += v[t].I0; d->N1 += v[t].N1; d->I1 += v[t].I1;
+    }
+    *nsum = per;
+    return w;
+}
+
 /* cov_fit_rates_opts on the series marked in use (NULL: all). */
 static void fit_rates(const cov_history *h, const cov_model *m, int cutoff, const cov_cal_opts *opts,
                       const cov_mix *mix, const bool *use, cov_fit *out)
@@ -897,19 +929,37 @@ static void fit_rates(const cov_history *h, const cov_model *m, int cutoff, cons
                 a = b;
             }
         }
-        /* the common shock: one series only (the engine draws one walk for every commune and group) */
-        if (!use && h->nseries == 1 && f->fitted && (!h->has_group || m->ngroups == 1)) {
-            c.th[0] = f->fit_p ? (c.totals ? log(f->p) : logit(f->p)) : th0[0];
-            c.th[1] = f->fit_q ? (c.totals ? log(f->q) : logit(f->q)) : th0[1];
-            fit_shock(&c, v, n, &out->shock);
+        /* the common shock: on one series of totals, the series summed when there are several (the
+           engine draws one walk for every commune and group) */
+        if (!use && f->fitted && (!h->has_group || m->ngroups == 1)) {
+            double th[2] = { f->fit_p ? (c.totals ? log(f->p) : logit(f->p)) : th0[0],
+                             f->fit_q ? (c.totals ? log(f->q) : logit(f->q)) : th0[1] };
+            if (h->nseries == 1) {
+                c.th[0] = th[0]; c.th[1] = th[1];
+                fit_shock(&c, v, n, &out->shock);
+            } else {
+                long ns = 0;
+                char why[sizeof out->shock.reason];
+                step *w = sum_series(v, n, h->nseries, &ns, why, sizeof why);
+                fitctx cs;
+                if (!w) {
+                    out->shock.tried = true;
+                    snprintf(out->shock.reason, sizeof out->shock.reason, "%s", why);
+                } else if (setup(&cs, h, m, g0, w, ns, r, mix)) {
+                    cs.th[0] = th[0]; cs.th[1] = th[1];
+                    fit_shock(&cs, w, ns, &out->shock);
+                    out->shock.summed = h->nseries;
+                    teardown(&cs);
+                }
+                free(w);
+            }
         }
         teardown(&c);
         free(v);
     }
-    if (!use && (h->nseries > 1 || (h->has_group && m->ngroups > 1)))
-        snprintf(out->shock.reason, sizeof out->shock.reason, "the history has %d series%s; the shock is estimated "
-                 "on one series of totals (a unit's, or the country's)", h->nseries,
-                 h->has_group && m->ngroups > 1 ? " by group" : "");
+    if (!use && h->has_group && m->ngroups > 1)
+        snprintf(out->shock.reason, sizeof out->shock.reason, "the history has %d series by group; the shock is "
+                 "estimated on totals (a history without a group column)", h->nseries);
     else if (!use && !out->shock.tried)
         snprintf(out->shock.reason, sizeof out->shock.reason, "no rate was fitted");
     out->communes_used = used;
@@ -1220,6 +1270,7 @@ bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, c
     if (k->estimated) {
         char mon[8];
         cov_month_format(k->last_month, mon);
+        if (k->summed) fprintf(f, "; SHOCK fitted on the sum of the %d series (one walk is common to every commune):\n", k->summed);
         fprintf(f, "; SHOCK: a random walk on the log hazards (enrollment x e^X, lapse x e^-X), %.4g a year\n"
                    ";   (95%% interval %.3g to %.3g, profile likelihood over %ld steps), with a reporting noise of\n"
                    ";   %.2f points of coverage on each reported point. The rates below are the fit's at %s:\n"
@@ -1275,6 +1326,7 @@ void cov_fit_print(FILE *fp, const cov_history *h, const cov_model *m, const cov
     if (k->estimated) {
         char mon[8];
         cov_month_format(k->last_month, mon);
+        if (k->summed) fprintf(fp, "Shock, on the sum of the %d series (the walk is common to every commune):\n", k->summed);
         fprintf(fp, "Shock (random walk on the log hazards): %.4f a year (95%% %.4f-%.4f) from %ld steps; at %s the\n"
                     "enrollment hazard is x%.3f and the lapse hazard x%.3f the fitted rates' (level %+.3f, error %.3f;\n"
                     "speed %+.3f%s); reporting noise %.2f points of coverage (filtered coverage at %s: %.2f%%)\n",

@@ -514,10 +514,11 @@ static const char *CALIBRATE_HELP =
 "unit of that level, pooled toward the overall rates (a unit with little data\n"
 "stays near them, one with much data follows its own), into FITTED-rates.csv\n"
 "beside FITTED.ini, which names it for run ([units] rates, README).\n"
-"A history of one series of totals (a unit's, or the country's) also gets the\n"
-"shock: a random walk on the log hazards common to every commune and group,\n"
-"its sd per year by profile likelihood (from 5 steps), the rates written as\n"
-"filtered to the last point and shock_sd in [common] (docs/MODEL.md).\n"
+"A history of totals (one series, or communes reported at the same months,\n"
+"summed) also gets the shock: a random walk on the log hazards common to\n"
+"every commune and group, its sd per year by profile likelihood (from 5\n"
+"steps), the rates written as filtered to the last point and shock_sd in\n"
+"[common] (docs/MODEL.md).\n"
 "A rate the data cannot determine is kept from the base model, with the reason;\n"
 "when no rate can be estimated, nothing is written and the exit code is 3.\n";
 

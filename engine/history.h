@@ -75,6 +75,7 @@ typedef struct {
     double loglik;               /* at the estimate */
     int last_month;              /* that point */
     long steps;                  /* steps in the likelihood (all but the first) */
+    int summed;                  /* the series summed into the one filtered (0: the history's one series) */
     char reason[240];            /* why sd is not an estimate, "" when it is */
 } cov_shock_fit;
 

@@ -498,15 +498,22 @@ static void test_levels_pooled(void **st)
     cov_scenario_free(sa); cov_scenario_free(sb);
 }
 
-/* The shock: one commune of 2 million people with true rates P_TRUE,
- * Q_TRUE and a random walk of SHOCK_TRUE a year on the log hazards, 10
- * years reported every `every` months (the engine itself makes the
- * histories). The stated 95% interval of shock_sd must hold the truth in
- * at least the share a binomial count over REPEATS allows (0.95 - 3 sd). */
+/* The shock: `nc` communes of 2 million people in all with true rates
+ * P_TRUE, Q_TRUE and a random walk of SHOCK_TRUE a year on the log hazards
+ * (one walk for all), 10 years reported every `every` months (the engine
+ * itself makes the histories; several communes are summed by calibrate).
+ * The stated 95% interval of shock_sd must hold the truth in at least the
+ * share a binomial count over REPEATS allows (0.95 - 3 sd). */
 #define SHOCK_TRUE 0.4
-static void recover_shock(int every, const char *what)
+static void recover_shock(int every, int nc, const char *what)
 {
-    write_text(TMP "/shock-pop.csv", "commune,group,population,insured\nXã S,h,2000000,1000000\n");
+    char pop[4096] = "commune,group,population,insured\n";
+    for (int c = 0; c < nc; c++) {
+        size_t l = strlen(pop);
+        long N = 2000000 / nc + 1000 * c;
+        snprintf(pop + l, sizeof pop - l, "Xã S%d,h,%ld,%ld\n", c, N, N * (50 - 2 * c) / 100);
+    }
+    write_text(TMP "/shock-pop.csv", pop);
     write_text(TMP "/shock-true.ini", "[group.h]\nenroll = 0.02\nlapse = 0.008\n[common]\nshock_sd = 0.4\n");
     char scen[512];
     snprintf(scen, sizeof scen, "[run]\npopulation = shock-pop.csv\nmodel = shock-true.ini\nstart = 2010-12\n"
@@ -525,12 +532,14 @@ static void recover_shock(int every, const char *what)
         FILE *f = fopen(TMP "/shock-history.csv", "w");
         assert_non_null(f);
         fputs("commune,month,population,insured\n", f);
-        for (int mo = 0; mo <= r->months; mo += every) {
-            char mon[8];
-            cov_month_format(2010 * 12 + 11 + mo, mon);
-            long at = cov_rep_at(r, 0, mo, 0, k);
-            fprintf(f, "Xã S,%s,%lld,%lld\n", mon, (long long)r->rep_N[at], (long long)r->rep_I[at]);
-        }
+        for (int u = 0; u < r->ncommunes; u++)
+            for (int mo = 0; mo <= r->months; mo += every) {
+                char mon[8];
+                cov_month_format(2010 * 12 + 11 + mo, mon);
+                long at = cov_rep_at(r, u, mo, 0, k);
+                fprintf(f, "%s,%s,%lld,%lld\n", r->unit_name[u], mon, (long long)r->rep_N[at],
+                        (long long)r->rep_I[at]);
+            }
         fclose(f);
         cov_history *h = cov_history_read(TMP "/shock-history.csv", m, NULL, 0, &d);
         assert_non_null(h);
@@ -538,6 +547,7 @@ static void recover_shock(int every, const char *what)
         cov_fit_rates_opts(h, m, 1 << 30, NULL, NULL, &fit);
         assert_true(fit.shock.tried);
         assert_int_equal(fit.shock.steps, 120 / every - 1);
+        assert_int_equal(fit.shock.summed, nc > 1 ? nc : 0);
         double lo = fit.shock.lo, hi = fit.shock.hi;
         inside += lo <= SHOCK_TRUE && SHOCK_TRUE <= hi;
         if (fit.shock.estimated) { estimated++; mean += fit.shock.sd; }
@@ -554,8 +564,10 @@ static void recover_shock(int every, const char *what)
     cov_scenario_free(s);
 }
 
-static void test_recovery_shock_quarterly(void **st) { (void)st; recover_shock(3, "quarterly"); }
-static void test_recovery_shock_annual(void **st) { (void)st; recover_shock(12, "annual"); }
+static void test_recovery_shock_quarterly(void **st) { (void)st; recover_shock(3, 1, "quarterly"); }
+static void test_recovery_shock_annual(void **st) { (void)st; recover_shock(12, 1, "annual"); }
+/* 10 communes reported quarterly, summed: the walk shows in their total. */
+static void test_recovery_shock_communes(void **st) { (void)st; recover_shock(3, 10, "10 communes"); }
 
 /* Too few steps: the shock is not estimated, and the model says why and
  * writes no shock_sd of its own. */
@@ -594,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_levels_pooled),
         cmocka_unit_test(test_recovery_shock_quarterly),
         cmocka_unit_test(test_recovery_shock_annual),
+        cmocka_unit_test(test_recovery_shock_communes),
         cmocka_unit_test(test_shock_too_few_steps),
     };
     return cmocka_run_group_tests_name("calibration and backtests", tests, NULL, NULL);
