@@ -251,12 +251,14 @@ char *cov_json_to_ini(const json_t *sections, const char *header, cov_json_allow
             }
             char *val = cov_strdup(v), *t = val ? cov_trim(val) : NULL;
             if (!t) { snprintf(err, errn, "out of memory"); ok = false; break; }
-            if (cov_json_file_key(name, key) && (!allow || !allow(t, arg))) {
+            char *resolved = NULL;
+            if (cov_json_file_key(name, key) && !(resolved = allow ? allow(key, t, arg) : NULL)) {
                 snprintf(err, errn, "[%s] %s: not a file this server offered; pick a shipped scenario or upload the file",
                          name, key);
                 ok = false;
             }
-            if (ok) ok = write_entry(f, key, t, err, errn, name);
+            if (ok) ok = write_entry(f, key, resolved ? resolved : t, err, errn, name);
+            free(resolved);
             free(val);
             if (!ok) break;
         }

@@ -23,15 +23,18 @@ bool cov_json_file_key(const char *section, const char *key);
  * `threads` are left out (the server decides them). NULL with d filled. */
 json_t *cov_json_sections(const char *path, cov_diag *d);
 
-/* Whether a file named by a request may be read: the server's list of the
- * files it offered (shipped scenarios' data, uploads). */
-typedef bool (*cov_json_allow_fn)(const char *path, void *arg);
+/* The file a request names under key (a file key), as the path to write
+ * into the INI (malloc'd), or NULL when it may not be read: the server
+ * offers only the files of its scenarios and the uploads, which a request
+ * names by their upload id (`upload:ID/NAME`), never by a path. */
+typedef char *(*cov_json_allow_fn)(const char *key, const char *value, void *arg);
 
 /* Turns sections (as cov_json_sections gives them) into INI text, with
  * header as its first comment lines (may be NULL). Everything is checked:
  * section names, keys, values (no line breaks, control characters or
  * text that would start a comment), no duplicates, at most 512 sections of
- * 64 entries, file keys only those allow accepts. Long lists are continued
+ * 64 entries, file keys only those allow accepts (written as it
+ * resolves them). Long lists are continued
  * on indented lines. Returns malloc'd text, or NULL with a message for the
  * planner in err. */
 char *cov_json_to_ini(const json_t *sections, const char *header, cov_json_allow_fn allow, void *arg,

@@ -54,6 +54,18 @@
 #define JSON_MAX (4L << 20)          /* bytes in one JSON request */
 #define MAX_ALLOWED 4096             /* files the page may name */
 #define QUICK_MAX 100000
+#define MAX_UPLOADS 256              /* files uploaded in the server's life */
+#define UPLOADS_TOTAL (1L << 30)     /* bytes of them, all together */
+#define UPLOADS_RECEIVING 4          /* uploads being received at once */
+
+/* An upload, named in scenarios by its id alone ("upload:ID/NAME"): the
+ * private folder's path is never shown. */
+typedef struct {
+    char id[17];                     /* 16 hex digits, random */
+    char kind[12];                   /* population, model, history, rates */
+    char name[100];                  /* as safe_name made it */
+    char client[64];                 /* the page that sent it ("" when none said) */
+} upload_rec;
 
 typedef struct {
     char folder[4096];               /* realpath of FOLDER */
@@ -66,6 +78,9 @@ typedef struct {
     pthread_mutex_t mu;              /* allowed, uploads */
     char *allowed[MAX_ALLOWED];
     int nallowed;
+    upload_rec up[MAX_UPLOADS];
+    int nup, receiving;              /* uploads kept; bodies of uploads being received */
+    long up_bytes;                   /* bytes of the uploads kept */
     long uploads, checks;
     cov_jobs *jobs;
 } server;
@@ -75,6 +90,7 @@ typedef struct {
     size_t len, cap, limit;
     bool too_big;
     bool post;
+    bool receiving;                  /* counted in server.receiving */
 } request;
 
 /* ---- responses ---- */
@@ -209,17 +225,63 @@ static void allow_path(server *sv, const char *path)
     pthread_mutex_unlock(&sv->mu);
 }
 
-static bool allowed(const char *path, void *arg)
+/* The upload kind a file key takes: an uploaded file is used only as what
+ * it was uploaded as (a model is checked for the files it names when it
+ * comes; a population or history is not read as a model). */
+static const char *kind_for_key(const char *key)
+{
+    return !strcmp(key, "model") ? "model" : !strcmp(key, "history") ? "history" : "population";
+}
+
+/* The file a scenario names under key (cov_json_allow_fn): an upload by its
+ * id, as a path relative to the scenario (every scenario the server writes
+ * lies in a folder of its own beside the uploads' folders), or a file the
+ * server's scenarios named, by its real path. */
+static char *resolve_file(const char *key, const char *value, void *arg)
 {
     server *sv = arg;
-    char *real = realpath(path, NULL);
+    if (!strncmp(value, "upload:", 7)) {
+        const char *id = value + 7, *slash = strchr(id, '/');
+        if (!slash || slash - id != 16) return NULL;
+        char *out = NULL;
+        pthread_mutex_lock(&sv->mu);
+        for (int i = 0; i < sv->nup && !out; i++)
+            if (!strncmp(sv->up[i].id, id, 16) && !strcmp(sv->up[i].name, slash + 1)
+                && !strcmp(sv->up[i].kind, kind_for_key(key)))
+                if (asprintf(&out, "../u-%s/%s", sv->up[i].id, sv->up[i].name) < 0) out = NULL;
+        pthread_mutex_unlock(&sv->mu);
+        return out;
+    }
+    char *real = realpath(value, NULL);
     bool ok = false;
     pthread_mutex_lock(&sv->mu);
     for (int i = 0; real && i < sv->nallowed && !ok; i++) ok = !strcmp(sv->allowed[i], real);
     pthread_mutex_unlock(&sv->mu);
     free(real);
-    return ok;
+    return ok ? cov_strdup(value) : NULL;
 }
+
+/* text (malloc'd, NUL-terminated, n bytes) with every path inside the
+ * private folder shown by its file name alone, and every upload named as
+ * the file the planner uploaded ("../u-ID/NAME" -> "NAME"), in place. */
+static void hide_private(char *text, const char *dir)
+{
+    char pre[4200];
+    snprintf(pre, sizeof pre, "%s/", dir);
+    const char *pres[2] = { pre, "../u-" };
+    for (int k = 0; k < 2; k++) {
+        size_t n = strlen(pres[k]);
+        for (char *p = text; (p = strstr(p, pres[k]));) {
+            char *end = p + n + strcspn(p + n, "\": \t\n,;"), *slash = NULL;
+            for (char *q = p; q < end; q++)
+                if (*q == '/') slash = q;
+            if (!slash) { p += n; continue; }
+            memmove(p, slash + 1, strlen(slash + 1) + 1);
+        }
+    }
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw);
 
 /* ---- routes ---- */
 
@@ -376,7 +438,7 @@ static enum MHD_Result route_check(server *sv, struct MHD_Connection *c, const r
     if (!o) return ret;
     char err[1024], name[100];
     safe_name(json_string_value(json_object_get(o, "file")), name, sizeof name, "scenario.ini");
-    char *ini = cov_json_to_ini(json_object_get(o, "sections"), HEADER, allowed, sv, err, sizeof err);
+    char *ini = cov_json_to_ini(json_object_get(o, "sections"), HEADER, resolve_file, sv, err, sizeof err);
     json_decref(o);
     if (!ini) return fail(c, 400, "%s", err);
     pthread_mutex_lock(&sv->mu);
@@ -401,6 +463,15 @@ static enum MHD_Result route_check(server *sv, struct MHD_Connection *c, const r
     return send_json(c, 200, out);
 }
 
+/* A plain file name as an uploaded model names its rates file: the name
+ * of an upload (safe_name leaves it as it is), no folder. */
+static bool plain_file_name(const char *v)
+{
+    char t[100];
+    safe_name(v, t, sizeof t, "");
+    return v && *v && !strcmp(t, v);
+}
+
 static enum MHD_Result route_upload(server *sv, struct MHD_Connection *c, const request *rq)
 {
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
@@ -408,50 +479,103 @@ static enum MHD_Result route_upload(server *sv, struct MHD_Connection *c, const 
     if (!type || (strncmp(type, "text/csv", 8) && strncmp(type, "application/octet-stream", 24)))
         return fail(c, 415, "send the file as text/csv or application/octet-stream");
     const char *kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
-    bool model = kind && !strcmp(kind, "model");
-    if (kind && !model && strcmp(kind, "population") && strcmp(kind, "history"))
-        return fail(c, 400, "'kind' must be population, model or history");
-    char name[100];
+    if (!kind) kind = "population";
+    bool model = !strcmp(kind, "model");
+    if (!model && strcmp(kind, "population") && strcmp(kind, "history") && strcmp(kind, "rates"))
+        return fail(c, 400, "'kind' must be population, model, history or rates");
+    const char *client = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "client");
+    char name[100], cl[64];
+    safe_name(client, cl, sizeof cl, "");
+    if (client && (strcmp(cl, client) || strlen(client) > 60))
+        return fail(c, 400, "'client' must name the page: letters, digits, '-' or '_', at most 60");
     safe_name(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name"), name, sizeof name,
               model ? "model.ini" : "upload.csv");
-    pthread_mutex_lock(&sv->mu);
-    long n = ++sv->uploads;
+    unsigned char rnd[8];
+    if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) return fail(c, 500, "cannot draw an upload's id");
+    upload_rec rec = { .id = "" };
+    for (int i = 0; i < 8; i++) snprintf(rec.id + 2 * i, 3, "%02x", rnd[i]);
+    snprintf(rec.kind, sizeof rec.kind, "%s", kind);
+    snprintf(rec.name, sizeof rec.name, "%s", name);
+    snprintf(rec.client, sizeof rec.client, "%s", cl);
+    pthread_mutex_lock(&sv->mu);   /* room for it, taken now */
+    bool room = sv->nup < MAX_UPLOADS && sv->up_bytes + (long)rq->len <= UPLOADS_TOTAL;
+    if (room) sv->up_bytes += (long)rq->len;
     pthread_mutex_unlock(&sv->mu);
-    char folder[4200], path[4400];
-    snprintf(folder, sizeof folder, "%s/upload-%ld", sv->dir, n);
+    if (!room)
+        return fail(c, 507, "the server keeps at most %d uploaded files, %ld MiB in all, and has no room for this one; "
+                            "restart it to start afresh", MAX_UPLOADS, UPLOADS_TOTAL >> 20);
+    char folder[4200], path[4400], err[1200] = "";
+    unsigned code = 0;
+    snprintf(folder, sizeof folder, "%s/u-%s", sv->dir, rec.id);
     snprintf(path, sizeof path, "%s/%s", folder, name);
     int fd = mkdir(folder, 0700) == 0 ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
-    if (fd < 0) return fail(c, 500, "cannot keep the file in the server's private folder: %s", strerror(errno));
+    if (fd < 0) { code = 500; snprintf(err, sizeof err, "cannot keep the file in the server's private folder: %s", strerror(errno)); }
     size_t done = 0;
-    while (done < rq->len) {
+    while (fd >= 0 && done < rq->len) {
         ssize_t w = write(fd, rq->body + done, rq->len - done);
         if (w <= 0) break;
         done += (size_t)w;
     }
-    if (close(fd) != 0 || done != rq->len) return fail(c, 500, "cannot keep the file: the disk may be full");
-    if (model) {   /* an uploaded model names no other file: it would be read from wherever it pointed */
+    if (fd >= 0 && (close(fd) != 0 || done != rq->len)) { code = 500; snprintf(err, sizeof err, "cannot keep the file: the disk may be full"); }
+    if (!code && model) {
+        /* an uploaded model names no file but an upload of this page (kind rates), by the name it was
+         * uploaded under; that file is linked beside the model, where the loader looks */
         pthread_mutex_lock(&sv->engine);
         cov_diag *d = calloc(1, sizeof *d);
         cov_ini *ini = d ? cov_ini_read(path, d) : NULL;
         cov_ini_entry *e = ini ? cov_ini_find(ini, "units", "rates") : NULL;
         long line = e ? e->line : 0;
+        char rates[100] = "";
+        if (e) snprintf(rates, sizeof rates, "%s", plain_file_name(e->value) ? e->value : "");
+        bool named = e != NULL;
         if (ini) cov_ini_free(ini);
         free(d);
         cov_input_forget_all();
         pthread_mutex_unlock(&sv->engine);
-        if (e) {
-            remove(path);
-            rmdir(folder);
-            return fail(c, 400, "%s:%ld: error: [units] rates: an uploaded model cannot name another file (the server "
-                                "reads only files it offered); run it with covcast run, or put the model and its rates "
-                                "file in the server's folder", name, line);
+        if (named && (!rates[0] || !strcmp(rates, name))) {
+            code = 400;
+            snprintf(err, sizeof err, "%s:%ld: error: [units] rates: an uploaded model names its rates file by the name "
+                                      "it was uploaded under (a file name, no folder; upload it first as the rates "
+                                      "per unit), never another file: the server reads only files it offered",
+                     name, line);
+        } else if (named) {
+            char from[4400] = "";
+            pthread_mutex_lock(&sv->mu);
+            for (int i = sv->nup - 1; i >= 0 && !from[0]; i--)
+                if (!strcmp(sv->up[i].kind, "rates") && !strcmp(sv->up[i].name, rates) && !strcmp(sv->up[i].client, cl))
+                    snprintf(from, sizeof from, "%s/u-%s/%s", sv->dir, sv->up[i].id, sv->up[i].name);
+            pthread_mutex_unlock(&sv->mu);
+            char to[4400];
+            snprintf(to, sizeof to, "%s/%s", folder, rates);
+            if (!from[0]) {
+                code = 400;
+                snprintf(err, sizeof err, "%s:%ld: error: [units] rates = %s: this page uploaded no rates file of that "
+                                          "name; upload the rates per unit first, then the model", name, line, rates);
+            } else if (link(from, to) != 0) {
+                code = 500;
+                snprintf(err, sizeof err, "cannot keep the rates file beside the model: %s", strerror(errno));
+            }
         }
     }
-    allow_path(sv, path);
-    char *real = realpath(path, NULL);
-    json_t *o = json_pack("{s:s, s:s, s:I}", "path", real ? real : path, "name", name, "bytes", (json_int_t)rq->len);
-    free(real);
-    return send_json(c, 201, o);
+    if (code) {
+        nftw(folder, rm_entry, 4, FTW_DEPTH | FTW_PHYS);
+        pthread_mutex_lock(&sv->mu);
+        sv->up_bytes -= (long)rq->len;
+        pthread_mutex_unlock(&sv->mu);
+        return fail(c, code, "%s", err);
+    }
+    pthread_mutex_lock(&sv->mu);
+    bool kept = sv->nup < MAX_UPLOADS;
+    if (kept) sv->up[sv->nup++] = rec;
+    else sv->up_bytes -= (long)rq->len;
+    pthread_mutex_unlock(&sv->mu);
+    if (!kept) {
+        nftw(folder, rm_entry, 4, FTW_DEPTH | FTW_PHYS);
+        return fail(c, 507, "the server keeps at most %d uploaded files; restart it to start afresh", MAX_UPLOADS);
+    }
+    char ref[200];
+    snprintf(ref, sizeof ref, "upload:%s/%s", rec.id, name);
+    return send_json(c, 201, json_pack("{s:s, s:s, s:s, s:I}", "id", ref, "name", name, "kind", kind, "bytes", (json_int_t)rq->len));
 }
 
 static enum MHD_Result route_run(server *sv, struct MHD_Connection *c, const request *rq)
@@ -474,7 +598,7 @@ static enum MHD_Result route_run(server *sv, struct MHD_Connection *c, const req
     }
     safe_name(json_string_value(json_object_get(o, "file")), name, sizeof name, "scenario.ini");
     if (strlen(name) < 5 || strcmp(name + strlen(name) - 4, ".ini")) strcat(name, ".ini");
-    char *ini = cov_json_to_ini(json_object_get(o, "sections"), HEADER, allowed, sv, err, sizeof err);
+    char *ini = cov_json_to_ini(json_object_get(o, "sections"), HEADER, resolve_file, sv, err, sizeof err);
     long quick = (long)json_integer_value(jq), base = (long)json_integer_value(jb);
     if (!ini) { json_decref(o); return fail(c, 400, "%s", err); }
     int http = 500;
@@ -548,7 +672,7 @@ static enum MHD_Result route_ask(server *sv, struct MHD_Connection *c, const req
     if (msg) { json_decref(o); return fail(c, 400, "%s", msg); }
     safe_name(json_string_value(json_object_get(o, "file")), name, sizeof name, "scenario.ini");
     if (strlen(name) < 5 || strcmp(name + strlen(name) - 4, ".ini")) strcat(name, ".ini");
-    char *ini = cov_json_to_ini(json_object_get(o, "sections"), HEADER, allowed, sv, err, sizeof err);
+    char *ini = cov_json_to_ini(json_object_get(o, "sections"), HEADER, resolve_file, sv, err, sizeof err);
     if (!ini) { json_decref(o); return fail(c, 400, "%s", err); }
     /* the names it asks about, checked against the scenario as it loads */
     pthread_mutex_lock(&sv->mu);
@@ -646,6 +770,17 @@ static enum MHD_Result route_job_file(server *sv, struct MHD_Connection *c)
     free(path);
     if (fd < 0) return fail(c, 404, "run %ld has no %s", id, name);
     bool csv = strstr(name, ".csv") != NULL;
+    if (!strcmp(name, "scenario.ini") || !strcmp(name, "run.json")) {
+        /* the files that name files: uploads by the names they were uploaded under, the private folder unsaid */
+        FILE *f = fdopen(fd, "r");
+        char *text = NULL;
+        size_t cap = 0;
+        ssize_t n = f ? getdelim(&text, &cap, '\0', f) : -1;
+        if (f) fclose(f); else close(fd);
+        if (n < 0) { free(text); return fail(c, 500, "cannot read the run's %s", name); }
+        hide_private(text, sv->dir);
+        return send_bytes(c, 200, "text/plain; charset=utf-8", text, strlen(text), name);
+    }
     return send_fd(c, fd, csv ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8", name);
 }
 
@@ -784,6 +919,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         int64_t n;
         if (post && cl && cov_parse_int64(cl, &n) && (uint64_t)n > rq->limit) rq->too_big = true;
+        if (post && !rq->too_big && !strcmp(url, "/api/upload")) {   /* a few at a time: each is held in memory */
+            pthread_mutex_lock(&sv->mu);
+            rq->receiving = sv->receiving < UPLOADS_RECEIVING;
+            sv->receiving += rq->receiving;
+            pthread_mutex_unlock(&sv->mu);
+            if (!rq->receiving)
+                return fail(c, 503, "the server is receiving %d uploads already; try again in a moment", UPLOADS_RECEIVING);
+        }
         if (post && !rq->too_big) return MHD_YES;   /* the body follows */
         if (post) return fail(c, 413, "the request is larger than %zu MiB", rq->limit >> 20);
     }
@@ -828,8 +971,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-    (void)cls; (void)c; (void)toe;
+    (void)c; (void)toe;
+    server *sv = cls;
     request *rq = *con_cls;
+    if (rq && rq->receiving) {
+        pthread_mutex_lock(&sv->mu);
+        sv->receiving--;
+        pthread_mutex_unlock(&sv->mu);
+    }
     if (rq) { free(rq->body); free(rq); }
     *con_cls = NULL;
 }

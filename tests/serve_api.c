@@ -25,6 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -282,19 +286,98 @@ static char *read_text(const char *path)
     return t;
 }
 
-/* Uploads text as kind (population, model, history) under name; the kept path (malloc'd) or NULL, *code. */
-static char *upload(const char *kind, const char *name, const char *type, const char *text, long *code, char **error)
+/* Uploads text as kind (population, model, history, rates) under name, for
+ * client (or none); the id it is named by (malloc'd) or NULL, *code. */
+static char *upload_for(const char *client, const char *kind, const char *name, const char *type, const char *text,
+                        long *code, char **error)
 {
     char path[300];
-    snprintf(path, sizeof path, "/api/upload?kind=%s&name=%s", kind, name);
+    snprintf(path, sizeof path, "/api/upload?kind=%s&name=%s%s%s", kind, name, client ? "&client=" : "", client ? client : "");
     char *body = http("POST", path, type, text, strlen(text), code, NULL);
     json_t *o = json_loads(body, 0, NULL);
-    const char *p = json_string_value(json_object_get(o, "path"));
+    const char *p = json_string_value(json_object_get(o, "id"));
+    if (!p) p = json_string_value(json_object_get(o, "path"));   /* (what the server gave before it had ids) */
+    if (p && (strstr(body, "covcast-serve-") || strncmp(p, "upload:", 7))) {
+        printf("FAILED serve: an upload's answer shows the private folder, or no upload id: %s\n", body);
+        failed++;
+    }
     char *out = p ? strdup(p) : NULL;
     if (error) *error = strdup(json_string_value(json_object_get(o, "error")) ?: body);
     json_decref(o);
     free(body);
     return out;
+}
+
+static char *upload(const char *kind, const char *name, const char *type, const char *text, long *code, char **error)
+{
+    return upload_for(NULL, kind, name, type, text, code, error);
+}
+
+/* The process ids of the server's children whose command line holds what
+ * (e.g. "--ask"), and their states ('T': stopped) into pids, states. */
+static int children_of(pid_t parent, const char *what, pid_t *pids, char *states, int max)
+{
+    int n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    while (d && (de = readdir(d)) && n < max) {
+        char p[300], pbuf[4096];
+        if (de->d_name[0] < '0' || de->d_name[0] > '9') continue;
+        snprintf(p, sizeof p, "/proc/%s/stat", de->d_name);
+        FILE *f = fopen(p, "r");
+        if (!f) continue;
+        size_t got = fread(pbuf, 1, sizeof pbuf - 1, f);
+        fclose(f);
+        pbuf[got] = '\0';
+        char *rp = strrchr(pbuf, ')'), st = 0;
+        int ppid = 0;
+        if (!rp || sscanf(rp + 2, "%c %d", &st, &ppid) != 2 || ppid != parent) continue;
+        snprintf(p, sizeof p, "/proc/%s/cmdline", de->d_name);
+        f = fopen(p, "r");
+        got = f ? fread(pbuf, 1, sizeof pbuf - 1, f) : 0;
+        if (f) fclose(f);
+        for (size_t i = 0; i < got; i++) if (!pbuf[i]) pbuf[i] = ' ';
+        pbuf[got] = '\0';
+        if (!strstr(pbuf, what)) continue;
+        pids[n] = (pid_t)atoi(de->d_name);
+        states[n++] = st;
+    }
+    if (d) closedir(d);
+    return n;
+}
+
+/* Whether process pid is gone (or a zombie nobody of ours waits for), within 5 s. */
+static bool gone(pid_t pid)
+{
+    for (int i = 0; i < 100; i++) {
+        char p[64], pbuf[512];
+        snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(p, "r");
+        if (!f) return true;
+        size_t got = fread(pbuf, 1, sizeof pbuf - 1, f);
+        fclose(f);
+        pbuf[got] = '\0';
+        char *rp = strrchr(pbuf, ')');
+        if (rp && rp[2] == 'Z') return true;
+        usleep(50000);
+    }
+    return false;
+}
+
+/* Opens a connection to the server and sends the headers of an upload of
+ * n bytes and its first byte, holding the rest back; the socket, or -1. */
+static int hold_upload(long n)
+{
+    const char *hp = strstr(base_url, "://") + 3, *colon = strrchr(hp, ':');
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1)) };
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) { if (fd >= 0) close(fd); return -1; }
+    char req[600];
+    int len = snprintf(req, sizeof req, "POST /api/upload?kind=population&name=held.csv HTTP/1.1\r\nHost: %s\r\n"
+                       "Content-Type: text/csv\r\nContent-Length: %ld\r\n\r\nc", hp, n);
+    if (write(fd, req, (size_t)len) != len) { close(fd); return -1; }
+    return fd;
 }
 
 /* Runs sections (as client), waits; the run's number when it is done, else 0. */
@@ -492,7 +575,7 @@ int main(int argc, char **argv)
                       "Đồng Sơn,Huyện Nam Trực,Tỉnh Nam Định,household,2000,2100\n";
     body = http("POST", "/api/upload?name=x%C3%A3-d%E1%BB%93ng.csv", "text/csv", csv, strlen(csv), &code, NULL);
     json_t *up = json_loads(body, 0, NULL);
-    const char *upath = json_string_value(json_object_get(up, "path")), *uname = json_string_value(json_object_get(up, "name"));
+    const char *upath = json_string_value(json_object_get(up, "id")), *uname = json_string_value(json_object_get(up, "name"));
     CHECK(code == 201 && upath && uname && !strchr(uname, '/'), "POST /api/upload: %ld %s", code, body);
     free(body);
     json_t *secs = json_deep_copy(sections);
@@ -743,8 +826,8 @@ int main(int argc, char **argv)
         units_model = read_text(mp);
         char *up_path = upload("model", "units-model.ini", "application/octet-stream", units_model, &code, &err);
         CHECK(code == 400 && !up_path && err && strstr(err, "units-model.ini:") && strstr(err, "[units] rates")
-              && strstr(err, "cannot name another file"), "an uploaded model that names another file is refused, located: %ld %s",
-              code, err ? err : "");
+              && strstr(err, "uploaded no rates file"), "an uploaded model whose rates file this page did not upload is "
+              "refused, located: %ld %s", code, err ? err : "");
         free(up_path); free(err); free(units_model);
         char *model = read_text("models/bhyt-high.ini");
         up_path = upload("model", "high.ini", "application/octet-stream", model, &code, &err);
@@ -760,6 +843,8 @@ int main(int argc, char **argv)
         snprintf(outdir, sizeof outdir, "%s/high-run", tmp);
         CHECK(id && fetch_to(id, "targets.csv", got) == 200 && fetch_to(id, "scenario.ini", exported) == 200,
               "a run with the uploaded model is done");
+        snprintf(mp, sizeof mp, "%s/high.ini", tmp);   /* the planner's own file, beside the INI they took away */
+        write_file(mp, model);
         snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s/plain-300' && '%s' run '%s' -q -t 1 -o '%s' && cmp '%s/targets.csv' '%s' && "
                  "grep -q 'high.ini' '%s' && '%s' run '%s/nam-truc.ini' -r 300 -q -t 1 -o '%s/plain-300' && "
                  "! cmp -s '%s/plain-300/targets.csv' '%s'", outdir, tmp, covcast, exported, outdir, outdir, got, exported,
@@ -837,6 +922,123 @@ int main(int argc, char **argv)
                                 "and of the scenario itself, and not the run without them");
         json_decref(secs);
         json_decref(usc);
+    }
+
+    /* the hostile pass: what a user of the same network could send */
+    {
+        char *err = NULL, secret[2200], *text_s;
+        /* a model sent as a population (not checked as a model) naming a file of the server's machine, then
+         * used as the model: refused, and nothing of that file comes back */
+        snprintf(secret, sizeof secret, "%s/private.txt", tmp);
+        write_file(secret, "TOPSECRET-LINE-42,xyz\n");
+        char *model = read_text("models/bhyt.ini"), evil[9000];
+        snprintf(evil, sizeof evil, "%s\n[units]\nlevel = commune\nrates = %s\n", model, secret);
+        char *id_evil = upload("population", "evil.ini", "text/csv", evil, &code, &err);
+        secs = json_deep_copy(sections);
+        set_entry(secs, "run", "model", id_evil ?: "");
+        req = json_pack("{s:O}", "sections", secs);
+        o = post_json("/api/check", req, &code);
+        text_s = json_dumps(o, 0);
+        CHECK(code == 400 && text_s && !strstr(text_s, "TOPSECRET") && strstr(text_s, "not a file this server offered"),
+              "a model uploaded as a population cannot be used as the model (it names a file of the server): %ld %.300s",
+              code, text_s ? text_s : "");
+        free(text_s); json_decref(o); json_decref(req);
+        long jid = submit(secs, "hostile", 0, 0, &code);
+        o = jid ? wait_job(jid) : NULL;
+        text_s = o ? json_dumps(o, 0) : NULL;
+        CHECK(code == 400 && (!text_s || !strstr(text_s, "TOPSECRET")), "nor run: %ld %.200s", code, text_s ? text_s : "");
+        free(text_s); json_decref(o); json_decref(secs); free(id_evil); free(err);
+        const char *bad_rates[] = { secret, "../private.txt", "u-0/x.csv", ".hidden.csv" };
+        for (int i = 0; i < 4; i++) {
+            snprintf(evil, sizeof evil, "%s\n[units]\nlevel = commune\nrates = %s\n", model, bad_rates[i]);
+            char *idm = upload("model", "evil.ini", "application/octet-stream", evil, &code, &err);
+            CHECK(code == 400 && !idm && err && strstr(err, "evil.ini:") && !strstr(err, "TOPSECRET"),
+                  "an uploaded model naming %s is refused, located: %ld %s", bad_rates[i], code, err ? err : "");
+            free(idm); free(err);
+        }
+        /* an upload is named by its id, never by a path; a guessed id, or another kind, is refused */
+        char *popt = read_text("scenarios/data/nam-truc-2018.csv");
+        char *idp = upload("population", "pop.csv", "text/csv", popt, &code, &err);
+        CHECK(code == 201 && idp && !strncmp(idp, "upload:", 7), "POST /api/upload gives an id: %s", idp ? idp : err);
+        free(err); free(popt);
+        const char *guessed[][2] = { { "population", "upload:0000000000000000/pop.csv" }, { "history", idp ?: "" },
+                                     { "model", idp ?: "" }, { "population", "/tmp" } };
+        for (int i = 0; i < 4; i++) {
+            secs = json_deep_copy(sections);
+            set_entry(secs, "run", guessed[i][0], guessed[i][1]);
+            req = json_pack("{s:O}", "sections", secs);
+            o = post_json("/api/check", req, &code);
+            CHECK(code == 400, "%s = %s is refused: %ld", guessed[i][0], guessed[i][1], code);
+            json_decref(o); json_decref(req); json_decref(secs);
+        }
+        /* a run with the upload: its scenario.ini and run.json name the file as uploaded, not the private folder */
+        secs = json_deep_copy(sections);
+        set_entry(secs, "run", "replicates", "300");
+        set_entry(secs, "run", "population", idp ?: "");
+        jid = run_done(secs, "hostile");
+        char got[2200], *txt;
+        snprintf(got, sizeof got, "%s/hostile-scenario.ini", tmp);
+        txt = jid && fetch_to(jid, "scenario.ini", got) == 200 ? read_text(got) : NULL;
+        CHECK(txt && strstr(txt, "population = pop.csv\n") && !strstr(txt, "covcast-serve-") && !strstr(txt, "u-"),
+              "the run's scenario.ini names the upload as the planner's file, not the server's private folder: %.400s",
+              txt ? txt : "");
+        free(txt);
+        snprintf(got, sizeof got, "%s/hostile-run.json", tmp);
+        txt = jid && fetch_to(jid, "run.json", got) == 200 ? read_text(got) : NULL;
+        CHECK(txt && strstr(txt, "\"pop.csv\"") && !strstr(txt, "covcast-serve-") && !strstr(txt, "/tmp/"),
+              "the run's run.json does not show the server's private folder: %.600s", txt ? txt : "");
+        free(txt);
+        json_decref(secs);
+        free(idp);
+
+        /* an uploaded model with its own [units] rates file, uploaded first by the same page: runs as covcast run does */
+        char mp[2200];
+        snprintf(mp, sizeof mp, "%s/models/units-rates.csv", folder);
+        char *rates = read_text(mp);
+        snprintf(mp, sizeof mp, "%s/models/units.ini", folder);
+        char *umodel = read_text(mp);
+        char *idr = upload_for("pageR", "rates", "units-rates.csv", "text/csv", rates, &code, &err);
+        CHECK(code == 201 && idr, "POST /api/upload?kind=rates: %ld %s", code, err ? err : "");
+        free(err);
+        char *idm = upload_for("pageOther", "model", "units.ini", "application/octet-stream", umodel, &code, &err);
+        CHECK(code == 400 && !idm && err && strstr(err, "uploaded no rates file"),
+              "another page's rates file is not this model's: %ld %s", code, err ? err : "");
+        free(idm); free(err);
+        idm = upload_for("pageR", "model", "units.ini", "application/octet-stream", umodel, &code, &err);
+        CHECK(code == 201 && idm, "an uploaded model naming the rates file this page uploaded: %ld %s", code, err ? err : "");
+        free(err);
+        secs = json_deep_copy(sections);
+        set_entry(secs, "run", "replicates", "300");
+        set_entry(secs, "run", "model", idm ?: "");
+        jid = run_done(secs, "pageR");
+        char mine[2200];
+        snprintf(got, sizeof got, "%s/upunits-targets.csv", tmp);
+        snprintf(mine, sizeof mine, "%s/units-direct/targets.csv", tmp);
+        snprintf(cmd, sizeof cmd, "cmp '%s' '%s'", got, mine);
+        CHECK(jid && fetch_to(jid, "targets.csv", got) == 200 && system(cmd) == 0,
+              "the uploaded model and rates give the targets.csv of covcast run on the folder's model with [units]");
+        json_decref(secs);
+        free(idm); free(idr); free(rates); free(umodel); free(model);
+
+        /* uploads held half-sent: a few at a time, the next told to wait (each is held in memory) */
+        int held[4], nh = 0;
+        for (int i = 0; i < 4; i++) if ((held[nh] = hold_upload(1L << 20)) >= 0) nh++;
+        usleep(300000);
+        char *b5 = http("POST", "/api/upload?kind=population&name=fifth.csv", "text/csv", "a,b\n", 4, &code, NULL);
+        CHECK(nh == 4 && code == 503 && strstr(b5, "uploads already"), "a fifth upload while 4 are half-sent: %ld %s", code, b5);
+        free(b5);
+        for (int i = 0; i < nh; i++) close(held[i]);
+        usleep(300000);
+        b5 = http("POST", "/api/upload?kind=population&name=sixth.csv", "text/csv", "a,b\n", 4, &code, NULL);
+        CHECK(code == 201, "once they went, an upload is taken again: %ld %s", code, b5);
+        free(b5);
+        /* requests from pages of other origins */
+        const char *origins[] = { "Origin: null", "Origin: https://evil.example", "Origin: http://127.0.0.1.evil.example" };
+        for (int i = 0; i < 3; i++) {
+            b5 = http("POST", "/api/upload?kind=population&name=o.csv", "text/csv", "a,b\n", 4, &code, origins[i]);
+            CHECK(code == 403, "an upload with %s is refused: %ld", origins[i], code);
+            free(b5);
+        }
     }
 
     if (soak == 0) {   /* a short session: the server must stop cleanly */
@@ -932,8 +1134,49 @@ int main(int argc, char **argv)
           rss0, warm, rss1, soak);
     printf("serve soak: %d edits, resident memory %ld kB after %d, %ld kB at the end\n", soak, rss0, warm, rss1);
     json_decref(secs);
-    json_decref(sc);
     stop_server();
+
+    /* a question stopped (SIGSTOP) while an edit runs is not left behind: not when a new question cancels it,
+     * not when the server is stopped */
+    if (!start_server(covcast, folder, false)) {
+        CHECK(false, "the server did not start again");
+    } else {
+        o = get_json("/api/scenario?file=nam-truc.ini", &code);   /* offers its files to this server */
+        json_decref(o);
+        for (int round = 0; round < 2; round++) {
+            long a1 = ask(sections, json_pack("{s:s, s:s, s:s, s:i}", "kind", "allocate", "target", "year-end",
+                                              "campaign", "peak", "budget", 6), &code, NULL);
+            snprintf(path, sizeof path, "/api/job?id=%ld&after=1&wait=20000", a1);
+            o = get_json(path, &code);
+            json_decref(o);
+            secs = json_deep_copy(sections);
+            set_entry(secs, "run", "replicates", "3000000");
+            long slow2 = submit(secs, "stopper", 0, 0, &code);
+            json_decref(secs);
+            pid_t pids[8];
+            char states[8];
+            int n = 0;
+            for (int i = 0; i < 100 && !(n == 1 && states[0] == 'T'); i++) {
+                usleep(50000);
+                n = children_of(server_pid, "--ask", pids, states, 8);
+            }
+            CHECK(n == 1 && states[0] == 'T', "the question is stopped while the edit runs (%d, %c; ask %ld, run %ld, server %d)", n, n ? states[0] : '-', a1, slow2, (int)server_pid);
+            if (round == 0) {   /* a new question from the page cancels the stopped one */
+                long a2 = ask(sections, json_pack("{s:s, s:s, s:s, s:i}", "kind", "allocate", "target", "year-end",
+                                                  "campaign", "peak", "budget", 1), &code, NULL);
+                CHECK(n == 1 && gone(pids[0]), "the stopped question is gone once a new one cancels it");
+                o = get_json("/api/health", &code);
+                json_decref(o);
+                (void)a2;
+                submit(sections, "stopper", 0, 0, &code);   /* cancels the long edit */
+                (void)slow2;
+            } else {            /* the server stopped while the question is stopped */
+                int rc = stop_server();
+                CHECK(n == 1 && gone(pids[0]) && rc == 0, "the stopped question is gone when the server stops (exit %d)", rc);
+            }
+        }
+    }
+    json_decref(sc);
 
     /* the token: asked for on every API request when the server says so */
     if (!start_server(covcast, folder, true) || strlen(token) != 32) {
@@ -945,6 +1188,17 @@ int main(int argc, char **argv)
         o = get_json("/api/health", &code);
         CHECK(code == 401, "without the token: 401 (%ld)", code);
         json_decref(o);
+        const char *need[][2] = { { "GET", "/api/job/charts?id=1" }, { "GET", "/api/job/chart?id=1&name=a.svg" },
+                                  { "GET", "/api/job/report?id=1" }, { "GET", "/api/job/file?id=1&name=exceedance.csv" },
+                                  { "GET", "/api/job?id=1" }, { "GET", "/api/scenario?file=nam-truc.ini" },
+                                  { "GET", "/api/file?path=nam-truc.ini" }, { "POST", "/api/upload?kind=model" },
+                                  { "POST", "/api/upload?kind=rates" }, { "POST", "/api/ask" }, { "POST", "/api/check" } };
+        for (size_t i = 0; i < sizeof need / sizeof *need; i++) {
+            bool isup = strstr(need[i][1], "upload") != NULL;
+            body = http(need[i][0], need[i][1], isup ? "text/csv" : "application/json", isup ? "a,b\n" : "{}", 4, &code, NULL);
+            CHECK(code == 401, "%s %s without the token: 401 (%ld)", need[i][0], need[i][1], code);
+            free(body);
+        }
         body = http("GET", "/", NULL, NULL, 0, &code, NULL);
         CHECK(code == 200 && strstr(body, "<html"), "the page itself needs no token: %ld", code);
         free(body);

@@ -138,6 +138,26 @@ try:
     driver.get(link)
     wait(final_state, "the copied address again")
 
+    # a crafted link: names and values that are HTML or script are shown as text, never run or made elements
+    import base64
+    import json
+    payload = {"c": {"target.<u>pwn</u>": [["level", "district"], ["unit", "<img src=x onerror=document.title='PWNED'>"],
+                                          ["threshold", "85"], ["deadline", "2018-12"]],
+                     "campaign.peak": [["months", "2018-06..2018-08"], ["enroll_multiplier", "<svg onload=alert(1)>"]]}}
+    crafted = url + "#f=nam-truc-2018.ini&s=j" + base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    driver.get("about:blank")
+    driver.get(crafted)
+    wait(lambda: driver.find_elements(By.CSS_SELECTOR, 'div.section[data-sec="target.<u>pwn</u>"]')
+         and driver.find_element(By.TAG_NAME, "body").get_attribute("data-state") in ("failed", "done"), "the crafted link's page")
+    time.sleep(0.5)
+    check(driver.execute_script("return document.querySelectorAll('u, img, #edit svg').length") == 0
+          and driver.title != "PWNED", "a crafted link's names and values make no element and run no script (title %r)"
+          % driver.title)
+    check("<u>pwn</u>" in driver.find_element(By.TAG_NAME, "body").text, "the crafted name is shown as text")
+    driver.get("about:blank")
+    driver.get(link)
+    wait(final_state, "the copied address once more")
+
     # take it away: the run's files, its charts as covcast plot draws them, the report
     def fetch(href):
         with urllib.request.urlopen(href, timeout=60) as r:
@@ -181,6 +201,22 @@ try:
     check(re.match(r"^\+0,\d{3} \(0,\d{3}\)$", diff) is not None, "the paired difference and its standard error: %r" % diff)
     check(len(driver.find_elements(By.CSS_SELECTOR, '#fan polyline[data-role="baseline"]')) == 1,
           "the baseline's median beside the fan")
+    # the pinned baseline is in the address too: a copied link reopens the comparison, the same paired difference
+    link2 = driver.current_url
+    check("b=" in link2 and "s=" in link2, "the address holds the pinned baseline: %s" % link2)
+    print("serve browser: the address with a pinned baseline has %d characters" % len(link2))
+    driver.get("about:blank")
+    driver.get(link2)
+
+    def diff_again():
+        if not (final_state() and "paired" in driver.find_element(By.ID, "targets").get_attribute("class")):
+            return None
+        return driver.find_element(By.CSS_SELECTOR, 'tr[data-target="year-end"][data-unit="Huyện Nam Trực"] td.diff').text
+    d2 = wait(diff_again, "the comparison of the copied address", 120)
+    check(d2 == diff, "the copied address reopens the comparison: %r and %r" % (d2, diff))
+    check(driver.find_element(By.CSS_SELECTOR, 'input[data-sec="campaign.peak"][data-key="enroll_multiplier"]')
+          .get_attribute("value") == "9" and len(driver.find_elements(By.CSS_SELECTOR, '#fan polyline[data-role="baseline"]')) == 1,
+          "with the edited multiplier and the baseline's median")
     # what it would take: solve from the page, progress, then the table
     Select(driver.find_element(By.ID, "ask-target")).select_by_value("year-end")
     Select(driver.find_element(By.ID, "ask-lever")).select_by_value("campaign.peak.enroll_multiplier")

@@ -29,9 +29,11 @@
       not_paired: 'Không so được với phương án gốc: hạt giống khác nhau.', remove: 'bỏ', search: 'tìm xã (không cần dấu)',
       all_communes: 'tất cả các xã', selected: n => `đã chọn ${n}`, all_groups: 'mọi nhóm', months_axis: 'Tháng', cov_axis: 'Tỷ lệ bao phủ (%)',
       cards_axis: 'Số thẻ còn thiếu hiện nay', upload_ok: n => `Đã dùng tệp ${n}.`, pick_first: 'Hãy chọn một kịch bản làm khung trước khi tải tệp.',
-      upload_model: 'Tệp mô hình (INI)', upload_history: 'Tệp lịch sử báo cáo (CSV)', take_away: 'Tải về:',
+      upload_model: 'Tệp mô hình (INI)', upload_history: 'Tệp lịch sử báo cáo (CSV)',
+      upload_rates: 'Hệ số theo đơn vị của mô hình ([units] rates, CSV; tải lên trước tệp mô hình)', take_away: 'Tải về:',
       report: 'Báo cáo một trang (report.html)', charts_go: 'Biểu đồ SVG (gnuplot)', charts_wait: 'Đang vẽ biểu đồ…',
       link_bad: 'Không đọc được kịch bản trong địa chỉ (liên kết bị cắt?):',
+      base_running: 'Đang chạy lại phương án gốc mà liên kết ghi…', base_failed: 'Không chạy lại được phương án gốc của liên kết:',
       keys: {
         name: 'Tên', start: 'Tháng gốc (YYYY-MM)', months: 'Số tháng dự báo', replicates: 'Số lần mô phỏng', seed: 'Hạt giống',
         level: 'Cấp', threshold: 'Ngưỡng (%)', deadline: 'Hạn (YYYY-MM)', group: 'Nhóm', communes: 'Xã', groups: 'Nhóm',
@@ -72,9 +74,11 @@
       not_paired: 'No paired difference: the seeds differ.', remove: 'remove', search: 'find a commune (accents optional)',
       all_communes: 'all communes', selected: n => `${n} chosen`, all_groups: 'all groups', months_axis: 'Month', cov_axis: 'Coverage (%)',
       cards_axis: 'Cards needed now', upload_ok: n => `Using ${n}.`, pick_first: 'Pick a scenario as the frame before uploading.',
-      upload_model: 'Model file (INI)', upload_history: 'History of reports (CSV)', take_away: 'Download:',
+      upload_model: 'Model file (INI)', upload_history: 'History of reports (CSV)',
+      upload_rates: "The model's rates per unit ([units] rates, CSV; upload it before the model)", take_away: 'Download:',
       report: 'One-page report (report.html)', charts_go: 'SVG charts (gnuplot)', charts_wait: 'Drawing the charts…',
       link_bad: 'The scenario in the address could not be read (a cut link?):',
+      base_running: 'Running again the baseline the link holds…', base_failed: "The link's baseline could not be run again:",
       keys: {
         name: 'Name', start: 'Snapshot (YYYY-MM)', months: 'Months projected', replicates: 'Replicates', seed: 'Seed',
         level: 'Level', threshold: 'Threshold (%)', deadline: 'Deadline (YYYY-MM)', group: 'Group', communes: 'Communes', groups: 'Groups',
@@ -111,7 +115,7 @@
 
   let lang = 'vi';
   const st = { file: null, sections: null, orig: null, info: null, job: 0, result: null, final: false, errors: null,
-               baseline: 0, baseResult: null, seq: 0, timer: 0, t0: 0, hash: '' };
+               baseline: 0, baseResult: null, baseSections: null, seq: 0, timer: 0, t0: 0, hash: '' };
   const W = () => WORDS[lang];
   const $ = id => document.getElementById(id);
 
@@ -190,14 +194,15 @@
       for (const s of j.scenarios) $('scenario').appendChild(el('option', { value: s.file }, s.name + ' (' + s.file + ')'));
     });
   }
-  /* edits: what the address bar held (applied over the shipped scenario), or none */
-  function pickScenario(file, edits) {
+  /* edits: what the address bar held (applied over the shipped scenario), or none; baseEdits: the
+     pinned baseline it held, run again (the same seed: the same answer) and pinned before the scenario runs */
+  function pickScenario(file, edits, baseEdits) {
     if (!file) return Promise.resolve();
     return api('/api/scenario?file=' + encodeURIComponent(file)).then(j => {
       if (j.errors) { showPickErrors(j.errors.text); return; }
       showPickErrors('');
       st.file = file; st.orig = JSON.parse(JSON.stringify(j.sections)); st.sections = j.sections; st.info = j.info;
-      st.baseline = 0; st.baseResult = null;
+      st.baseline = 0; st.baseResult = null; st.baseSections = null;
       $('scenario').value = file;
       if (!edits) return;
       st.sections = rebuild(st.orig, edits);
@@ -210,22 +215,24 @@
       if (!st.sections || st.file !== file) return;
       $('edit').hidden = false;
       renderSections();
-      schedule(0);
+      return (baseEdits ? pinFrom(rebuild(st.orig, baseEdits)) : Promise.resolve()).then(() => schedule(0));
     }).catch(e => showPickErrors(e.message));
   }
-  /* key: the [run] key the uploaded file fills: population, model or history */
+  /* key: the [run] key the uploaded file fills: population, model or history; or rates, which a model
+     uploaded after it names by its file name. The server names an upload by an id, never by its path. */
   function upload(file, key) {
     if (!st.sections) { showPickErrors(W().pick_first); return; }
-    file.arrayBuffer().then(buf => api('/api/upload?kind=' + key + '&name=' + encodeURIComponent(file.name),
+    file.arrayBuffer().then(buf => api('/api/upload?kind=' + key + '&client=' + client + '&name=' + encodeURIComponent(file.name),
       { method: 'POST', headers: { 'Content-Type': key === 'model' ? 'application/octet-stream' : 'text/csv' }, body: buf })).then(up => {
+      if (key === 'rates') { showPickErrors(W().upload_ok(up.name)); return; }
       const sections = JSON.parse(JSON.stringify(st.sections));
       const run = sections.find(s => s.name === 'run');
-      setEntry(run, key, up.path);
+      setEntry(run, key, up.id);
       return api('/api/check', { method: 'POST', headers: { 'Content-Type': 'application/json' },
                                  body: JSON.stringify({ sections: sections, file: st.file }) }).then(j => {
         if (j.errors) { showPickErrors(W().failed + '\n' + j.errors.text); return; }
         showPickErrors(W().upload_ok(up.name));
-        st.sections = sections; st.info = j.info; st.baseline = 0; st.baseResult = null;
+        st.sections = sections; st.info = j.info; st.baseline = 0; st.baseResult = null; st.baseSections = null;
         renderSections();
         schedule(0);
       });
@@ -647,6 +654,7 @@
     p.set('f', st.file);
     if (lang !== 'vi') p.set('lang', lang);
     if (Object.keys(e.c).length || e.r || e.o) p.set('s', await pack(e));
+    if (st.baseSections) p.set('b', await pack(editsOf(st.orig, st.baseSections)));
     if (seq !== addressSeq) return;
     st.hash = '#' + p.toString();
     if (location.hash !== st.hash) history.replaceState(null, '', location.pathname + location.search + st.hash);
@@ -660,12 +668,13 @@
     if (!file) return false;
     const l = p.get('lang');
     if ((l === 'en' || l === 'vi') && l !== lang) { lang = l; applyLanguage(); }
-    let edits = null;
-    if (p.get('s')) {
-      try { edits = await unpack(p.get('s')); } catch (err) { showPickErrors(W().link_bad + ' ' + err.message); return true; }
-    }
+    let edits = null, baseEdits = null;
+    try {
+      if (p.get('s')) edits = await unpack(p.get('s'));
+      if (p.get('b')) baseEdits = await unpack(p.get('b'));
+    } catch (err) { showPickErrors(W().link_bad + ' ' + err.message); return true; }
     st.hash = location.hash;
-    await pickScenario(file, edits);
+    await pickScenario(file, edits, baseEdits);
     return true;
   }
 
@@ -674,9 +683,25 @@
     if (!st.final || !st.result) return;
     st.baseline = st.job;
     st.baseResult = st.result;
+    st.baseSections = JSON.parse(JSON.stringify(st.sections));   /* the address holds it, so a copied link compares too */
     schedule(0);
   }
-  function unpin() { st.baseline = 0; st.baseResult = null; schedule(0); }
+  function unpin() { st.baseline = 0; st.baseResult = null; st.baseSections = null; schedule(0); }
+  /* the baseline a link holds: run with its full count, then pinned */
+  async function pinFrom(sections) {
+    $('answer').hidden = false;
+    $('status').textContent = W().base_running;
+    try {
+      const j = await api('/api/run', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ client: client + '-base', sections: sections, file: st.file || 'scenario.ini', quick: 0, baseline: 0 }) });
+      let s;
+      do s = await api('/api/job?id=' + j.job + '&after=99&wait=15000'); while (s.state === 'queued' || s.state === 'running');
+      if (s.state !== 'done' || !s.result || !s.result.results)
+        throw new Error(s.result && s.result.errors ? s.result.errors.text : s.state);
+      st.baseline = j.job; st.baseResult = s.result.results; st.baseSections = sections;
+      document.body.setAttribute('data-baseline', String(j.job));
+    } catch (e) { showPickErrors(W().base_failed + ' ' + e.message); }
+  }
 
   /* ---- what it would take: solve and allocate ---- */
   const ask = { seq: 0, job: 0, table: null, kind: '', lines: [], errors: null, state: '', t0: 0, secs: 0, fraction: 0 };
@@ -782,6 +807,7 @@
   $('upload').addEventListener('change', e => { if (e.target.files[0]) upload(e.target.files[0], 'population'); });
   $('upload-model').addEventListener('change', e => { if (e.target.files[0]) upload(e.target.files[0], 'model'); });
   $('upload-history').addEventListener('change', e => { if (e.target.files[0]) upload(e.target.files[0], 'history'); });
+  $('upload-rates').addEventListener('change', e => { if (e.target.files[0]) upload(e.target.files[0], 'rates'); });
   $('charts-go').addEventListener('click', () => st.final && charts());
   window.addEventListener('hashchange', () => { if (location.hash !== st.hash) readAddress(); });
   $('pin').addEventListener('click', pin);
