@@ -32,6 +32,7 @@
 #define KEEP_JOBS 32      /* finished runs remembered (their files too) */
 #define RENDER_SECONDS 120  /* a drawing of charts or a report longer than this is stopped */
 #define KEEP_PINNED 8     /* of them, baselines kept while newer runs pair with them */
+#define MAX_DRAWING 64    /* drawings of charts or reports under way (one draws, the others wait their turn) */
 
 typedef enum { QUEUED, RUNNING, DONE, CANCELLED, FAILED } job_state;
 static const char *STATE[] = { "queued", "running", "done", "cancelled", "failed" };
@@ -69,6 +70,7 @@ struct cov_jobs {
     long next_id, started;
     bool stop;
     job *head;
+    pid_t drawing[MAX_DRAWING];  /* the process groups of the drawings under way */
 };
 
 static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -478,6 +480,18 @@ cov_jobs *cov_jobs_start(const char *dir, int threads, pthread_mutex_t *engine)
     return j;
 }
 
+void cov_jobs_halt(cov_jobs *j)
+{
+    if (!j) return;
+    pthread_mutex_lock(&j->mu);
+    j->stop = true;
+    for (job *x = j->head; x; x = x->next) kill_job(x);
+    for (int i = 0; i < MAX_DRAWING; i++)
+        if (j->drawing[i] > 0) kill(-j->drawing[i], SIGKILL);
+    pthread_cond_broadcast(&j->changed);
+    pthread_mutex_unlock(&j->mu);
+}
+
 void cov_jobs_stop(cov_jobs *j)
 {
     if (!j) return;
@@ -616,41 +630,60 @@ static void hide_dir(char *text, const char *dir)
 }
 
 /* Runs `covcast ARGS` (no shell: each argument as it is) with stderr into
- * errpath, for at most RENDER_SECONDS; its exit status, or -1. */
-static int spawn_tool(const char *exe, char *const argv[], const char *errpath)
+ * errpath, for at most RENDER_SECONDS, in a process group of its own (so
+ * that gnuplot, which it starts, ends with it) that dies with the server's
+ * thread that started it; cov_jobs_halt ends it at once. Its exit status,
+ * or -1. */
+static int spawn_tool(cov_jobs *j, char *const argv[], const char *errpath)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawnattr_t at;
-    posix_spawnattr_init(&at);
-    sigset_t none;   /* the server's threads hold SIGINT and SIGTERM blocked; the tool takes them */
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+    int slot = -1;
+    pthread_mutex_lock(&j->mu);
+    for (int i = 0; i < MAX_DRAWING && slot < 0 && !j->stop; i++)
+        if (!j->drawing[i]) { slot = i; j->drawing[i] = -1; }
+    pthread_mutex_unlock(&j->mu);
+    if (slot < 0) return -1;
     extern char **environ;
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, &at, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    if (rc != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {   /* only async-signal-safe calls until exec */
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int in = open("/dev/null", O_RDONLY), out = open("/dev/null", O_WRONLY),
+            err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(127);
+        sigset_t none;   /* the server's threads hold SIGINT and SIGTERM blocked; the tool takes them */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(j->exe, argv, environ);
+        _exit(127);
+    }
+    pthread_mutex_lock(&j->mu);
+    j->drawing[slot] = pid > 0 ? pid : 0;
+    if (pid > 0) {
+        setpgid(pid, pid);   /* (either side may come first) */
+        if (j->stop) kill(-pid, SIGKILL);
+    }
+    pthread_mutex_unlock(&j->mu);
+    if (pid < 0) return -1;
     int status = 0;
     double t0 = now();
     for (;;) {
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid) break;
-        if (w < 0 && errno != EINTR) return -1;
+        if (w < 0 && errno != EINTR) { status = -1; break; }
         if (now() - t0 > RENDER_SECONDS) {
-            kill(pid, SIGKILL);
+            kill(-pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-            return -1;
+            status = -1;
+            break;
         }
         struct timespec ts = { 0, 10000000L };
         nanosleep(&ts, NULL);
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    pthread_mutex_lock(&j->mu);
+    kill(-pid, SIGKILL);   /* whatever it left in its group (nothing, when it ended well) */
+    j->drawing[slot] = 0;
+    pthread_mutex_unlock(&j->mu);
+    return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, int *http, char *err, size_t errn)
@@ -696,7 +729,7 @@ char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, 
             closedir(dd);
             char *args[] = { "covcast", report ? "report" : "plot", ldir, "--lang", (char *)lang, "-q",
                              report ? NULL : "--format", "svg", NULL };
-            int rc = spawn_tool(j->exe, args, errpath);
+            int rc = spawn_tool(j, args, errpath);
             ok = rc == 0 && access(target, F_OK) == 0;
             if (!ok) {
                 *http = 500;

@@ -21,6 +21,11 @@ typedef struct cov_jobs cov_jobs;
  * engine's loaders takes (runs are forked under it). NULL on failure. */
 cov_jobs *cov_jobs_start(const char *dir, int threads, pthread_mutex_t *engine);
 /* Cancels every run, waits for the worker and frees everything. */
+/* Ends every run, question and drawing now (each process and what it
+ * started), and refuses new ones: the server is stopping. Requests waiting
+ * on a run's news are answered. cov_jobs_stop then frees everything. */
+void cov_jobs_halt(cov_jobs *j);
+
 void cov_jobs_stop(cov_jobs *j);
 
 /* Queues a run of the INI text (written as file name in the run's folder)

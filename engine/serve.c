@@ -1098,6 +1098,7 @@ int cov_serve(const char *folder, const char *listen, int threads, bool token, b
         fflush(stdout);
         int sig;
         sigwait(&stop, &sig);
+        cov_jobs_halt(sv->jobs);   /* runs, questions and drawings end now: no request waits for them */
         MHD_stop_daemon(dmn);
         if (!quiet) fprintf(stderr, "covcast serve: stopped\n");
     }

@@ -1176,6 +1176,55 @@ int main(int argc, char **argv)
             }
         }
     }
+    /* a drawing of charts under way when the server stops: the server stops at once, and the drawing with it
+     * (gnuplot here is a stand-in that only sleeps, and says its process id) */
+    {
+        char fake[4400], pidfile[4500], oldpath[8192];
+        snprintf(fake, sizeof fake, "%s%s%s/slow-gnuplot", tmp[0] == '/' ? "" : cwd, tmp[0] == '/' ? "" : "/", tmp);
+        snprintf(pidfile, sizeof pidfile, "%s/gnuplot.pid", fake);
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s' && rm -f '%s' && printf '#!/bin/sh\\necho $$ > \"%s\"\\nexec sleep 30\\n' > '%s/gnuplot' "
+                 "&& chmod +x '%s/gnuplot'", fake, pidfile, pidfile, fake, fake);
+        snprintf(oldpath, sizeof oldpath, "%s", getenv("PATH") ?: "/usr/bin:/bin");
+        char newpath[8192 + 4600];
+        snprintf(newpath, sizeof newpath, "%s:%s", fake, oldpath);
+        setenv("PATH", newpath, 1);
+        bool srv_up = system(cmd) == 0 && start_server(covcast, folder, false);
+        setenv("PATH", oldpath, 1);
+        if (!srv_up) {
+            CHECK(false, "the server with a slow gnuplot did not start");
+        } else {
+            o = get_json("/api/scenario?file=nam-truc.ini", &code);
+            json_decref(o);
+            secs = json_deep_copy(sections);
+            set_entry(secs, "run", "replicates", "300");
+            long rid = run_done(secs, "drawing");
+            json_decref(secs);
+            pid_t asker = fork();
+            if (asker == 0) {
+                char u[200];
+                snprintf(u, sizeof u, "/api/job/charts?id=%ld", rid);
+                char *b = http("GET", u, NULL, NULL, 0, &code, NULL);
+                free(b);
+                _exit(0);
+            }
+            pid_t gp = 0;
+            for (int i = 0; i < 200 && gp <= 0; i++) {
+                usleep(50000);
+                char *t = read_text(pidfile);
+                gp = (pid_t)atoi(t);
+                free(t);
+            }
+            struct timespec s0, s1;
+            clock_gettime(CLOCK_MONOTONIC, &s0);
+            int rc = stop_server();
+            clock_gettime(CLOCK_MONOTONIC, &s1);
+            double secs_stop = (double)(s1.tv_sec - s0.tv_sec) + 1e-9 * (double)(s1.tv_nsec - s0.tv_nsec);
+            CHECK(rid && gp > 0 && secs_stop < 5 && rc == 0 && gone(gp),
+                  "the server stops in %.2f s (exit %d) while it draws, and the drawing's gnuplot (%d) is gone", secs_stop, rc, (int)gp);
+            if (gp > 0) kill(gp, SIGKILL);
+            waitpid(asker, NULL, 0);
+        }
+    }
     json_decref(sc);
 
     /* the token: asked for on every API request when the server says so */
