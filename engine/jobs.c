@@ -53,6 +53,7 @@ typedef struct job {
     bool pinned;
     bool cancel;
     int holds;              /* charts or a report being drawn from its files: not forgotten meanwhile */
+    int units;              /* folders of communes' charts drawn (COV_JOBS_UNITS at most) */
     pid_t pid;
     struct job *next;       /* oldest first */
 } job;
@@ -686,7 +687,8 @@ static int spawn_tool(cov_jobs *j, char *const argv[], const char *errpath)
     return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, int *http, char *err, size_t errn)
+char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, const char *unit, int *http, char *err,
+                      size_t errn)
 {
     bool report = !strcmp(what, "report");
     if (strcmp(lang, "vi") && strcmp(lang, "en")) {
@@ -709,12 +711,28 @@ char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, 
 
     char ldir[4300], target[4400], out[4300], errpath[4300];
     snprintf(ldir, sizeof ldir, "%s/%s", dir, lang);
+    if (unit) {   /* a folder per commune, named by a hash of its name */
+        uint64_t h = 1469598103934665603ULL;
+        for (const unsigned char *p = (const unsigned char *)unit; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+        snprintf(ldir, sizeof ldir, "%s/%s-u%016llx", dir, lang, (unsigned long long)h);
+        if (report || strchr(lang, '/')) { *http = 400; snprintf(err, errn, "a report is for the whole run"); cov_jobs_release(j, id); return NULL; }
+    }
     snprintf(out, sizeof out, "%s/out", dir);
     snprintf(target, sizeof target, report ? "%s/report.html" : "%s/plots", ldir);
     snprintf(errpath, sizeof errpath, "%s/%s-%s.err", dir, what, lang);
     pthread_mutex_lock(&j->render);
-    bool ok = access(target, F_OK) == 0;
-    if (!ok && (mkdir(ldir, 0700) == 0 || errno == EEXIST)) {
+    bool ok = access(target, F_OK) == 0, room = true;
+    if (!ok && unit && access(ldir, F_OK) != 0) {   /* a new commune's folder: within the run's allowance */
+        pthread_mutex_lock(&j->mu);
+        x = find(j, id);
+        room = x && x->units < COV_JOBS_UNITS;
+        if (room) x->units++;
+        pthread_mutex_unlock(&j->mu);
+    }
+    if (!room) {
+        *http = 429;
+        snprintf(err, errn, "run %ld has charts of %d communes already; run the scenario again for others", id, COV_JOBS_UNITS);
+    } else if (!ok && (mkdir(ldir, 0700) == 0 || errno == EEXIST)) {
         /* the run's files, linked (never copied over or changed) into a folder per language */
         DIR *dd = opendir(out);
         struct dirent *de;
@@ -728,11 +746,11 @@ char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, 
         if (dd) {
             closedir(dd);
             char *args[] = { "covcast", report ? "report" : "plot", ldir, "--lang", (char *)lang, "-q",
-                             report ? NULL : "--format", "svg", NULL };
+                             report ? NULL : "--format", "svg", unit ? "--units" : NULL, (char *)unit, NULL };
             int rc = spawn_tool(j, args, errpath);
             ok = rc == 0 && access(target, F_OK) == 0;
             if (!ok) {
-                *http = 500;
+                *http = rc == COV_EUSAGE ? 400 : 500;
                 FILE *f = fopen(errpath, "r");
                 size_t n = f ? fread(err, 1, errn - 1, f) : 0;
                 if (f) fclose(f);
@@ -744,6 +762,12 @@ char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, 
     } else if (!ok) {
         *http = 500;
         snprintf(err, errn, "cannot make a folder for the charts: %s", strerror(errno));
+    }
+    if (!ok && unit && room && access(target, F_OK) != 0) {   /* nothing drawn (an unknown name): the folder goes */
+        nftw(ldir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        pthread_mutex_lock(&j->mu);
+        if ((x = find(j, id)) && x->units > 0) x->units--;
+        pthread_mutex_unlock(&j->mu);
     }
     pthread_mutex_unlock(&j->render);
     if (!ok) { cov_jobs_release(j, id); return NULL; }

@@ -26,6 +26,8 @@ cov_jobs *cov_jobs_start(const char *dir, int threads, pthread_mutex_t *engine);
  * on a run's news are answered. cov_jobs_stop then frees everything. */
 void cov_jobs_halt(cov_jobs *j);
 
+#define COV_JOBS_UNITS 16   /* communes charted on asking, per run */
+
 void cov_jobs_stop(cov_jobs *j);
 
 /* Queues a run of the INI text (written as file name in the run's folder)
@@ -64,11 +66,14 @@ char *cov_jobs_file(cov_jobs *j, long id, const char *file);
 /* Draws what `covcast plot DIR --format svg --lang LANG` (what "plot") or
  * `covcast report DIR --lang LANG` (what "report") draws, for a finished
  * run, once per language (the programs run as they are, without a shell;
+ * unit, when not NULL, is a commune also charted, `--units UNIT`, into a
+ * folder of its own: at most COV_JOBS_UNITS of them per run;
  * the run's files are linked into a folder of that language). Returns the
  * path of the plots folder or of report.html (malloc'd) with the run held
  * (not forgotten) until cov_jobs_release; or NULL with *http (400, 404,
  * 500) and the message (the private folder's path taken out). */
-char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, int *http, char *err, size_t errn);
+char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, const char *unit, int *http, char *err,
+                      size_t errn);
 void cov_jobs_release(cov_jobs *j, long id);
 
 /* The run itself, in the process the worker starts (`covcast serve --job

@@ -18,6 +18,7 @@
  *   GET  /api/job/file?id=N&name=F  scenario.ini, targets.csv, trajectories.csv, solve.csv, ... of a run
  *   GET  /api/job/charts?id=N&lang=L the run's charts (`covcast plot --format svg`, drawn once per language)
  *   GET  /api/job/chart?id=N&lang=L&name=C  one of them (.svg, or its .dat, .gp)
+ *                                   (both with &unit=COMMUNE: that commune charted too, plot --units)
  *   GET  /api/job/report?id=N&lang=L  report.html, as `covcast report` writes it
  *   GET  /api/file?path=P           a file under FOLDER, as text
  *   GET  /api/health                version, runs started and kept, process id
@@ -805,9 +806,17 @@ static enum MHD_Result route_charts(server *sv, struct MHD_Connection *c, bool o
     if (!arg_long(c, "id", 1, 1L << 40, &id)) return fail(c, 400, "give id=N, the number /api/run gave");
     if (one && !chart_name(name))
         return fail(c, 400, "give name=CHART.svg (or .dat, .gp), a name /api/job/charts listed");
+    /* a commune also charted (`covcast plot --units`): one name, never "all" (every commune of a country) */
+    const char *unit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "unit");
+    if (unit) {
+        size_t n = strlen(unit);
+        bool ok = n > 0 && n <= 200 && cov_utf8_valid(unit, n, NULL) && !strchr(unit, ';') && strcmp(unit, "all");
+        for (const unsigned char *p = (const unsigned char *)unit; ok && *p; p++) ok = *p >= 0x20 && *p != 0x7f;
+        if (!ok) return fail(c, 400, "'unit' must name one commune of the run (not 'all', no ';' or control characters)");
+    }
     char err[1200];
     int http = 500;
-    char *dir = cov_jobs_render(sv->jobs, id, "plot", lang ? lang : "vi", &http, err, sizeof err);
+    char *dir = cov_jobs_render(sv->jobs, id, "plot", lang ? lang : "vi", unit, &http, err, sizeof err);
     if (!dir) return fail(c, (unsigned)http, "%s", err);
     enum MHD_Result ret;
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -833,7 +842,9 @@ static enum MHD_Result route_charts(server *sv, struct MHD_Connection *c, bool o
             if (names[i]) json_array_append_new(list, json_string(names[i]));
             free(names[i]);
         }
-        ret = send_json(c, 200, json_pack("{s:I, s:s, s:o}", "job", (json_int_t)id, "lang", lang ? lang : "vi", "charts", list));
+        json_t *o = json_pack("{s:I, s:s, s:o}", "job", (json_int_t)id, "lang", lang ? lang : "vi", "charts", list);
+        if (unit) json_object_set_new(o, "unit", json_string(unit));
+        ret = send_json(c, 200, o);
     }
     if (dfd >= 0) close(dfd);
     free(dir);
@@ -850,7 +861,7 @@ static enum MHD_Result route_report(server *sv, struct MHD_Connection *c)
     if (!arg_long(c, "id", 1, 1L << 40, &id)) return fail(c, 400, "give id=N, the number /api/run gave");
     char err[1200];
     int http = 500;
-    char *path = cov_jobs_render(sv->jobs, id, "report", lang ? lang : "vi", &http, err, sizeof err);
+    char *path = cov_jobs_render(sv->jobs, id, "report", lang ? lang : "vi", NULL, &http, err, sizeof err);
     if (!path) return fail(c, (unsigned)http, "%s", err);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     free(path);

@@ -634,6 +634,64 @@ int main(int argc, char **argv)
              exported, outdir, outdir, shown);
     CHECK(system(cmd) == 0, "the exported INI through covcast run gives targets.csv byte-identical to the page's");
 
+    /* a commune's charts, on asking (covcast plot --units): its fan's .dat holds the commune's quantiles */
+    {
+        snprintf(path, sizeof path, "/api/job/charts?id=%ld&lang=en&unit=%%C4%%90%%E1%%BB%%93ng%%20S%%C6%%A1n", id);
+        json_t *cu = get_json(path, &code);
+        char *ls = json_dumps(cu, 0);
+        CHECK(code == 200 && ls && strstr(ls, "fan-commune-dong-son.svg") && strstr(ls, "fan-district-huyen-nam-truc.svg"),
+              "GET /api/job/charts&unit=Đồng Sơn charts the commune too: %ld %s", code, ls ? ls : "");
+        free(ls);
+        json_decref(cu);
+        snprintf(path, sizeof path, "/api/job/chart?id=%ld&lang=en&unit=%%C4%%90%%E1%%BB%%93ng%%20S%%C6%%A1n&name=fan-commune-dong-son.dat", id);
+        char *dat = http("GET", path, NULL, NULL, 0, &code, NULL);
+        char *traj = NULL, tp[2200];
+        snprintf(tp, sizeof tp, "%s/traj-commune.csv", tmp);
+        if (fetch_to(id, "trajectories.csv", tp) == 200) traj = read_text(tp);
+        /* the commune's last month: p05..p95 in trajectories.csv, the same numbers in the .dat's last line */
+        char *last = NULL, *tline = traj ? strtok(traj, "\n") : NULL;
+        for (; tline; tline = strtok(NULL, "\n"))
+            if (!strncmp(tline, "commune,Đồng Sơn,", strlen("commune,Đồng Sơn,"))) last = tline;
+        double q[5] = { 0 }, dq[5] = { 1 };
+        const char *qs = last;
+        for (int k = 0; qs && k < 6; k++) qs = (qs = strchr(qs, ',')) ? qs + 1 : NULL;   /* past level,unit,month,population,insured_mean,coverage_mean */
+        bool got_q = qs && sscanf(qs, "%lf,%lf,%lf,%lf,%lf", &q[0], &q[1], &q[2], &q[3], &q[4]) == 5;
+        char *dl = NULL, *dline = code == 200 ? strtok(dat, "\n") : NULL;
+        for (; dline; dline = strtok(NULL, "\n")) if (dline[0] != '#' && strchr(dline, ',')) dl = dline;
+        bool got_d = dl && sscanf(strchr(dl, ',') + 1, "%lf,%lf,%lf,%lf,%lf", &dq[0], &dq[1], &dq[2], &dq[3], &dq[4]) == 5;
+        bool same = got_q && got_d;
+        for (int i = 0; same && i < 5; i++) same = fabs(q[i] - dq[i]) < 0.01;
+        CHECK(same, "the commune's fan .dat ends with its quantiles of trajectories.csv (%g..%g and %g..%g)", q[0], q[4], dq[0], dq[4]);
+        free(dat); free(traj);
+        const char *bad_units[][2] = { { "all", "400" }, { "Nope", "400" }, { "a%3Bb", "400" }, { "%60touch%20x%60", "400" }, { "%0A", "400" } };
+        for (int i = 0; i < 5; i++) {
+            snprintf(path, sizeof path, "/api/job/charts?id=%ld&unit=%s", id, bad_units[i][0]);
+            char *b = http("GET", path, NULL, NULL, 0, &code, NULL);
+            CHECK(code == atol(bad_units[i][1]) && !strstr(b, "covcast-serve-") && strstr(b, "error"),
+                  "unit=%s: %ld %s", bad_units[i][0], code, b);
+            free(b);
+        }
+        /* at most 16 communes charted per run: the next is told so */
+        json_t *comm = json_object_get(info, "communes");
+        int drawn = 0;
+        long last_code = 0;
+        for (size_t i = 0; i < json_array_size(comm) && drawn < 17; i++) {
+            const char *nm = json_string_value(json_object_get(json_array_get(comm, i), "name"));
+            if (!nm || !strcmp(nm, "Đồng Sơn")) continue;
+            CURL *cu2 = curl_easy_init();
+            char *enc = curl_easy_escape(cu2, nm, 0);
+            snprintf(path, sizeof path, "/api/job/charts?id=%ld&lang=en&unit=%s", id, enc);
+            curl_free(enc);
+            curl_easy_cleanup(cu2);
+            char *b = http("GET", path, NULL, NULL, 0, &last_code, NULL);
+            free(b);
+            drawn++;
+            if (last_code != 200) break;
+        }
+        CHECK(drawn == 16 && last_code == 429, "the 17th commune charted for one run is refused with 429 (%d asked, %ld)",
+              drawn, last_code);
+    }
+
     /* take it away: the other files, the charts as covcast plot draws them, the report */
     snprintf(path, sizeof path, "/api/job/file?id=%ld&name=exceedance.csv", id);
     body = http("GET", path, NULL, NULL, 0, &code, NULL);
