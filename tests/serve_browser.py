@@ -190,6 +190,23 @@ try:
     check(code == 200 and len(rows) == 13 and len(page) == 13
           and all([float(v) for v in r[1:]] == q for r, q in zip(rows, page)),
           "the page's fan (5 quantiles x 13 months) equals gnuplot's .dat for run %s" % job)
+    # a commune in focus: the page's fan is the commune's, and the charts button draws its gnuplot chart too
+    Select(driver.find_element(By.ID, "focus")).select_by_visible_text("Đồng Sơn (commune)")
+    drawn = driver.find_element(By.CSS_SELECTOR, '#fan polyline[data-role="median"]').get_attribute("data-values")
+    driver.find_element(By.ID, "charts-go").click()
+    wait(lambda: driver.find_elements(By.CSS_SELECTOR, '#chart-links a[data-chart="fan-commune-dong-son.svg"]'),
+         "the commune's chart link")
+    links = driver.find_elements(By.CSS_SELECTOR, '#chart-links a[data-chart="fan-commune-dong-son.svg"]')
+    cfan = links[0].get_attribute("href") if links else ""
+    code, disp, data = fetch(cfan) if cfan else (0, "", b"")
+    check(code == 200 and b"<svg" in data and "Đồng Sơn".encode() in data, "the commune's fan chart from gnuplot (%d)" % code)
+    code, disp, dat = fetch(cfan.replace(".svg", ".dat")) if cfan else (0, "", b"")
+    rows = [ln.split(",") for ln in dat.decode().splitlines() if ln and not ln.startswith("#")]
+    page = [[float(v) for v in m.split(" ")] for m in (drawn or "").split(";") if m]
+    check(code == 200 and len(rows) == 13 and len(page) == 13
+          and all(abs(float(v) - w) < 1e-3 for r, q in zip(rows, page) for v, w in zip(r[1:6], q)),
+          "the page's fan of Đồng Sơn equals gnuplot's .dat of the commune")
+    Select(driver.find_element(By.ID, "focus")).select_by_visible_text("Huyện Nam Trực (district)")
 
 
     driver.find_element(By.ID, "pin").click()

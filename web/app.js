@@ -581,14 +581,18 @@
     $('report').href = withToken('/api/job/report?id=' + st.job + '&lang=' + lang);
     $('downloads').hidden = !st.final || !st.result;
   }
+  /* the charts of the run as covcast plot draws them; with a commune in focus, that commune's too (plot --units) */
   function charts() {
-    const job = st.job, box = $('chart-links');
+    const job = st.job, box = $('chart-links'), r = st.result;
+    const focus = r && r.units[Number($('focus').value)];
+    const unit = focus && focus.level === 'commune' ? '&unit=' + encodeURIComponent(focus.name) : '';
     box.textContent = W().charts_wait;
-    api('/api/job/charts?id=' + job + '&lang=' + lang).then(j => {
+    api('/api/job/charts?id=' + job + '&lang=' + lang + unit).then(j => {
       if (job !== st.job) return;
       box.textContent = '';
-      for (const name of j.charts) {
-        const a = el('a', { href: withToken('/api/job/chart?id=' + job + '&lang=' + j.lang + '&name=' + encodeURIComponent(name)),
+      const names = j.charts.slice().sort((a, b) => b.includes('-commune-') - a.includes('-commune-'));
+      for (const name of names) {
+        const a = el('a', { href: withToken('/api/job/chart?id=' + job + '&lang=' + j.lang + unit + '&name=' + encodeURIComponent(name)),
                             download: name, 'data-chart': name }, name);
         box.appendChild(a);
       }
@@ -814,7 +818,7 @@
   $('ask-kind').addEventListener('change', fillAsk);
   $('ask-go').addEventListener('click', () => st.sections && askGo());
   $('unpin').addEventListener('click', unpin);
-  $('focus').addEventListener('change', () => st.result && renderFan(st.result));
+  $('focus').addEventListener('change', () => { $('chart-links').textContent = ''; if (st.result) renderFan(st.result); });
   $('cards-target').addEventListener('change', () => st.result && renderCards(st.result));
   document.querySelectorAll('[data-add]').forEach(b => b.addEventListener('click', () => st.sections && addSection(b.getAttribute('data-add'))));
   loadScenarios().then(readAddress).then(taken => {
