@@ -33,6 +33,7 @@
 #define RENDER_SECONDS 120  /* a drawing of charts or a report longer than this is stopped */
 #define KEEP_PINNED 8     /* of them, baselines kept while newer runs pair with them */
 #define MAX_DRAWING 64    /* drawings of charts or reports under way (one draws, the others wait their turn) */
+#define DRAW_LINE 4       /* requests drawing or waiting to draw; the next is told to come back */
 
 typedef enum { QUEUED, RUNNING, DONE, CANCELLED, FAILED } job_state;
 static const char *STATE[] = { "queued", "running", "done", "cancelled", "failed" };
@@ -72,6 +73,7 @@ struct cov_jobs {
     bool stop;
     job *head;
     pid_t drawing[MAX_DRAWING];  /* the process groups of the drawings under way */
+    int in_line;             /* requests drawing or waiting for the drawing lock */
 };
 
 static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -720,6 +722,16 @@ char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, 
     snprintf(out, sizeof out, "%s/out", dir);
     snprintf(target, sizeof target, report ? "%s/report.html" : "%s/plots", ldir);
     snprintf(errpath, sizeof errpath, "%s/%s-%s.err", dir, what, lang);
+    pthread_mutex_lock(&j->mu);   /* a few in line at once: a slow client cannot hold the server's connections */
+    bool in_line = j->in_line < DRAW_LINE;
+    j->in_line += in_line;
+    pthread_mutex_unlock(&j->mu);
+    if (!in_line) {
+        *http = 503;
+        snprintf(err, errn, "the server is drawing charts for %d requests already; try again in a moment", DRAW_LINE);
+        cov_jobs_release(j, id);
+        return NULL;
+    }
     pthread_mutex_lock(&j->render);
     bool ok = access(target, F_OK) == 0, room = true;
     if (!ok && unit && access(ldir, F_OK) != 0) {   /* a new commune's folder: within the run's allowance */
@@ -770,6 +782,9 @@ char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, 
         pthread_mutex_unlock(&j->mu);
     }
     pthread_mutex_unlock(&j->render);
+    pthread_mutex_lock(&j->mu);
+    j->in_line--;
+    pthread_mutex_unlock(&j->mu);
     if (!ok) { cov_jobs_release(j, id); return NULL; }
     return cov_strdup(target);
 }

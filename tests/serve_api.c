@@ -1240,8 +1240,8 @@ int main(int argc, char **argv)
         char fake[4400], pidfile[4500], oldpath[8192];
         snprintf(fake, sizeof fake, "%s%s%s/slow-gnuplot", tmp[0] == '/' ? "" : cwd, tmp[0] == '/' ? "" : "/", tmp);
         snprintf(pidfile, sizeof pidfile, "%s/gnuplot.pid", fake);
-        snprintf(cmd, sizeof cmd, "mkdir -p '%s' && rm -f '%s' && printf '#!/bin/sh\\necho $$ > \"%s\"\\nexec sleep 30\\n' > '%s/gnuplot' "
-                 "&& chmod +x '%s/gnuplot'", fake, pidfile, pidfile, fake, fake);
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s' && rm -f '%s' '%s'/code-* && printf '#!/bin/sh\\necho $$ > \"%s\"\\nexec sleep 30\\n' > '%s/gnuplot' "
+                 "&& chmod +x '%s/gnuplot'", fake, pidfile, fake, pidfile, fake, fake);
         snprintf(oldpath, sizeof oldpath, "%s", getenv("PATH") ?: "/usr/bin:/bin");
         char newpath[8192 + 4600];
         snprintf(newpath, sizeof newpath, "%s:%s", fake, oldpath);
@@ -1257,13 +1257,24 @@ int main(int argc, char **argv)
             set_entry(secs, "run", "replicates", "300");
             long rid = run_done(secs, "drawing");
             json_decref(secs);
-            pid_t asker = fork();
-            if (asker == 0) {
-                char u[200];
-                snprintf(u, sizeof u, "/api/job/charts?id=%ld", rid);
-                char *b = http("GET", u, NULL, NULL, 0, &code, NULL);
-                free(b);
-                _exit(0);
+            /* six requests for charts while the first draws: four in line, the others told to come back */
+            pid_t askers[6];
+            json_t *comm = json_object_get(info, "communes");
+            for (int k = 0; k < 6; k++) {
+                if (k == 1) usleep(500000);   /* the first one draws */
+                askers[k] = fork();
+                if (askers[k] == 0) {
+                    char u[600], cf[4600];
+                    CURL *cu = curl_easy_init();
+                    char *enc = k ? curl_easy_escape(cu, json_string_value(json_object_get(json_array_get(comm, (size_t)k), "name")), 0) : NULL;
+                    snprintf(u, sizeof u, "/api/job/charts?id=%ld%s%s", rid, enc ? "&unit=" : "", enc ? enc : "");
+                    char *b = http("GET", u, NULL, NULL, 0, &code, NULL);
+                    snprintf(cf, sizeof cf, "%s/code-%d", fake, k);
+                    FILE *f = fopen(cf, "w");
+                    if (f) { fprintf(f, "%ld", code); fclose(f); }
+                    free(b);
+                    _exit(0);
+                }
             }
             pid_t gp = 0;
             for (int i = 0; i < 200 && gp <= 0; i++) {
@@ -1272,6 +1283,16 @@ int main(int argc, char **argv)
                 gp = (pid_t)atoi(t);
                 free(t);
             }
+            usleep(1500000);
+            int told = 0;
+            for (int k = 0; k < 6; k++) {
+                char cf[4600];
+                snprintf(cf, sizeof cf, "%s/code-%d", fake, k);
+                char *t = read_text(cf);
+                told += atoi(t) == 503;
+                free(t);
+            }
+            CHECK(told == 2, "while a drawing hangs, 4 requests for charts wait and 2 are told to come back with 503 (%d)", told);
             struct timespec s0, s1;
             clock_gettime(CLOCK_MONOTONIC, &s0);
             int rc = stop_server();
@@ -1280,7 +1301,7 @@ int main(int argc, char **argv)
             CHECK(rid && gp > 0 && secs_stop < 5 && rc == 0 && gone(gp),
                   "the server stops in %.2f s (exit %d) while it draws, and the drawing's gnuplot (%d) is gone", secs_stop, rc, (int)gp);
             if (gp > 0) kill(gp, SIGKILL);
-            waitpid(asker, NULL, 0);
+            for (int k = 0; k < 6; k++) waitpid(askers[k], NULL, 0);
         }
     }
     json_decref(sc);
