@@ -550,6 +550,11 @@ int main(int argc, char **argv)
         { "GET", "/api/job/chart?id=1&name=..%2Fout%2Ftargets.csv", NULL, NULL, NULL, 400, "name=" },
         { "GET", "/api/job/chart?id=1&name=plots%2Fa.svg", NULL, NULL, NULL, 400, "name=" },
         { "GET", "/api/job/report?id=999999", NULL, NULL, NULL, 404, "no results to draw" },
+        { "GET", "/api/job/charts?id=1&lang=..%2F..%2Fetc", NULL, NULL, NULL, 400, "lang" },
+        { "GET", "/api/job/report?id=1&lang=vi%2F..%2F..", NULL, NULL, NULL, 400, "lang" },
+        { "GET", "/api/job/chart?id=1&name=.svg", NULL, NULL, NULL, 400, "name=" },
+        { "GET", "/api/job/chart?id=1&name=a%00b.svg", NULL, NULL, NULL, 400, "name=" },
+        { "GET", "/api/job/file?id=-1&name=targets.csv", NULL, NULL, NULL, 400, "id=N" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         body = http(bad[i].method, bad[i].path, bad[i].type, bad[i].body, bad[i].body ? strlen(bad[i].body) : 0, &code,
@@ -1090,6 +1095,37 @@ int main(int argc, char **argv)
         b5 = http("POST", "/api/upload?kind=population&name=sixth.csv", "text/csv", "a,b\n", 4, &code, NULL);
         CHECK(code == 201, "once they went, an upload is taken again: %ld %s", code, b5);
         free(b5);
+        /* an upload's name cannot climb out of its folder */
+        b5 = http("POST", "/api/upload?kind=population&name=..%2F..%2Fevil.csv", "text/csv", "a,b\n", 4, &code, NULL);
+        CHECK(code == 201 && strstr(b5, "\"name\":\"") && !strstr(b5, "/evil") && !strstr(b5, "\"..") , "an upload named ../../evil.csv is kept under a plain name: %s", b5);
+        free(b5);
+        /* names that are shell, gnuplot, HTML or script, from the page through covcast plot and report: shown, never run */
+        {
+            char pwn[64], pwn2[64], pwn3[64], sec[200], label[400], label2[400];
+            snprintf(pwn, sizeof pwn, "/tmp/cvpwn-%d-1", (int)getpid());
+            snprintf(pwn2, sizeof pwn2, "/tmp/cvpwn-%d-2", (int)getpid());
+            snprintf(pwn3, sizeof pwn3, "/tmp/cvpwn-%d-3", (int)getpid());
+            snprintf(sec, sizeof sec, "target.`touch %s`", pwn);
+            snprintf(label, sizeof label, "$(touch %s) `touch %s` <script>alert(1)</script> @x", pwn2, pwn2);
+            snprintf(label2, sizeof label2, "system(\"touch %s\") @@x '\\` \" x", pwn3);
+            secs = json_deep_copy(sections);
+            set_entry(secs, "run", "replicates", "300");
+            json_array_append_new(secs, json_pack("{s:s, s:[[s,s],[s,s],[s,s],[s,s]]}", "name", sec, "entries",
+                                                  "level", "district", "threshold", "85",
+                                                  "deadline", "2018-12", "label", label));
+            set_entry(secs, "campaign.peak", "label", label2);
+            long hid = run_done(secs, "hostile-names");
+            snprintf(path, sizeof path, "/api/job/charts?id=%ld&lang=en", hid);
+            char *cl = http("GET", path, NULL, NULL, 0, &code, NULL);
+            long ccode = code;
+            snprintf(path, sizeof path, "/api/job/report?id=%ld&lang=en", hid);
+            char *rep = http("GET", path, NULL, NULL, 0, &code, NULL);
+            CHECK(hid && ccode == 200 && code == 200 && access(pwn, F_OK) != 0 && access(pwn2, F_OK) != 0 && access(pwn3, F_OK) != 0
+                  && strstr(rep, "&lt;script&gt;") && !strstr(rep, "<script>alert"),
+                  "hostile target names and labels from the page through plot and report run nothing and are escaped (%ld, %ld)", ccode, code);
+            free(cl); free(rep);
+            json_decref(secs);
+        }
         /* requests from pages of other origins */
         const char *origins[] = { "Origin: null", "Origin: https://evil.example", "Origin: http://127.0.0.1.evil.example" };
         for (int i = 0; i < 3; i++) {
