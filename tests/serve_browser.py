@@ -154,6 +154,25 @@ try:
           and driver.title != "PWNED", "a crafted link's names and values make no element and run no script (title %r)"
           % driver.title)
     check("<u>pwn</u>" in driver.find_element(By.TAG_NAME, "body").text, "the crafted name is shown as text")
+    # a crafted link that inflates to about 1 GB: the page gives up past 4 MiB and says so, and stays alive
+    import zlib
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk = b"a" * (1 << 20)
+    bomb = [comp.compress(b'{"c":{"run":[["name","')]
+    for _ in range(1000):
+        bomb.append(comp.compress(chunk))
+    bomb.append(comp.compress(b'"]]}}'))
+    bomb.append(comp.flush())
+    bomb = b"".join(bomb)
+    driver.get("about:blank")
+    t_bomb = time.time()
+    driver.get(url + "#f=nam-truc-2018.ini&s=z" + base64.urlsafe_b64encode(bomb).decode().rstrip("="))
+    said = wait(lambda: driver.find_element(By.ID, "errors").is_displayed() and driver.find_element(By.ID, "errors").text,
+                "the message of a link that inflates to 1 GB", 60)
+    t_bomb = time.time() - t_bomb
+    check(said and "4 MiB" in said, "a link of %d kB that inflates to 1 GB is refused by the page in %.1f s: %r"
+          % (len(bomb) // 1024, t_bomb, said))
+    print("serve browser: a link of %d kB that inflates to 1 GB refused in %.1f s" % (len(bomb) // 1024, t_bomb))
     driver.get("about:blank")
     driver.get(link)
     wait(final_state, "the copied address once more")

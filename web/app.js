@@ -33,6 +33,7 @@
       upload_rates: 'Hệ số theo đơn vị của mô hình ([units] rates, CSV; tải lên trước tệp mô hình)', take_away: 'Tải về:',
       report: 'Báo cáo một trang (report.html)', charts_go: 'Biểu đồ SVG (gnuplot)', charts_wait: 'Đang vẽ biểu đồ…',
       link_bad: 'Không đọc được kịch bản trong địa chỉ (liên kết bị cắt?):',
+      link_big: 'kịch bản trong địa chỉ quá lớn (hơn 4 MiB khi giải nén)',
       base_running: 'Đang chạy lại phương án gốc mà liên kết ghi…', base_failed: 'Không chạy lại được phương án gốc của liên kết:',
       keys: {
         name: 'Tên', start: 'Tháng gốc (YYYY-MM)', months: 'Số tháng dự báo', replicates: 'Số lần mô phỏng', seed: 'Hạt giống',
@@ -78,6 +79,7 @@
       upload_rates: "The model's rates per unit ([units] rates, CSV; upload it before the model)", take_away: 'Download:',
       report: 'One-page report (report.html)', charts_go: 'SVG charts (gnuplot)', charts_wait: 'Drawing the charts…',
       link_bad: 'The scenario in the address could not be read (a cut link?):',
+      link_big: 'the scenario in the address is too large (over 4 MiB inflated)',
       base_running: 'Running again the baseline the link holds…', base_failed: "The link's baseline could not be run again:",
       keys: {
         name: 'Name', start: 'Snapshot (YYYY-MM)', months: 'Months projected', replicates: 'Replicates', seed: 'Seed',
@@ -644,9 +646,28 @@
     if (typeof CompressionStream === 'function') return 'z' + b64url(await through(new CompressionStream('deflate-raw'), bytes));
     return 'j' + b64url(bytes);
   }
+  /* inflated piece by piece, and given up past ADDRESS_MAX: a crafted link of a few hundred kilobytes could
+     otherwise inflate to gigabytes in the page of whoever opens it */
+  const ADDRESS_MAX = 4 << 20;
+  async function inflate(bytes) {
+    const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+    const parts = [];
+    let n = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.length;
+      if (n > ADDRESS_MAX) { reader.cancel(); throw new Error(W().link_big); }
+      parts.push(value);
+    }
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.length; }
+    return out;
+  }
   async function unpack(text) {
     const bytes = unb64url(text.slice(1));
-    if (text[0] === 'z') return JSON.parse(new TextDecoder().decode(await through(new DecompressionStream('deflate-raw'), bytes)));
+    if (text[0] === 'z') return JSON.parse(new TextDecoder().decode(await inflate(bytes)));
     if (text[0] === 'j') return JSON.parse(new TextDecoder().decode(bytes));
     throw new Error('unknown format');
   }
