@@ -902,6 +902,12 @@ static bool admitted(server *sv, struct MHD_Connection *c, const char *url, enum
         *ret = fail(c, 403, "requests from another site are refused");
         return false;
     }
+    /* a request another site's page made (a link, an image, a script): browsers say so; none reaches the API */
+    const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    if (site && !strncmp(url, "/api/", 5) && strcmp(site, "same-origin") && strcmp(site, "none")) {
+        *ret = fail(c, 403, "requests from another site are refused (Sec-Fetch-Site: %.40s)", site);
+        return false;
+    }
     if (sv->token[0] && !strncmp(url, "/api/", 5)) {
         const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Covcast-Token");
         if (!t) t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");

@@ -542,6 +542,8 @@ int main(int argc, char **argv)
         { "GET", "/api/scenario", NULL, NULL, NULL, 400, "file=" },
         { "GET", "/api/health", NULL, NULL, "Host: evil.example:80", 421, "loopback" },
         { "POST", "/api/run", "application/json", "{}", "Origin: http://evil.example", 403, "another site" },
+        { "GET", "/api/job/charts?id=1", NULL, NULL, "Sec-Fetch-Site: cross-site", 403, "another site" },
+        { "GET", "/api/health", NULL, NULL, "Sec-Fetch-Site: same-site", 403, "another site" },
         { "POST", "/api/upload", "application/x-www-form-urlencoded", "a=b", NULL, 415, "text/csv" },
         { "POST", "/api/upload?kind=script", "text/csv", "a,b\n", NULL, 400, "kind" },
         { "POST", "/api/upload?kind=model", "text/plain", "[model]\n", NULL, 415, "octet-stream" },
