@@ -289,10 +289,18 @@ static void judge(const fitctx *c, const solution *s, int j, char *why, size_t n
     else if (pinned || fabs(s->th[j]) >= THETA_MAX - 1e-9)
         snprintf(why, n, "%s: the fit runs to the bound (%.2g%s), so the data give no estimate", what[j], rate,
                  unit);
-    else if (!(lse <= SE_LIMIT))
-        snprintf(why, n, "%s: its 95%% interval spans a factor of %.0f (%.2g to %.2g%s): the data cannot "
-                 "tell it", what[j], exp(2 * 1.96 * lse), rate * exp(-1.96 * lse),
-                 c->totals ? rate * exp(1.96 * lse) : fmin(rate * exp(1.96 * lse), 1), unit);
+    else if (!(lse <= SE_LIMIT)) {
+        /* beyond a factor of a million the bounds are no figures to read: said in words, never inf */
+        if (lse < 3.5)
+            snprintf(why, n, "%s: its 95%% interval spans a factor of %.0f (%.2g to %.2g%s): the data cannot "
+                     "tell it", what[j], exp(2 * 1.96 * lse), rate * exp(-1.96 * lse),
+                     c->totals ? rate * exp(1.96 * lse) : fmin(rate * exp(1.96 * lse), 1), unit);
+        else
+            snprintf(why, n, "%s: its 95%% interval spans a factor of more than a million around %.2g%s: the "
+                     "data cannot tell it", what[j], rate, unit);
+    } else if (!(lse > 0))
+        snprintf(why, n, "%s: its error is 0 (the fit did not move from the base model's value), so the data "
+                 "give no estimate", what[j]);
 }
 
 /* Fills f from a solution. */
@@ -479,7 +487,7 @@ static long collect(const cov_history *h, int gi, int cutoff, const bool *use, s
             int gap = s->month[j + 1] - s->month[j];
             fit->steps_seen++;
             if (gap > MAX_STEP) { fit->skipped_gaps++; continue; }
-            if (s->N[j] == 0) { fit->skipped_zero++; continue; }
+            if (s->N[j] == 0 || s->N[j + 1] == 0) { fit->skipped_zero++; continue; }   /* nobody to see at one end */
             double rel = fabs((double)(s->N[j + 1] - s->N[j])) / (double)s->N[j];
             if (rel > JUMP_BASE + JUMP_PER_MONTH * (gap - 1)) { fit->skipped_jumps++; continue; }
             if (n == cap) {
@@ -808,6 +816,10 @@ static void shock_at(const fitctx *c, const step *v, long n, bool free_u, cov_sh
     if (best == 0)
         snprintf(out->reason, sizeof out->reason, "the likelihood is highest at 0 (no shock beyond binomial and "
                  "reporting noise shows in %ld steps; 95%% upper bound %.3g a year)", out->steps, hi);
+    else if (ltop - ll[best] > SHOCK_CHI || !(lo < top && top < hi))   /* the profile is no smooth curve */
+        snprintf(out->reason, sizeof out->reason, "the profile likelihood is irregular (its maximum, %.3g a year, "
+                 "is %.1f above the grid's nearest point; the interval found, %.3g to %.3g, must hold it): a wild "
+                 "point in the history?", top, ltop - ll[best], lo, hi);
     else if (hi >= SHOCK_MAX)
         snprintf(out->reason, sizeof out->reason, "its 95%% interval (%.3g to %.3g a year) reaches the limit of %g a "
                  "year: the data cannot tell it", lo, hi, SHOCK_MAX);

@@ -107,6 +107,10 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
         if (!cov_parse_count(fn->text, cov_count_style(fn->text), &N))
             cov_diag_add(d, COV_EINPUT, path, fn->line, fn->col, cov_utf8_width(fn->text, strlen(fn->text)),
                          "population must be a whole number of people, got \"%s\"", fn->text);
+        else if (N > COV_MAX_CELL_POPULATION)
+            cov_diag_add(d, COV_ELIMIT, path, fn->line, fn->col, cov_utf8_width(fn->text, strlen(fn->text)),
+                         "population %s is beyond the limit of %lld people in one commune and group", fn->text,
+                         (long long)COV_MAX_CELL_POPULATION);
         if (!cov_parse_count(fi->text, cov_count_style(fi->text), &I))
             cov_diag_add(d, COV_EINPUT, path, fi->line, fi->col, cov_utf8_width(fi->text, strlen(fi->text)),
                          "insured must be a whole number of people, got \"%s\"", fi->text);

@@ -3,7 +3,7 @@
 # folder in tests/calibrate/ holds `args` (the covcast arguments; the script
 # adds --out), `expected.code`, `expected.out` (stdout) and `expected.err`
 # (stderr), and for a success `expected.model.ini`, all compared byte for
-# byte. A failure must leave no model file.
+# byte. A failure must leave no model file; no output may hold nan or inf.
 # `sh tests/calibrate.sh --update` rewrites the expected files (review the diff!).
 update=0; [ "${1:-}" = "--update" ] && update=1
 bin=${COVCAST:-./covcast}
@@ -30,6 +30,15 @@ for dir in tests/calibrate/*/; do
     cmp -s "$out/model.ini" "$dir/expected.model.ini" || { ok=0; why="$why model.ini differs"; }
   else
     [ -e "$out/model.ini" ] && { ok=0; why="$why a model was written"; }
+  fi
+  # no figure may be nan or inf, in the model, on stdout or on stderr
+  if cat "$out"/* 2>/dev/null | grep -qiE '(^|[^a-z])[-+]?(nan|inf)([^a-z]|$)'; then
+    ok=0; why="$why nan or inf written:$(cat "$out"/* | grep -iE '(^|[^a-z])[-+]?(nan|inf)([^a-z]|$)' | head -2)"
+  fi
+  # an estimated shock lies inside its own 95% interval
+  if [ -f "$out/model.ini" ] && ! awk '$1 == "shock_sd" && $8 == "interval" && !($9 + 0 < $3 + 0 && $3 + 0 < $11 + 0) { bad = 1 }
+                                  END { exit bad }' "$out/model.ini"; then
+    ok=0; why="$why shock_sd outside its interval: $(grep '^shock_sd' "$out/model.ini")"
   fi
   if [ $ok = 1 ]; then pass=$((pass + 1)); else
     fail=$((fail + 1)); echo "FAILED calibrate case $name:$why"
