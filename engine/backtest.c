@@ -197,11 +197,20 @@ cov_status cov_backtest(const char *history, const char *model_path, const struc
         st = COV_EINPUT;
     }
     bool tty = fp && isatty(2);
+    int ncut = 0;   /* reported months tried as cut-offs */
     for (int cut = first; st == COV_OK && cut + K <= h->last; cut++) {
         if (tty) { char a[8]; cov_month_format(cut, a); fprintf(stderr, "\rcovcast: cut-off %s…", a); fflush(stderr); }
+        if (reported(h, cut)) ncut++;
         if (reported(h, cut)) st = one_cutoff(h, m, copts, mix, cut, K, R, seed, dir, &t, d);   /* cut-offs at reported months */
     }
     if (tty) fputc('\n', stderr);
+    if (st == COV_OK && t.n == 0) {   /* no point to score: no figures (0% inside, a perfect Brier) are written */
+        cov_diag_add(d, COV_EINPUT, history, 0, 0, 0,
+                     "nothing to score, so nothing was written: of %d cut-off%s (reported months with 6 months of "
+                     "history before them and %d after), none has a commune reported both at the cut-off and in "
+                     "the %d month%s after it", ncut, ncut == 1 ? "" : "s", K, K, K == 1 ? "" : "s");
+        st = COV_EINPUT;
+    }
     static const char *tmpfiles[3] = { "model.ini", "population.csv", "scenario.ini" };
     for (int i = 0; i < 3; i++) {
         char p[200];

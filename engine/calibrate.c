@@ -1228,15 +1228,44 @@ static void common_block(FILE *f, const cov_model *base, const cov_fit *fit)
     if (base->shock_sd > 0) fprintf(f, "shock_sd = %.4g        ; kept from the base model\n", base->shock_sd);
 }
 
+/* A comment of any length as lines of at most width + 4 bytes (the model
+ * reader refuses a line over 197; a reason in words or a path can be
+ * longer): the first line starts "; ", the next ";   ", broken at spaces. */
+static void comment(FILE *f, const char *text, size_t width)
+{
+    const char *p = text;
+    bool first = true;
+    while (*p) {
+        size_t len = strlen(p), cut = len;
+        if (len > width) {
+            cut = width;
+            while (cut > width / 2 && p[cut] != ' ') cut--;
+            if (p[cut] != ' ') {   /* no space near: cut at a UTF-8 character's start */
+                cut = width;
+                while (cut > 0 && ((unsigned char)p[cut] & 0xC0) == 0x80) cut--;
+            }
+        }
+        fprintf(f, "%s%.*s\n", first ? "; " : ";   ", (int)cut, p);
+        p += cut;
+        while (*p == ' ') p++;
+        first = false;
+    }
+}
+
 bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, const cov_fit *fit, int cutoff)
 {
+    char line[1024];
     char a[8], b[8], rule[120];
     cov_month_format(h->first, a);
     cov_month_format(cutoff < h->last ? cutoff : h->last, b);
     entry_rule(rule, sizeof rule, fit->entrant_share);
-    fprintf(f, "; Calibrated by covcast %s from %s, months %s to %s, %d series\n", COV_VERSION, h->path, a, b,
-            h->nseries);
-    fprintf(f, "; (base model: %s). Rates are per month; each *_sd is the estimate's standard\n", base->path);
+    /* the signature first ("; Calibrated by covcast "); long paths wrap */
+    snprintf(line, sizeof line, "Calibrated by covcast %s from %.800s, months %s to %s, %d series", COV_VERSION,
+             h->path, a, b, h->nseries);
+    comment(f, line, 180);
+    snprintf(line, sizeof line, "(base model: %.900s). Rates are per month; each *_sd is the estimate's standard",
+             base->path);
+    comment(f, line, 180);
     fputs("; error on the log scale, drawn once per replicate, so projections carry the\n"
           "; uncertainty of the fit. Method: each step from one reported point to the next,\n"
           "; whatever the gap, is fitted on the two-state chain's mean and variance over its\n"
@@ -1259,13 +1288,14 @@ bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, c
         const cov_rate_fit *r = &fit->g[gi];
         const char *name = h->has_group ? base->g[gi].name : fit->totals ? "factors on all groups" : "all groups";
         if (!r->fitted) {
-            fprintf(f, "; %s: NOT FITTED, the base model's rates are kept: %s\n", name, r->reason);
+            snprintf(line, sizeof line, "%s: NOT FITTED, the base model's rates are kept: %s", name, r->reason);
+            comment(f, line, 96);
             continue;
         }
         fprintf(f, "; %s: %ld steps (longest %d month%s, %ld with card flows), dispersion %.2f (1 = binomial\n"
                    ";   noise only), correlation of the two estimates %.2f\n", name, r->transitions, r->max_gap,
                 r->max_gap == 1 ? "" : "s", r->flow_steps, r->phi, r->corr);
-        if (r->reason[0]) fprintf(f, ";   %s\n", r->reason);
+        if (r->reason[0]) { snprintf(line, sizeof line, "  %s", r->reason); comment(f, line, 96); }
         if (!r->separated)
             fputs(";   THESE DATA CANNOT TELL ENROLLMENT FROM LAPSE APART (an error above half the\n"
                   ";   estimate): their balance enroll/(enroll+lapse) is better determined than each\n", f);
@@ -1292,7 +1322,9 @@ bool cov_fit_write_model(FILE *f, const cov_history *h, const cov_model *base, c
                 k->sd, k->lo, k->hi, k->steps, 100 * k->noise, mon, k->level, k->level_se, k->speed,
                 k->speed_fitted ? "" : " (not fitted: its maximum is at the bound)", 100 * k->coverage);
     } else if (k->reason[0]) {
-        fprintf(f, "; shock: not estimated, shock_sd kept from the base model (%g): %s\n", base->shock_sd, k->reason);
+        snprintf(line, sizeof line, "shock: not estimated, shock_sd kept from the base model (%g): %s", base->shock_sd,
+                 k->reason);
+        comment(f, line, 96);
     }
     fputs("\n[model]\nname = calibrated model\n\n", f);
     for (int g = 0; g < base->ngroups; g++)

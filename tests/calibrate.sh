@@ -1,15 +1,18 @@
 #!/bin/sh
-# calibrate.sh — golden command-line cases of `covcast calibrate`. Each
+# calibrate.sh — golden command-line cases of `covcast calibrate` (and of
+# `backtest`, whose failures leave nothing either). Each
 # folder in tests/calibrate/ holds `args` (the covcast arguments; the script
 # adds --out), `expected.code`, `expected.out` (stdout) and `expected.err`
 # (stderr), and for a success `expected.model.ini`, all compared byte for
-# byte. A failure must leave no model file; no output may hold nan or inf.
+# byte. A failure must leave no model file; no output may hold nan or inf;
+# a model written must load as a model.
 # `sh tests/calibrate.sh --update` rewrites the expected files (review the diff!).
 update=0; [ "${1:-}" = "--update" ] && update=1
 bin=${COVCAST:-./covcast}
 pass=0; fail=0
 tmp=${TESTS_TMP:-tests/tmp}/calibrate
 rm -rf "$tmp"; mkdir -p "$tmp"
+printf 'commune,month,population,insured\nXã Một,2024-01,100,80\n' > "$tmp/one-point.csv"
 for dir in tests/calibrate/*/; do
   name=$(basename "$dir")
   out="$tmp/$name"; mkdir -p "$out"
@@ -34,6 +37,12 @@ for dir in tests/calibrate/*/; do
   # no figure may be nan or inf, in the model, on stdout or on stderr
   if cat "$out"/* 2>/dev/null | grep -qiE '(^|[^a-z])[-+]?(nan|inf)([^a-z]|$)'; then
     ok=0; why="$why nan or inf written:$(cat "$out"/* | grep -iE '(^|[^a-z])[-+]?(nan|inf)([^a-z]|$)' | head -2)"
+  fi
+  # the written model loads as a model (read as the base of a history with one point: nothing to fit)
+  if [ -f "$out/model.ini" ]; then
+    LC_ALL=C $bin calibrate "$tmp/one-point.csv" --model "$out/model.ini" > /dev/null 2> "$out/reload.err"
+    grep -q "^$out/model.ini:" "$out/reload.err" && { ok=0; why="$why the model written does not load: $(head -1 "$out/reload.err")"; }
+    rm -f "$out/reload.err"
   fi
   # an estimated shock lies inside its own 95% interval
   if [ -f "$out/model.ini" ] && ! awk '$1 == "shock_sd" && $8 == "interval" && !($9 + 0 < $3 + 0 && $3 + 0 < $11 + 0) { bad = 1 }
