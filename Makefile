@@ -147,9 +147,10 @@ asan:
 # scenario/INI loaders and the chart scripts (plot.c, without gnuplot), each
 # run for FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus (new inputs
 # go to build-fuzz/corpus, not into the tree); json: the request bodies of
-# `covcast serve` (fuzz_json.c).
+# `covcast serve` (fuzz_json.c); history: the history reader and, on small
+# histories, calibrate's fit and model file (fuzz_history.c).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = csv population scenario plot json
+FUZZ_TARGETS = csv population scenario plot json history
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
               -Wno-unknown-pragmas -Iinclude -Iengine
 FUZZ_OBJS = $(ENGINE:engine/%.c=build-fuzz/%.o)
@@ -168,7 +169,7 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJS)
 
 fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
-	  case $$t in csv|population) c=csv ;; plot) c=plot ;; json) c=json ;; *) c=ini ;; esac; \
+	  case $$t in csv|population) c=csv ;; plot) c=plot ;; json) c=json ;; history) c=history ;; *) c=ini ;; esac; \
 	  mkdir -p build-fuzz/corpus/$$t build-fuzz/crashes; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	  ./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
