@@ -1361,7 +1361,7 @@ int main(int argc, char **argv)
                                   { "POST", "/api/upload?kind=rates" }, { "POST", "/api/ask" }, { "POST", "/api/check" } };
         for (size_t i = 0; i < sizeof need / sizeof *need; i++) {
             bool isup = strstr(need[i][1], "upload") != NULL;
-            body = http(need[i][0], need[i][1], isup ? "text/csv" : "application/json", isup ? "a,b\n" : "{}", 4, &code, NULL);
+            body = http(need[i][0], need[i][1], isup ? "text/csv" : "application/json", isup ? "a,b\n" : "{}", isup ? 4 : 2, &code, NULL);
             CHECK(code == 401, "%s %s without the token: 401 (%ld)", need[i][0], need[i][1], code);
             free(body);
         }
