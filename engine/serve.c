@@ -432,6 +432,22 @@ static const char *HEADER =
     "Scenario edited in covcast serve. `covcast run` on this file gives the\n"
     "targets.csv the page showed (the same seed and replicates give the same bytes).";
 
+/* Writes the INI text under name into a folder of its own in the server's
+ * private folder (folder, path: where; the caller removes both). false when
+ * it cannot be written. */
+static bool write_check(server *sv, const char *name, const char *ini, char folder[4200], char path[4400])
+{
+    pthread_mutex_lock(&sv->mu);
+    long n = ++sv->checks;
+    pthread_mutex_unlock(&sv->mu);
+    snprintf(folder, 4200, "%s/check-%ld", sv->dir, n);
+    snprintf(path, 4400, "%s/%s", folder, name);
+    FILE *f = mkdir(folder, 0700) == 0 ? fopen(path, "wx") : NULL;
+    bool ok = f && fputs(ini, f) >= 0;
+    if (f && fclose(f) != 0) ok = false;
+    return ok;
+}
+
 static enum MHD_Result route_check(server *sv, struct MHD_Connection *c, const request *rq)
 {
     enum MHD_Result ret;
@@ -442,15 +458,8 @@ static enum MHD_Result route_check(server *sv, struct MHD_Connection *c, const r
     char *ini = cov_json_to_ini(json_object_get(o, "sections"), HEADER, resolve_file, sv, err, sizeof err);
     json_decref(o);
     if (!ini) return fail(c, 400, "%s", err);
-    pthread_mutex_lock(&sv->mu);
-    long n = ++sv->checks;
-    pthread_mutex_unlock(&sv->mu);
     char folder[4200], path[4400];
-    snprintf(folder, sizeof folder, "%s/check-%ld", sv->dir, n);
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    FILE *f = mkdir(folder, 0700) == 0 ? fopen(path, "wx") : NULL;
-    bool ok = f && fputs(ini, f) >= 0;
-    if (f && fclose(f) != 0) ok = false;
+    bool ok = write_check(sv, name, ini, folder, path);
     free(ini);
     json_t *out = json_object();
     if (ok) {
@@ -676,15 +685,8 @@ static enum MHD_Result route_ask(server *sv, struct MHD_Connection *c, const req
     char *ini = cov_json_to_ini(json_object_get(o, "sections"), HEADER, resolve_file, sv, err, sizeof err);
     if (!ini) { json_decref(o); return fail(c, 400, "%s", err); }
     /* the names it asks about, checked against the scenario as it loads */
-    pthread_mutex_lock(&sv->mu);
-    long n = ++sv->checks;
-    pthread_mutex_unlock(&sv->mu);
     char folder[4200], path[4400];
-    snprintf(folder, sizeof folder, "%s/check-%ld", sv->dir, n);
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    FILE *f = mkdir(folder, 0700) == 0 ? fopen(path, "wx") : NULL;
-    bool ok = f && fputs(ini, f) >= 0;
-    if (f && fclose(f) != 0) ok = false;
+    bool ok = write_check(sv, name, ini, folder, path);
     unsigned code = ok ? 0 : 500;
     if (!ok) snprintf(err, sizeof err, "cannot write into the server's private folder");
     pthread_mutex_lock(&sv->engine);
