@@ -1,7 +1,7 @@
 /* fmt.c — fixed-point decimals exactly as printf writes them (fmt.h).
- * |x| = m * 2^-s with m < 2^53 an integer, so |x| * 10^d = m * 10^d / 2^s:
- * an integer division by a power of two whose remainder decides the
- * rounding exactly. Values of 10^9 or more, NaN and infinities go to
+ * |x| = m * 2^-s with m < 2^53 an integer (the bits of x), so
+ * |x| * 10^d = m * 10^d / 2^s: an integer division by a power of two whose
+ * remainder decides the rounding exactly. Values of 10^9 or more, NaN and infinities go to
  * snprintf. */
 #include "fmt.h"
 
@@ -16,10 +16,12 @@ int cov_fmt_fixed(char *out, double x, int decimals)
                                       100000000, 1000000000 };
     if (!(fabs(x) < 1e9) || decimals < 0 || decimals > 9)
         return snprintf(out, COV_FMT_SIZE, "%.*f", decimals < 0 ? 0 : decimals > 9 ? 9 : decimals, x);
-    int e;
-    double f = frexp(fabs(x), &e);                  /* |x| = f 2^e, f in [0.5, 1) or 0 */
-    uint64_t m = (uint64_t)ldexp(f, 53);            /* exact: f has 53 bits */
-    int s = 53 - e;                                 /* |x| = m 2^-s; |x| < 2^30, so s > 23 */
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int be = (int)(bits >> 52 & 0x7ff);             /* the biased exponent: 0 for 0 and subnormals */
+    uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
+    if (be) m |= UINT64_C(1) << 52;
+    int s = 1075 - (be ? be : 1);                   /* |x| = m 2^-s; |x| < 2^30, so s > 23 */
     unsigned __int128 v = (unsigned __int128)m * p10[decimals];   /* < 2^83 */
     uint64_t q = 0;
     if (s < 120) {

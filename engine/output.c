@@ -16,36 +16,69 @@
 #include <string.h>
 #include <time.h>
 
-
-
-/* ",%.Nf" of x, the bytes of fprintf without its cost (fmt.h). */
-static void put_fixed(FILE *f, double x, int decimals)
+/* ",%.Nf" of x at p; returns the end. */
+static char *add_fixed(char *p, double x, int decimals)
 {
-    char b[COV_FMT_SIZE + 1];
-    b[0] = ',';
-    fwrite(b, 1, (size_t)cov_fmt_fixed(b + 1, x, decimals) + 1, f);
+    *p++ = ',';
+    return p + cov_fmt_fixed(p, x, decimals);
 }
 
+/* The fields of unit u that begin its lines (level, name, ",") or, with
+ * tail, end them (",code\n"), as cov_csv_text writes them; NULL when out
+ * of memory. */
+static char *unit_fields(const cov_results *res, const cov_scenario *s, int u, bool tail, size_t *n)
+{
+    char *text = NULL;
+    FILE *m = open_memstream(&text, n);
+    if (!m) return NULL;
+    if (tail) {
+        cov_csv_text(m, res->unit_code[u], false);
+        fputc('\n', m);
+    } else {
+        cov_csv_text(m, cov_level_name(s, res->unit_level[u]), true);
+        cov_csv_text(m, res->unit_name[u], false);
+        fputc(',', m);
+    }
+    if (fclose(m) != 0) { free(text); return NULL; }
+    return text;
+}
+
+/* Every unit and month. The fields that are the same on all of a unit's
+ * lines are quoted once per unit and a line is made in memory, then
+ * written at once: the file holds hundreds of thousands of numbers,
+ * written by one thread after the run. */
 static void write_trajectories(FILE *f, const cov_results *res, const cov_scenario *s)
 {
     fputs("level,unit,month,population,insured_mean,coverage_mean,coverage_p05,coverage_p25,"
           "coverage_p50,coverage_p75,coverage_p95,unit_code\n", f);
-    for (int u = 0; u < res->nunits; u++)
+    for (int u = 0; u < res->nunits; u++) {
+        size_t nhead = 0, ntail = 0;
+        char *head = unit_fields(res, s, u, false, &nhead), *tail = unit_fields(res, s, u, true, &ntail);
         for (int m = 0; m <= res->months; m++) {
             const cov_month_stats *ms = &res->ms[(long)u * (res->months + 1) + m];
-            char mon[8];
-            cov_month_format(s->start + m, mon);
-            cov_csv_text(f, cov_level_name(s, res->unit_level[u]), true);
-            cov_csv_text(f, res->unit_name[u], false);
-            fputc(',', f);
-            fputs(mon, f);
-            put_fixed(f, ms->pop_mean, ms->pop_fixed ? 0 : 2);
-            put_fixed(f, ms->ins_mean, 2);
-            put_fixed(f, ms->cov_mean, 4);
-            for (int k = 0; k < 5; k++) put_fixed(f, ms->q[k], 4);
-            cov_csv_text(f, res->unit_code[u], false);
-            fputc('\n', f);
+            char line[8 * (COV_FMT_SIZE + 1) + 8], *p = line;
+            cov_month_format(s->start + m, p);
+            p += strlen(p);
+            p = add_fixed(p, ms->pop_mean, ms->pop_fixed ? 0 : 2);
+            p = add_fixed(p, ms->ins_mean, 2);
+            p = add_fixed(p, ms->cov_mean, 4);
+            for (int k = 0; k < 5; k++) p = add_fixed(p, ms->q[k], 4);
+            if (head) fwrite(head, 1, nhead, f);
+            else {   /* out of memory for the quoted fields: write them here */
+                cov_csv_text(f, cov_level_name(s, res->unit_level[u]), true);
+                cov_csv_text(f, res->unit_name[u], false);
+                fputc(',', f);
+            }
+            fwrite(line, 1, (size_t)(p - line), f);
+            if (tail) fwrite(tail, 1, ntail, f);
+            else {
+                cov_csv_text(f, res->unit_code[u], false);
+                fputc('\n', f);
+            }
         }
+        free(head);
+        free(tail);
+    }
 }
 
 static void write_targets(FILE *f, const cov_results *res, const cov_scenario *s)

@@ -702,6 +702,8 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     int *items_done = calloc((size_t)L + 1, sizeof *items_done);   /* per commune of this rank */
     cov_results *res = results_alloc(s, P);
     cov_status st = COV_OK;
+    gsl_rng *prng = NULL;          /* the replicates' own draws, before the threads */
+    double *pscratch = NULL;
     if (res && s->keep_replicates) {
         double bytes = 16.0 * (double)(C + P) * (double)(H + 1) * (double)S * (double)R;
         if (bytes > (double)(1L << 30)) {
@@ -755,23 +757,33 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     const long nitems = (long)L * nchunk, total_work = (long)L * (fresh > 0 ? fresh : 1);
     long next_item = 0, done_reps = 0;
     bool fail = false, lost = false;   /* lost: the exchange between MPI ranks failed */
+    /* The replicates' own draws (rates, campaigns, events, the shock) are
+     * made before the threads start: a few draws per replicate, and so no
+     * thread waits for another before its first item. On a shared or
+     * virtual machine every such wait can cost a scheduler tick (4 ms). */
+    prng = gsl_rng_alloc(cov_rng_splitmix);
+    pscratch = malloc((size_t)R * sizeof *pscratch);
+    if (!cov_dist_all(prng && pscratch)) {   /* every MPI rank takes the same branch */
+        cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory: use fewer replicates or months");
+        st = COV_ELIMIT;
+        goto done;
+    }
+    for (long r = pl.r_from; r < R; r++) draw_replicate_params(&pl, prng, r);
 #pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, buf, par, nl, nested, items_done, next_item, done_reps, total_work, progress, arg, fail, lost, interrupted, cov_rng_splitmix, c_lo, ranks, kept, keep, chunk, nchunk, nitems)
     {
         gsl_rng *rng = gsl_rng_alloc(cov_rng_splitmix);
         double *scratch = malloc((size_t)pl.R * sizeof *scratch);
-        if (!rng || !scratch) {
+        const bool mine = rng && scratch;   /* a thread without its workspace takes no item */
+        if (!mine) {
 #pragma omp atomic write
             fail = true;
         }
-#pragma omp barrier
-        if (!fail) {
-#pragma omp for schedule(static)
-            for (long r = pl.r_from; r < pl.R; r++) draw_replicate_params(&pl, rng, r);
+        {
             const long per = (long)(pl.H + 1) * pl.S * pl.R;
             /* Items in order, from a shared counter: a commune's items are
              * all handed out before the next commune's first. */
             for (;;) {
-                long i = __atomic_fetch_add(&next_item, 1, __ATOMIC_RELAXED);
+                long i = mine ? __atomic_fetch_add(&next_item, 1, __ATOMIC_RELAXED) : nitems;
                 if (i >= nitems) break;
                 if (interrupted) continue;
                 int k = (int)(i / nchunk), c = c_lo + k;
@@ -801,13 +813,15 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
                     fail = true;
                 }
             }
+        }
+        if (!par.early) {   /* the sums outlive the loop: every item first, then every unit */
 #pragma omp barrier
 #pragma omp master
             if (ranks > 1 && !exchange(&pl, res, PI, PN)) fail = lost = true;   /* MPI from the main thread only */
 #pragma omp barrier
 #pragma omp for schedule(dynamic, 1)
             for (int p = 0; p < pl.P; p++) {
-                if (fail || (par.early && par.left[p] < 0)) continue;
+                if (fail || !mine) continue;
                 if (!parent_stats(&pl, res, &par, p, scratch)) {
 #pragma omp atomic write
                     fail = true;
@@ -817,6 +831,10 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         free(scratch);
         gsl_rng_free(rng);
     }
+    /* Early, every unit with communes took its statistics when it was
+     * whole; a unit without any takes them now (zeros). */
+    for (int p = 0; par.early && !fail && !interrupted && p < P; p++)
+        if (par.left[p] >= 0 && !parent_stats(&pl, res, &par, p, pscratch)) fail = true;
 #ifdef _OPENMP
     /* The pool's threads end now instead of spinning, for a while, beside
      * the serial end of the run (writing the results): on a shared or
@@ -834,6 +852,8 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         progress(1.0, arg);
     }
 done:
+    if (prng) gsl_rng_free(prng);
+    free(pscratch);
     free(pl.fe); free(pl.fl); free(pl.ke); free(pl.kl); free(pl.keep); free(pl.drive); free(pl.parent_of);
     free(pl.sh_e); free(pl.sh_l);
     free(buf.I); free(buf.N); free(buf.owner);
