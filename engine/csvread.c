@@ -40,7 +40,9 @@ static int add_row_field(reader *r, const char *s, size_t n)
         r->row = nf; r->caprow = cap;
     }
     size_t len = 0;   /* NFC: "Đồng Sơn" typed with combining marks becomes the precomposed form */
-    uint8_t *nfc = n ? u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &len) : NULL;
+    bool ascii = true;   /* ASCII text is its own NFC */
+    for (size_t i = 0; i < n && ascii; i++) ascii = (unsigned char)s[i] < 0x80;
+    uint8_t *nfc = n && !ascii ? u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &len) : NULL;
     char *text = malloc((nfc ? len : n) + 1);
     if (!text) { free(nfc); return -1; }
     if (nfc) memcpy(text, nfc, len);
@@ -164,8 +166,29 @@ cov_csv *cov_csv_read_delim(const char *path, char delim, cov_diag *d)
     unsigned need = 0, cp = 0, min = 0;        /* UTF-8 state: continuation bytes still due */
     long lead_line = 0, lead_col = 0;          /* where the character being read starts */
     unsigned char lead = 0;
+    /* plain bytes: ASCII that is neither the separator, a quote, a line end
+     * nor NUL; a run of them is fed at once, with the same positions */
+    bool plain[256] = { false };
+    for (int c = 1; c < 0x80; c++) plain[c] = c != r.delim && c != '"' && c != '\n' && c != '\r';
     for (size_t i = n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0; i < n && !r.failed; i++) {
         unsigned char c = buf[i];
+        if (!need && plain[c] && i + 1 < n && plain[buf[i + 1]]) {
+            size_t j = i + 2;
+            while (j < n && plain[buf[j]]) j++;
+            if (!r.field_open) { r.fline = r.line; r.fcol = r.col; r.field_open = true; }
+            size_t fed = csv_parse(&p, buf + i, j - i, on_field, on_record, &r);
+            r.col += (long)fed;
+            after_cr = false;
+            if (fed != j - i) {
+                cov_diag_add(d, COV_EINPUT, path, r.line, r.col, 1,
+                             "malformed CSV: %s (a quote inside a field must be doubled: \"\")",
+                             csv_strerror(csv_error(&p)));
+                r.failed = true;
+                break;
+            }
+            i = j - 1;
+            continue;
+        }
         bool bad = false;
         if (need) {
             if ((c & 0xC0) != 0x80) bad = true;

@@ -71,6 +71,65 @@ static void test_wide_header(void **st)
     cov_model_free(m);
 }
 
+/* Writes text into TMP/name and reads it as CSV. */
+static cov_csv *read_text(const char *name, const char *text, cov_diag *d)
+{
+    char path[512];
+    snprintf(path, sizeof path, TMP "/%s", name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    cov_diag_init(d);
+    return cov_csv_read(path, d);
+}
+
+/* Where each field starts (line, column in characters) and where an error
+ * stands: runs of plain ASCII are handed to libcsv at once, and every
+ * position must be that of the byte-by-byte reading, through quotes,
+ * doubled quotes, empty fields, spaces, CR, CRLF and Vietnamese letters. */
+static void test_csv_positions(void **st)
+{
+    (void)st;
+    cov_diag d;
+    cov_csv *t = read_text("pos.csv", "code,name,n\r\n  a1 ,\"Xã Đồng, Sơn\",12\n,,\n\"q\"\"x\",abc def,7\rzz,Ở,99", &d);
+    assert_non_null(t);
+    assert_int_equal(t->ncols, 3);
+    assert_int_equal(t->nrows, 4);
+    static const long want[4][3][2] = {
+        { { 2, 1 }, { 2, 7 }, { 2, 22 } },
+        { { 3, 1 }, { 3, 2 }, { 3, 3 } },
+        { { 4, 1 }, { 4, 8 }, { 4, 16 } },
+        { { 5, 1 }, { 5, 4 }, { 5, 6 } },
+    };
+    static const char *text[4][3] = {
+        { "a1", "Xã Đồng, Sơn", "12" }, { "", "", "" }, { "q\"x", "abc def", "7" }, { "zz", "Ở", "99" },
+    };
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 3; j++) {
+            const cov_field *c = &t->cells[i * 3 + j];
+            if (c->line != want[i][j][0] || c->col != want[i][j][1] || strcmp(c->text, text[i][j]))
+                fail_msg("row %d field %d: '%s' at %ld:%ld, expected '%s' at %ld:%ld", i + 1, j + 1, c->text,
+                         c->line, c->col, text[i][j], want[i][j][0], want[i][j][1]);
+        }
+    cov_csv_free(t);
+
+    static const struct { const char *text; long line, col; } bad[] = {
+        { "a,b\nabcdef,x\xffyz\n", 2, 9 },          /* not UTF-8, after a run */
+        { "a,b\nabcdef\"x,1\n", 2, 7 },            /* a quote inside an unquoted field */
+        { "a,b\n\"ab\"cd,1\n", 2, 5 },             /* text after the closing quote */
+        { "a,b\nÂu Cơ,\"ab\"  cdef,1\n", 2, 13 },   /* the same, after spaces */
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        t = read_text("bad.csv", bad[k].text, &d);
+        assert_null(t);
+        assert_true(d.n >= 1);
+        if (d.e[0].line != bad[k].line || d.e[0].col != bad[k].col)
+            fail_msg("case %zu: error at %ld:%ld, expected %ld:%ld (%s)", k, d.e[0].line, d.e[0].col,
+                     bad[k].line, bad[k].col, d.e[0].msg);
+    }
+}
+
 /* A scenario file of 100 MB (sparse: no disk used) is refused before a byte
  * is read, with the limit named; one of exactly the limit is read. */
 static void test_ini_size_limit(void **st)
@@ -334,6 +393,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wide_header),
+        cmocka_unit_test(test_csv_positions),
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_ini_size_limit),
         cmocka_unit_test(test_diag_quotes_the_text_read),
