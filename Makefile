@@ -7,7 +7,7 @@ MPI     ?= 0
 SAN     ?=
 CFLAGS  += $(OPT) $(SAN) -std=gnu11 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-sign-conversion -fopenmp -MMD -MP -Iinclude -Iengine
-LDLIBS  += -lgsl -lgslcblas -lcsv -linih -lnettle -lunistring -lmicrohttpd -ljansson -lm
+LDLIBS  += -lgsl -lgslcblas -lcsv -linih -lnettle -lunistring -ljansson -lm
 LDFLAGS += -fopenmp $(SAN)
 
 PACKAGES = libgsl-dev libcsv-dev libinih-dev nettle-dev libunistring-dev pkg-config \

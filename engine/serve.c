@@ -37,6 +37,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -50,6 +51,43 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* libmicrohttpd is loaded when the server starts, not with the program:
+ * with GnuTLS and the libraries that it needs, it would add about 2 ms to
+ * the start of every covcast process (each `covcast run`, and each run that
+ * the server starts), for the one command that uses it. The same Debian
+ * library (libmicrohttpd12), by its soname; the types come from its header. */
+static struct {
+    __typeof__(MHD_start_daemon) *start_daemon;
+    __typeof__(MHD_stop_daemon) *stop_daemon;
+    __typeof__(MHD_get_daemon_info) *get_daemon_info;
+    __typeof__(MHD_lookup_connection_value) *lookup_connection_value;
+    __typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+    __typeof__(MHD_create_response_from_fd) *create_response_from_fd;
+    __typeof__(MHD_add_response_header) *add_response_header;
+    __typeof__(MHD_queue_response) *queue_response;
+    __typeof__(MHD_destroy_response) *destroy_response;
+} mhd;
+
+#define MHD_SONAME "libmicrohttpd.so.12"
+
+/* Loads libmicrohttpd into mhd; false, with the reason on stderr, when it
+ * cannot. */
+static bool mhd_load(void)
+{
+    void *h = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+    bool ok = h != NULL;
+#define MHD_LOAD(f) (ok = ok && (*(void **)&mhd.f = dlsym(h, "MHD_" #f)) != NULL)
+    MHD_LOAD(start_daemon); MHD_LOAD(stop_daemon); MHD_LOAD(get_daemon_info);
+    MHD_LOAD(lookup_connection_value); MHD_LOAD(create_response_from_buffer);
+    MHD_LOAD(create_response_from_fd); MHD_LOAD(add_response_header); MHD_LOAD(queue_response);
+    MHD_LOAD(destroy_response);
+#undef MHD_LOAD
+    if (!ok)
+        fprintf(stderr, "covcast serve: cannot load the HTTP library %s (%s): install the Debian package "
+                        "libmicrohttpd12 (`make` does)\n", MHD_SONAME, h ? "a function is missing" : dlerror());
+    return ok;
+}
 
 #define UPLOAD_MAX (64L << 20)       /* bytes in one uploaded file */
 #define JSON_MAX (4L << 20)          /* bytes in one JSON request */
@@ -100,29 +138,29 @@ typedef struct {
  * script or request but the server's own; a download's file name. */
 static void common_headers(struct MHD_Response *r, const char *type, const char *download)
 {
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");   /* the token may be in the page's address */
-    MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Content-Security-Policy",
+    mhd.add_response_header(r, "Content-Type", type);
+    mhd.add_response_header(r, "Cache-Control", "no-store");
+    mhd.add_response_header(r, "Referrer-Policy", "no-referrer");   /* the token may be in the page's address */
+    mhd.add_response_header(r, "X-Frame-Options", "DENY");
+    mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
+    mhd.add_response_header(r, "Content-Security-Policy",
                             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                             "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
     if (download) {
         char cd[600];
         snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", download);
-        MHD_add_response_header(r, "Content-Disposition", cd);
+        mhd.add_response_header(r, "Content-Disposition", cd);
     }
 }
 
 static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned code, const char *type, char *data, size_t n,
                                   const char *download)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = mhd.create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE);
     if (!r) { free(data); return MHD_NO; }
     common_headers(r, type, download);
-    enum MHD_Result ret = MHD_queue_response(c, code, r);
-    MHD_destroy_response(r);
+    enum MHD_Result ret = mhd.queue_response(c, code, r);
+    mhd.destroy_response(r);
     return ret;
 }
 
@@ -192,11 +230,11 @@ static enum MHD_Result send_fd(struct MHD_Connection *c, int fd, const char *typ
 {
     struct stat st;
     if (fstat(fd, &st) != 0) { close(fd); return fail(c, 500, "cannot read the file"); }
-    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    struct MHD_Response *r = mhd.create_response_from_fd((uint64_t)st.st_size, fd);
     if (!r) { close(fd); return MHD_NO; }
     common_headers(r, type, download);
-    enum MHD_Result ret = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
+    enum MHD_Result ret = mhd.queue_response(c, 200, r);
+    mhd.destroy_response(r);
     return ret;
 }
 
@@ -298,11 +336,11 @@ static enum MHD_Result route_static(server *sv, struct MHD_Connection *c, const 
         if (!sv->web[0]) {   /* built in */
             size_t n;
             const char *data = cov_web_file(files[i][1], &n);
-            struct MHD_Response *r = data ? MHD_create_response_from_buffer(n, (void *)data, MHD_RESPMEM_PERSISTENT) : NULL;
+            struct MHD_Response *r = data ? mhd.create_response_from_buffer(n, (void *)data, MHD_RESPMEM_PERSISTENT) : NULL;
             if (!r) return fail(c, 500, "the page's file %s is not in the program", files[i][1]);
             common_headers(r, type, NULL);
-            enum MHD_Result ret = MHD_queue_response(c, 200, r);
-            MHD_destroy_response(r);
+            enum MHD_Result ret = mhd.queue_response(c, 200, r);
+            mhd.destroy_response(r);
             return ret;
         }
         char path[4200];
@@ -367,7 +405,7 @@ static void load_info(server *sv, const char *path, json_t *o)
 
 static enum MHD_Result route_scenario(server *sv, struct MHD_Connection *c)
 {
-    const char *file = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "file");
+    const char *file = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "file");
     if (!file || strchr(file, '/') || file[0] == '.' || strlen(file) < 5 || strcmp(file + strlen(file) - 4, ".ini"))
         return fail(c, 400, "give file=NAME.ini, a scenario of the server's folder");
     int fd = open_under(sv->folder_fd, sv->folder, file);
@@ -413,7 +451,7 @@ static enum MHD_Result route_scenario(server *sv, struct MHD_Connection *c)
 /* The request body as JSON, or NULL with the error response sent. */
 static json_t *body_json(struct MHD_Connection *c, const request *rq, enum MHD_Result *ret)
 {
-    const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    const char *type = mhd.lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     if (!type || strncmp(type, "application/json", 16)) {
         *ret = fail(c, 415, "send the request as application/json");
         return NULL;
@@ -484,21 +522,21 @@ static bool plain_file_name(const char *v)
 
 static enum MHD_Result route_upload(server *sv, struct MHD_Connection *c, const request *rq)
 {
-    const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    const char *type = mhd.lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     /* not text/plain: another site may send that without asking first */
     if (!type || (strncmp(type, "text/csv", 8) && strncmp(type, "application/octet-stream", 24)))
         return fail(c, 415, "send the file as text/csv or application/octet-stream");
-    const char *kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
+    const char *kind = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
     if (!kind) kind = "population";
     bool model = !strcmp(kind, "model");
     if (!model && strcmp(kind, "population") && strcmp(kind, "history") && strcmp(kind, "rates"))
         return fail(c, 400, "'kind' must be population, model, history or rates");
-    const char *client = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "client");
+    const char *client = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "client");
     char name[100], cl[64];
     safe_name(client, cl, sizeof cl, "");
     if (client && (strcmp(cl, client) || strlen(client) > 60))
         return fail(c, 400, "'client' must name the page: letters, digits, '-' or '_', at most 60");
-    safe_name(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name"), name, sizeof name,
+    safe_name(mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name"), name, sizeof name,
               model ? "model.ini" : "upload.csv");
     unsigned char rnd[8];
     if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) return fail(c, 500, "cannot draw an upload's id");
@@ -737,7 +775,7 @@ static enum MHD_Result route_ask(server *sv, struct MHD_Connection *c, const req
 
 static bool arg_long(struct MHD_Connection *c, const char *key, long lo, long hi, long *out)
 {
-    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+    const char *v = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
     int64_t x;
     if (!v || !cov_parse_int64(v, &x) || x < lo || x > hi) return false;
     *out = (long)x;
@@ -748,9 +786,9 @@ static enum MHD_Result route_job(server *sv, struct MHD_Connection *c)
 {
     long id, after = -1, wait = 0;
     if (!arg_long(c, "id", 1, 1L << 40, &id)) return fail(c, 400, "give id=N, the number /api/run gave");
-    if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after") && !arg_long(c, "after", 0, 1000, &after))
+    if (mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after") && !arg_long(c, "after", 0, 1000, &after))
         return fail(c, 400, "'after' must be a stage number");
-    if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait") && !arg_long(c, "wait", 0, 20000, &wait))
+    if (mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait") && !arg_long(c, "wait", 0, 20000, &wait))
         return fail(c, 400, "'wait' must be milliseconds from 0 to 20000");
     char *s = cov_jobs_status(sv->jobs, id, (int)after, (int)wait);
     if (!s) return fail(c, 404, "run %ld is not known (it may have been forgotten: the server keeps the latest runs)", id);
@@ -760,7 +798,7 @@ static enum MHD_Result route_job(server *sv, struct MHD_Connection *c)
 static enum MHD_Result route_job_file(server *sv, struct MHD_Connection *c)
 {
     long id;
-    const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    const char *name = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
     if (!arg_long(c, "id", 1, 1L << 40, &id) || !name
         || (strcmp(name, "scenario.ini") && strcmp(name, "targets.csv") && strcmp(name, "trajectories.csv")
             && strcmp(name, "first_reached.csv") && strcmp(name, "exceedance.csv") && strcmp(name, "history.csv")
@@ -803,13 +841,13 @@ static bool chart_name(const char *n)
 static enum MHD_Result route_charts(server *sv, struct MHD_Connection *c, bool one)
 {
     long id;
-    const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
-    const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    const char *lang = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    const char *name = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
     if (!arg_long(c, "id", 1, 1L << 40, &id)) return fail(c, 400, "give id=N, the number /api/run gave");
     if (one && !chart_name(name))
         return fail(c, 400, "give name=CHART.svg (or .dat, .gp), a name /api/job/charts listed");
     /* a commune also charted (`covcast plot --units`): one name, never "all" (every commune of a country) */
-    const char *unit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "unit");
+    const char *unit = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "unit");
     if (unit) {
         size_t n = strlen(unit);
         bool ok = n > 0 && n <= 200 && cov_utf8_valid(unit, n, NULL) && !strchr(unit, ';') && strcmp(unit, "all");
@@ -859,7 +897,7 @@ static enum MHD_Result route_charts(server *sv, struct MHD_Connection *c, bool o
 static enum MHD_Result route_report(server *sv, struct MHD_Connection *c)
 {
     long id;
-    const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    const char *lang = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
     if (!arg_long(c, "id", 1, 1L << 40, &id)) return fail(c, 400, "give id=N, the number /api/run gave");
     char err[1200];
     int http = 500;
@@ -874,7 +912,7 @@ static enum MHD_Result route_report(server *sv, struct MHD_Connection *c)
 
 static enum MHD_Result route_file(server *sv, struct MHD_Connection *c)
 {
-    const char *rel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "path");
+    const char *rel = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "path");
     int fd = open_under(sv->folder_fd, sv->folder, rel);
     if (fd < 0)
         return fail(c, 403, "only files inside the server's folder are given out (no '..', no hidden names, no links)");
@@ -893,26 +931,26 @@ static enum MHD_Result route_health(server *sv, struct MHD_Connection *c)
 /* May this request reach the API? Sends the refusal when not. */
 static bool admitted(server *sv, struct MHD_Connection *c, const char *url, enum MHD_Result *ret)
 {
-    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+    const char *host = mhd.lookup_connection_value(c, MHD_HEADER_KIND, "Host");
     if (!sv->token[0]) {
         bool ok = false;
         for (int i = 0; i < 3 && host; i++) ok = ok || !strcmp(host, sv->host[i]);
         if (!ok) { *ret = fail(c, 421, "this server answers only to its loopback address (Host: %s)", sv->host[0]); return false; }
     }
-    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    const char *origin = mhd.lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
     if (origin && (!host || strncmp(origin, "http://", 7) || strcmp(origin + 7, host))) {
         *ret = fail(c, 403, "requests from another site are refused");
         return false;
     }
     /* a request another site's page made (a link, an image, a script): browsers say so; none reaches the API */
-    const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    const char *site = mhd.lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
     if (site && !strncmp(url, "/api/", 5) && strcmp(site, "same-origin") && strcmp(site, "none")) {
         *ret = fail(c, 403, "requests from another site are refused (Sec-Fetch-Site: %.40s)", site);
         return false;
     }
     if (sv->token[0] && !strncmp(url, "/api/", 5)) {
-        const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Covcast-Token");
-        if (!t) t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+        const char *t = mhd.lookup_connection_value(c, MHD_HEADER_KIND, "X-Covcast-Token");
+        if (!t) t = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
         unsigned diff = !t || strlen(t) != 32;
         for (int i = 0; t && !diff && i < 32; i++) diff |= (unsigned)(t[i] ^ sv->token[i]);
         if (diff) { *ret = fail(c, 401, "this server needs the token it printed when it started (open the address it printed)"); return false; }
@@ -935,7 +973,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         rq->post = post;
         rq->limit = !strcmp(url, "/api/upload") ? (size_t)UPLOAD_MAX : (size_t)JSON_MAX;
         *con_cls = rq;
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        const char *cl = mhd.lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         int64_t n;
         if (post && cl && cov_parse_int64(cl, &n) && (uint64_t)n > rq->limit) rq->too_big = true;
         if (post && !rq->too_big && !strcmp(url, "/api/upload")) {   /* a few at a time: each is held in memory */
@@ -1026,6 +1064,7 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
 
 int cov_serve(const char *folder, const char *listen, int threads, bool token, bool quiet)
 {
+    if (!mhd_load()) return COV_EIO;
     server *sv = calloc(1, sizeof *sv);
     if (!sv) return COV_ELIMIT;
     char addr[64] = "127.0.0.1", shown[80];
@@ -1090,7 +1129,7 @@ int cov_serve(const char *folder, const char *listen, int threads, bool token, b
     signal(SIGPIPE, SIG_IGN);
     sv->jobs = cov_jobs_start(sv->dir, threads, &sv->engine);
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | (six ? MHD_USE_IPv6 : 0);
-    struct MHD_Daemon *dmn = sv->jobs ? MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, sv,
+    struct MHD_Daemon *dmn = sv->jobs ? mhd.start_daemon(flags, (uint16_t)port, NULL, NULL, handle, sv,
                                                          MHD_OPTION_SOCK_ADDR,
                                                          six ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa,
                                                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
@@ -1103,7 +1142,7 @@ int cov_serve(const char *folder, const char *listen, int threads, bool token, b
         fprintf(stderr, "covcast serve: cannot listen on %s:%ld (is the port in use?)\n", shown, port);
         rc = COV_EIO;
     } else {
-        const union MHD_DaemonInfo *info = MHD_get_daemon_info(dmn, MHD_DAEMON_INFO_BIND_PORT);
+        const union MHD_DaemonInfo *info = mhd.get_daemon_info(dmn, MHD_DAEMON_INFO_BIND_PORT);
         long bound = info ? info->port : port;
         snprintf(sv->host[0], sizeof sv->host[0], "%s:%ld", shown, bound);
         snprintf(sv->host[1], sizeof sv->host[1], "localhost:%ld", bound);
@@ -1118,7 +1157,7 @@ int cov_serve(const char *folder, const char *listen, int threads, bool token, b
         int sig;
         sigwait(&stop, &sig);
         cov_jobs_halt(sv->jobs);   /* runs, questions and drawings end now: no request waits for them */
-        MHD_stop_daemon(dmn);
+        mhd.stop_daemon(dmn);
         if (!quiet) fprintf(stderr, "covcast serve: stopped\n");
     }
     cov_jobs_stop(sv->jobs);
