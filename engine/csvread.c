@@ -29,7 +29,51 @@ typedef struct {
     long capcells;
     long rec_line;             /* line where the current record starts */
     bool failed;
+    /* the last field of each column, as read and in NFC: names repeat from
+     * row to row (a commune on each of its groups' rows, its district and
+     * province on all of theirs), and are normalised once */
+    char **last_raw, **last_nfc;
+    size_t *last_len;
+    int nlast;
 } reader;
+
+/* The NFC form of s[0..n) (malloc'd, NUL-terminated) for column col; NULL
+ * when out of memory. */
+static char *nfc_field(reader *r, int col, const char *s, size_t n)
+{
+    if (col < r->nlast && r->last_raw[col] && r->last_len[col] == n && !memcmp(r->last_raw[col], s, n))
+        return cov_strdup(r->last_nfc[col]);
+    size_t len = 0;   /* NFC: "Đồng Sơn" typed with combining marks becomes the precomposed form */
+    bool ascii = true;   /* ASCII text is its own NFC */
+    for (size_t i = 0; i < n && ascii; i++) ascii = (unsigned char)s[i] < 0x80;
+    uint8_t *nfc = n && !ascii ? u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &len) : NULL;
+    char *text = malloc((nfc ? len : n) + 1);
+    if (!text) { free(nfc); return NULL; }
+    if (nfc) memcpy(text, nfc, len);
+    else if (n) memcpy(text, s, n);
+    text[nfc ? len : n] = '\0';
+    free(nfc);
+    if (ascii) return text;   /* nothing to keep: normalising it costs nothing */
+    if (col >= r->nlast) {
+        int cap = col + 16;
+        char **a = realloc(r->last_raw, (size_t)cap * sizeof *a);
+        if (a) r->last_raw = a;
+        char **b = a ? realloc(r->last_nfc, (size_t)cap * sizeof *b) : NULL;
+        if (b) r->last_nfc = b;
+        size_t *c = b ? realloc(r->last_len, (size_t)cap * sizeof *c) : NULL;
+        if (!c) return text;   /* no memory to remember it: no harm */
+        r->last_len = c;
+        for (int i = r->nlast; i < cap; i++) { r->last_raw[i] = r->last_nfc[i] = NULL; r->last_len[i] = 0; }
+        r->nlast = cap;
+    }
+    char *raw = malloc(n + 1), *keep = cov_strdup(text);
+    if (!raw || !keep) { free(raw); free(keep); return text; }
+    memcpy(raw, s, n);
+    raw[n] = '\0';
+    free(r->last_raw[col]); free(r->last_nfc[col]);
+    r->last_raw[col] = raw; r->last_nfc[col] = keep; r->last_len[col] = n;
+    return text;
+}
 
 static int add_row_field(reader *r, const char *s, size_t n)
 {
@@ -39,16 +83,8 @@ static int add_row_field(reader *r, const char *s, size_t n)
         if (!nf) return -1;
         r->row = nf; r->caprow = cap;
     }
-    size_t len = 0;   /* NFC: "Đồng Sơn" typed with combining marks becomes the precomposed form */
-    bool ascii = true;   /* ASCII text is its own NFC */
-    for (size_t i = 0; i < n && ascii; i++) ascii = (unsigned char)s[i] < 0x80;
-    uint8_t *nfc = n && !ascii ? u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &len) : NULL;
-    char *text = malloc((nfc ? len : n) + 1);
-    if (!text) { free(nfc); return -1; }
-    if (nfc) memcpy(text, nfc, len);
-    else if (n) memcpy(text, s, n);
-    text[nfc ? len : n] = '\0';
-    free(nfc);
+    char *text = nfc_field(r, r->nrow, s, n);
+    if (!text) return -1;
     cov_field *f = &r->row[r->nrow++];
     f->text = text;
     f->line = r->fline;
@@ -246,6 +282,8 @@ cov_csv *cov_csv_read_delim(const char *path, char delim, cov_diag *d)
     csv_free(&p);
     for (int i = 0; i < r.nrow; i++) free(r.row[i].text);
     free(r.row);
+    for (int i = 0; i < r.nlast; i++) { free(r.last_raw[i]); free(r.last_nfc[i]); }
+    free(r.last_raw); free(r.last_nfc); free(r.last_len);
     if (!r.failed && t->ncols == 0) {
         cov_diag_add(d, COV_EINPUT, path, 0, 0, 0, "the file is empty: a header row is expected");
         r.failed = true;

@@ -114,6 +114,15 @@ static void test_csv_positions(void **st)
         }
     cov_csv_free(t);
 
+    /* a name typed with combining marks is read in NFC on every row, also
+     * when the row before spelt it the same way (it is normalised once) or
+     * the other way */
+    t = read_text("nfc.csv", "name,n\nYe\xcc\x82n,1\nYe\xcc\x82n,2\nY\xc3\xaan,3\nYe\xcc\x82n,4\n", &d);
+    assert_non_null(t);
+    assert_int_equal(t->nrows, 4);
+    for (int i = 0; i < 4; i++) assert_string_equal(t->cells[i * 2].text, "Y\xc3\xaan");
+    cov_csv_free(t);
+
     static const struct { const char *text; long line, col; } bad[] = {
         { "a,b\nabcdef,x\xffyz\n", 2, 9 },          /* not UTF-8, after a run */
         { "a,b\nabcdef\"x,1\n", 2, 7 },            /* a quote inside an unquoted field */
