@@ -73,6 +73,15 @@ static void bad(cov_diag *d, const cov_csv *t, const cov_field *f, const char *f
                  f->text[0] ? cov_utf8_width(f->text, strlen(f->text)) : 1, fmt, a, b);
 }
 
+/* A count of people in f (what: its column, as the message names it)
+ * over the limit of one commune and group, however large: COV_ELIMIT. */
+static void beyond(cov_diag *d, const cov_csv *t, const cov_field *f, const char *what)
+{
+    cov_diag_add(d, COV_ELIMIT, t->path, f->line, f->col, cov_utf8_width(f->text, strlen(f->text)),
+                 "%s %s is beyond the limit of %lld people in one commune and group", what, f->text,
+                 (long long)COV_MAX_CELL_POPULATION);
+}
+
 cov_population *cov_population_load(const char *path, const cov_model *m,
                                     char **levels, int nlevels,
                                     char **extra, int nextra, const cov_read_opts *ro, cov_diag *d)
@@ -181,18 +190,14 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
         bool okN = cov_parse_count(fpop->text, conv, &N), okI = cov_parse_count(fins->text, conv, &I);
         if (!okN && !*cov_trim(fpop->text))
             bad(d, t, fpop, "population is empty: give the number of people%s%s", "", "");
-        else if (!okN && strspn(cov_trim(fpop->text), "0123456789") == strlen(cov_trim(fpop->text)))
-            bad(d, t, fpop, "population %s is too large: at most %s people in one commune and group", fpop->text,
-                "2,000,000,000");
+        else if (okN ? N > COV_MAX_CELL_POPULATION : cov_count_too_large(fpop->text, conv))
+            beyond(d, t, fpop, "population");
         else if (!okN)
             bad(d, t, fpop, "population must be a whole number of people, 0 or more, got \"%s\"%s", fpop->text, "");
-        else if (N > COV_MAX_CELL_POPULATION) {
-            cov_diag_add(d, COV_ELIMIT, path, fpop->line, fpop->col, (long)strlen(fpop->text),
-                         "population %s is beyond the limit of %lld people in one commune and group",
-                         fpop->text, (long long)COV_MAX_CELL_POPULATION);
-        }
         if (!okI && !*cov_trim(fins->text))
             bad(d, t, fins, "insured is empty: give the number of people holding a valid card%s%s", "", "");
+        else if (okI ? I > COV_MAX_CELL_POPULATION : cov_count_too_large(fins->text, conv))
+            beyond(d, t, fins, "insured");
         else if (!okI)
             bad(d, t, fins, "insured must be a whole number of people, 0 or more, got \"%s\"%s", fins->text, "");
         else if (okN && I > N)
@@ -203,7 +208,12 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
         for (int x = 0; x < nextra; x++) {
             const cov_field *fx = cov_csv_cell(t, r, cext[x]);
             if (!*cov_trim(fx->text)) continue;
-            if (!cov_parse_count(fx->text, conv, &xv[x]) || xv[x] > COV_MAX_CELL_POPULATION)
+            bool ok = cov_parse_count(fx->text, conv, &xv[x]);
+            if (ok ? xv[x] > COV_MAX_CELL_POPULATION : cov_count_too_large(fx->text, conv)) {
+                char what[300];
+                snprintf(what, sizeof what, "'%s'", extra[x]);
+                beyond(d, t, fx, what);
+            } else if (!ok)
                 bad(d, t, fx, "'%s' must be a whole number of people, 0 or more, got \"%s\"", extra[x], fx->text);
         }
         if (d->n > errs) continue;

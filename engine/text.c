@@ -158,6 +158,19 @@ bool cov_parse_count(const char *s, int convention, int64_t *out)
     return cov_parse_int64(s, out);
 }
 
+bool cov_count_too_large(const char *s, int convention)
+{
+    int64_t v;
+    if (cov_parse_count(s, convention, &v)) return false;
+    if (convention != COV_NUM_PLAIN && cov_count_style(s) == convention) return true;   /* digits and separators */
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strspn(s, "0123456789");
+    if (!n) return false;
+    s += n;
+    while (*s == ' ' || *s == '\t') s++;
+    return !*s;
+}
+
 bool cov_parse_double(const char *s, double *out)
 {
     while (*s == ' ' || *s == '\t') s++;

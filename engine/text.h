@@ -26,6 +26,11 @@ enum { COV_NUM_PLAIN = 0, COV_NUM_VN = 1, COV_NUM_EN = 2 };
 bool cov_parse_count(const char *s, int convention, int64_t *out);
 /* Does s look like a count written with '.' (VN) or ',' (EN) thousands separators? */
 int cov_count_style(const char *s);
+/* Is s written as a count in that convention (as cov_parse_count reads
+ * it) that cov_parse_count refuses only for its size, beyond 2^63 - 1
+ * ("99999999999999999999", "99.999.999.999.999.999.999")? Callers report it
+ * as over their limit, not as "not a number". */
+bool cov_count_too_large(const char *s, int convention);
 bool cov_parse_double(const char *s, double *out);   /* finite, '.' decimal */
 /* "85.2" -> 8520 hundredths of a percent; at most 2 decimals, 0..100. */
 bool cov_parse_percent100(const char *s, int32_t *out);

@@ -5,6 +5,7 @@
  * probability. */
 #include "testutil.h"
 #include "csvread.h"
+#include "history.h"
 #include "input.h"
 #include "iniread.h"
 #include "load.h"
@@ -398,6 +399,61 @@ static void test_labels(void **st)
     cov_scenario_free(s);
 }
 
+/* Reads text as a history against the common model (NULL with d filled). */
+static cov_history *history_of(const char *name, const char *text, cov_model *m, cov_diag *d)
+{
+    char path[512];
+    snprintf(path, sizeof path, TMP "/%s", name);
+    write_text(path, text);
+    cov_diag_init(d);
+    return cov_history_read(path, m, NULL, 0, d);
+}
+
+/* A count too large for any integer is beyond the limit of one commune and
+ * group (COV_ELIMIT, with the value), as a merely large one is, plain or
+ * with thousands separators, in a history and in a population file; before,
+ * "must be a whole number". */
+static void test_counts_too_large(void **st)
+{
+    (void)st;
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_model *m = cov_model_load("tests/cases/common/model.ini", &d);
+    assert_non_null(m);
+    cov_history *h = history_of("big.csv",
+                                "commune,month,population,insured\n"
+                                "Xã Đông,2024-01,99999999999999999999,800\n"
+                                "Xã Đông,2024-02,1000,99.999.999.999.999.999.999\n"
+                                "Xã Đông,2024-03,1000,9x\n", m, &d);
+    assert_null(h);
+    assert_int_equal(d.status, COV_ELIMIT);
+    assert_int_equal(d.n, 3);
+    assert_string_equal(d.e[0].msg, "population 99999999999999999999 is beyond the limit of 2000000000 people in "
+                                    "one commune and group");
+    assert_int_equal(d.e[0].col, 17);
+    assert_string_equal(d.e[1].msg, "insured 99.999.999.999.999.999.999 is beyond the limit of 2000000000 people in "
+                                    "one commune and group");
+    assert_string_equal(d.e[2].msg, "insured must be a whole number of people, got \"9x\"");
+
+    write_text(TMP "/big-pop.csv", "commune,group,population,insured,newborns\n"
+                                   "Xã Đông,household,\"99,999,999,999,999,999,999\",\"5,000\",0\n"
+                                   "Xã Tây,household,\"6,000\",99999999999999999999,0\n"
+                                   "Xã Bắc,household,\"6,000\",\"5,000\",99999999999999999999\n");
+    cov_diag_init(&d);
+    char *extra[1] = { "newborns" };
+    assert_null(cov_population_load(TMP "/big-pop.csv", m, NULL, 0, extra, 1, NULL, &d));
+    assert_int_equal(d.status, COV_ELIMIT);
+    assert_int_equal(d.n, 3);
+    assert_string_equal(d.e[0].msg, "population 99,999,999,999,999,999,999 is beyond the limit of 2000000000 "
+                                    "people in one commune and group");
+    assert_int_equal(d.e[1].line, 3);
+    assert_string_equal(d.e[1].msg, "insured 99999999999999999999 is beyond the limit of 2000000000 people in one "
+                                    "commune and group");
+    assert_string_equal(d.e[2].msg, "'newborns' 99999999999999999999 is beyond the limit of 2000000000 people in "
+                                    "one commune and group");
+    cov_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_terminal_escapes),
         cmocka_unit_test(test_no_people_no_probability),
         cmocka_unit_test(test_run_json_and_variant_label),
+        cmocka_unit_test(test_counts_too_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
