@@ -118,9 +118,16 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
     for (long r = 0; h->s && r < t->nrows && d->n < COV_DIAG_MAX; r++) {
         const cov_field *fc = cov_csv_cell(t, r, cc), *fm = cov_csv_cell(t, r, cm);
         const cov_field *fn = cov_csv_cell(t, r, cn), *fi = cov_csv_cell(t, r, ci);
+        const char *name = cov_trim(fc->text), *code = by_code ? cov_trim(cov_csv_cell(t, r, ck)->text) : "";
         int month, g = -1;
         int64_t N, I, E = 0, L = 0;
         int errs = d->n;
+        if (!*name && *code)
+            cov_diag_add(d, COV_EINPUT, path, fc->line, fc->col, 1,
+                         "the commune name is empty (the row gives commune_code %s, but every result names "
+                         "the commune: give its name too)", code);
+        else if (!*name)
+            cov_diag_add(d, COV_EINPUT, path, fc->line, fc->col, 1, "the commune name is empty");
         if (!cov_month_parse(fm->text, &month))
             cov_diag_add(d, COV_EINPUT, path, fm->line, fm->col, cov_utf8_width(fm->text, strlen(fm->text)),
                          "month must be written YYYY-MM, got \"%s\"", fm->text);
@@ -145,8 +152,7 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
                              "unknown group \"%s\" (the model file defines the groups)", fg->text);
         }
         if (d->n > errs) continue;
-        const char *name = cov_trim(fc->text), *code = by_code ? cov_trim(cov_csv_cell(t, r, ck)->text) : NULL;
-        if (code && !*code) code = NULL;   /* blank: not reported */
+        if (!*code) code = NULL;   /* blank: not reported */
         int k = find_series(h, name, code, g);
         if (k < 0) {
             k = h->nseries++;

@@ -409,6 +409,33 @@ static cov_history *history_of(const char *name, const char *text, cov_model *m,
     return cov_history_read(path, m, NULL, 0, d);
 }
 
+/* A blank commune name is an error at its cell, with or without a code
+ * (every result names the commune); before, it was a commune called "". */
+static void test_history_blank_name(void **st)
+{
+    (void)st;
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_model *m = cov_model_load("tests/cases/common/model.ini", &d);
+    assert_non_null(m);
+    cov_history *h = history_of("hn.csv",
+                                "month,commune,commune_code,population,insured\n"
+                                "2024-01,Xã Đông,101,1000,800\n"
+                                "2024-02,  ,101,1000,800\n"
+                                "2024-01,,,500,400\n", m, &d);
+    assert_null(h);
+    assert_int_equal(d.status, COV_EINPUT);
+    assert_int_equal(d.n, 2);
+    assert_int_equal(d.e[0].line, 3);
+    assert_int_equal(d.e[0].col, 9);
+    assert_string_equal(d.e[0].msg, "the commune name is empty (the row gives commune_code 101, but every result "
+                                    "names the commune: give its name too)");
+    assert_int_equal(d.e[1].line, 4);
+    assert_int_equal(d.e[1].col, 9);
+    assert_string_equal(d.e[1].msg, "the commune name is empty");
+    cov_model_free(m);
+}
+
 /* A count too large for any integer is beyond the limit of one commune and
  * group (COV_ELIMIT, with the value), as a merely large one is, plain or
  * with thousands separators, in a history and in a population file; before,
@@ -465,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_terminal_escapes),
         cmocka_unit_test(test_no_people_no_probability),
         cmocka_unit_test(test_run_json_and_variant_label),
+        cmocka_unit_test(test_history_blank_name),
         cmocka_unit_test(test_counts_too_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
