@@ -863,6 +863,9 @@ static const char *SERVE_HELP =
 "                          address than 127.x or [::1] needs the token the\n"
 "                          server prints, carried by the page\n"
 "  -t, --threads N         threads per run (default: all cores)\n"
+"      --max-replicates N  the most replicates a run may ask (default 100000):\n"
+"                          an edit or a link that asks for more is refused,\n"
+"                          with the line of the scenario that asks\n"
 "      --token             ask for the token on 127.x too (a machine shared\n"
 "                          with other people)\n"
 "  -q, --quiet             print only the address\n";
@@ -873,12 +876,13 @@ static int cmd_serve(int argc, char **argv)
         { "listen", required_argument, NULL, 'l' },
         { "threads", required_argument, NULL, 't' },
         { "token", no_argument, NULL, 'k' },
+        { "max-replicates", required_argument, NULL, 'R' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     const char *listen = "127.0.0.1:8080";
-    int64_t threads = 0;
+    int64_t threads = 0, max_replicates = 100000;
     bool quiet = false, token = false;
     if (argc > 1 && !strcmp(argv[1], "--job")) return cov_jobs_child(argc - 2, argv + 2);   /* a run the server started */
     if (argc > 1 && !strcmp(argv[1], "--ask")) return cov_jobs_ask_child(argc - 2, argv + 2);   /* solve or allocate, the same */
@@ -889,6 +893,9 @@ static int cmd_serve(int argc, char **argv)
         case 'l': listen = optarg; break;
         case 't': if (!flag_int("serve", "--threads", optarg, 1, 1024, &threads)) return COV_EUSAGE; break;
         case 'k': token = true; break;
+        case 'R':
+            if (!flag_int("serve", "--max-replicates", optarg, 1, 100000000, &max_replicates)) return COV_EUSAGE;
+            break;
         case 'q': quiet = true; break;
         case 'h': fputs(SERVE_HELP, stdout); return COV_OK;
         default: fputs("Try 'covcast serve --help'.\n", stderr); return COV_EUSAGE;
@@ -898,7 +905,7 @@ static int cmd_serve(int argc, char **argv)
         fputs("covcast serve: give at most one folder of scenarios.\nTry 'covcast serve --help'.\n", stderr);
         return COV_EUSAGE;
     }
-    return cov_serve(optind < argc ? argv[optind] : "scenarios", listen, (int)threads, token, quiet);
+    return cov_serve(optind < argc ? argv[optind] : "scenarios", listen, (int)threads, (long)max_replicates, token, quiet);
 }
 
 static int dispatch(int argc, char **argv);

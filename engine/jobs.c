@@ -69,6 +69,7 @@ struct cov_jobs {
     char dir[4096];
     char exe[4096];          /* this program, to start each run with */
     int threads;
+    long max_replicates;     /* the most replicates a run may ask (covcast serve --max-replicates) */
     long next_id, started;
     bool stop;
     job *head;
@@ -110,16 +111,17 @@ static void emit(FILE *f, json_t *o, int stage, bool final, double t0)
 }
 
 /* The run, in a process of its own (`covcast serve --job INI DIR PRIVATE
- * HITS QUICK THREADS`, started by the worker with exec right after fork, so
+ * HITS QUICK THREADS LIMIT`, LIMIT the most replicates it may ask, started by the worker with exec right after fork, so
  * the run owes nothing to the server's threads): loads, runs the quick pass
  * and the full count, writes the files, and sends each answer as one line
  * of JSON on stdout. */
 int cov_jobs_child(int argc, char **argv)
 {
-    if (argc != 6) return COV_EUSAGE;
+    if (argc != 7) return COV_EUSAGE;
     const char *ini = argv[0], *dir = argv[1], *priv = argv[2], *base_hits = argv[3];
-    int64_t quick, threads;
-    if (!cov_parse_int64(argv[4], &quick) || !cov_parse_int64(argv[5], &threads)) return COV_EUSAGE;
+    int64_t quick, threads, limit;
+    if (!cov_parse_int64(argv[4], &quick) || !cov_parse_int64(argv[5], &threads) || !cov_parse_int64(argv[6], &limit))
+        return COV_EUSAGE;
     sigset_t all;   /* the server waits for these in one thread; a run takes them as they come */
     sigfillset(&all);
     pthread_sigmask(SIG_UNBLOCK, &all, NULL);
@@ -131,7 +133,7 @@ int cov_jobs_child(int argc, char **argv)
     snprintf(out, sizeof out, "%s/out", dir);
     snprintf(hits, sizeof hits, "%s/hits.bin", dir);
     snprintf(hide, sizeof hide, "%s/", priv);
-    cov_overrides ov = { .seed = -1, .threads = (int)threads, .out = out };
+    cov_overrides ov = { .seed = -1, .threads = (int)threads, .out = out, .replicates_limit = (long)limit };
     cov_scenario *s = cov_scenario_load(ini, &ov, d);
     int stage = 1;
     if (!s) {
@@ -238,19 +240,20 @@ static json_t *csv_json(const char *path, cov_diag *d)
 }
 
 /* What it would take, in a process of its own (`covcast serve --ask KIND
- * INI DIR PRIVATE THREADS A1 A2 A3 A4`): solve (target, lever, probability,
+ * INI DIR PRIVATE THREADS LIMIT A1 A2 A3 A4`, LIMIT as for a run): solve (target, lever, probability,
  * range or "") or allocate (target, campaign, budget, ""), through the same
  * cov_solve and cov_allocate as the command line; the lines they print come
  * up as progress, then the rows of solve.csv or allocation.csv. */
 int cov_jobs_ask_child(int argc, char **argv)
 {
-    if (argc != 9) return COV_EUSAGE;
+    if (argc != 10) return COV_EUSAGE;
     const char *kind = argv[0], *ini = argv[1], *dir = argv[2], *priv = argv[3];
-    int64_t threads, budget = 0;
+    int64_t threads, limit, budget = 0;
     double p = 0;
     bool solve = !strcmp(kind, "solve");
-    if (!cov_parse_int64(argv[4], &threads) || (!solve && strcmp(kind, "allocate"))
-        || (solve && !cov_parse_double(argv[7], &p)) || (!solve && !cov_parse_int64(argv[7], &budget)))
+    char **a = argv + 6;   /* the question's four arguments */
+    if (!cov_parse_int64(argv[4], &threads) || !cov_parse_int64(argv[5], &limit) || (!solve && strcmp(kind, "allocate"))
+        || (solve && !cov_parse_double(a[2], &p)) || (!solve && !cov_parse_int64(a[2], &budget)))
         return COV_EUSAGE;
     sigset_t all;
     sigfillset(&all);
@@ -266,9 +269,9 @@ int cov_jobs_ask_child(int argc, char **argv)
     snprintf(out, sizeof out, "%s/out", dir);
     snprintf(csv, sizeof csv, "%s/%s", out, solve ? "solve.csv" : "allocation.csv");
     snprintf(hide, sizeof hide, "%s/", priv);
-    cov_overrides ov = { .seed = -1, .threads = (int)threads };
-    cov_status st = solve ? cov_solve(ini, argv[5], argv[6], p, argv[8][0] ? argv[8] : NULL, &ov, out, fp, d)
-                          : cov_allocate(ini, argv[5], argv[6], (long)budget, &ov, out, fp, d);
+    cov_overrides ov = { .seed = -1, .threads = (int)threads, .replicates_limit = (long)limit };
+    cov_status st = solve ? cov_solve(ini, a[0], a[1], p, a[3][0] ? a[3] : NULL, &ov, out, fp, d)
+                          : cov_allocate(ini, a[0], a[1], (long)budget, &ov, out, fp, d);
     if (fp) fclose(fp);
     json_t *rows = st == COV_OK && !d->n ? csv_json(csv, d) : NULL;
     if (!rows && !d->n) cov_diag_add(d, st ? st : COV_EIO, NULL, 0, 0, 0, "covcast %s stopped without an answer", kind);
@@ -399,11 +402,12 @@ static void *worker(void *arg)
         /* the run's own process: its arguments are made before the fork, and
          * the child only redirects its output and execs (nothing of the
          * server's threads' state is used there) */
-        char q[32], t[32];
+        char q[32], t[32], lim[32];
         snprintf(q, sizeof q, "%ld", x->quick);
         snprintf(t, sizeof t, "%d", j->threads);
-        char *run[] = { "covcast", "serve", "--job", x->ini, x->dir, j->dir, x->base_hits ? x->base_hits : "", q, t, NULL };
-        char *ask[] = { "covcast", "serve", "--ask", x->kind, x->ini, x->dir, j->dir, t,
+        snprintf(lim, sizeof lim, "%ld", j->max_replicates);
+        char *run[] = { "covcast", "serve", "--job", x->ini, x->dir, j->dir, x->base_hits ? x->base_hits : "", q, t, lim, NULL };
+        char *ask[] = { "covcast", "serve", "--ask", x->kind, x->ini, x->dir, j->dir, t, lim,
                         x->ask[0], x->ask[1], x->ask[2], x->ask[3], NULL };
         char **args = strcmp(x->kind, "run") ? ask : run;
         pthread_mutex_lock(j->engine);
@@ -448,7 +452,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-cov_jobs *cov_jobs_start(const char *dir, int threads, pthread_mutex_t *engine)
+cov_jobs *cov_jobs_start(const char *dir, int threads, long max_replicates, pthread_mutex_t *engine)
 {
     cov_jobs *j = calloc(1, sizeof *j);
     if (!j) return NULL;
@@ -464,6 +468,7 @@ cov_jobs *cov_jobs_start(const char *dir, int threads, pthread_mutex_t *engine)
     const char *fn = (const char *)getauxval(AT_EXECFN);
     if (!fn || !realpath(fn, j->exe)) snprintf(j->exe, sizeof j->exe, "/proc/self/exe");
     j->threads = threads;
+    j->max_replicates = max_replicates;
     j->engine = engine;
     j->next_id = 1;
     for (int k = 0; k < 2; k++) {

@@ -17,9 +17,11 @@
 typedef struct cov_jobs cov_jobs;
 
 /* Starts the worker. dir: the server's private folder (each run gets a
- * folder in it); threads per run; engine: the lock every use of the
- * engine's loaders takes (runs are forked under it). NULL on failure. */
-cov_jobs *cov_jobs_start(const char *dir, int threads, pthread_mutex_t *engine);
+ * folder in it); threads per run; max_replicates: the most replicates a run
+ * or question may ask (more is the run's located error); engine: the lock
+ * every use of the engine's loaders takes (runs are forked under it). NULL
+ * on failure. */
+cov_jobs *cov_jobs_start(const char *dir, int threads, long max_replicates, pthread_mutex_t *engine);
 /* Cancels every run, waits for the worker and frees everything. */
 /* Ends every run, question and drawing now (each process and what it
  * started), and refuses new ones: the server is stopping. Requests waiting

@@ -21,16 +21,15 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <unistr.h>
-
-extern char **environ;
 
 #define MAX_VARS 24
 #define NAME_BYTES 480           /* a name as shown in a chart, at most (longer ones end with "…") */
@@ -376,22 +375,61 @@ static char *fill(const char *tpl, const vars *v, const char *self)
     return text;
 }
 
+/* The path of program name in $PATH (as execvp would find it) into buf;
+ * false when there is none. */
+static bool in_path(const char *name, char *buf, size_t n)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path;; ) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        snprintf(buf, n, "%.*s%s%s", (int)len, p, len ? "/" : "", name);
+        if (access(buf, X_OK) == 0) return true;
+        if (!end) return false;
+        p = end + 1;
+    }
+}
+
 /* Runs gnuplot on the script gp in the plots folder; false with the
- * error gnuplot gave. */
+ * error gnuplot gave. gnuplot dies with this process, even when it is
+ * killed (a server that starts `covcast plot` can be): it is forked with
+ * PR_SET_PDEATHSIG, which it keeps through exec. */
 static bool run_gnuplot(ctx *c, const char *gp)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addchdir_np(&fa, c->tmp);
-    posix_spawn_file_actions_addopen(&fa, 2, ".gnuplot-errors", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    char *argv[] = { "gnuplot", (char *)gp, NULL };
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ), status = 0;
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
+    char exe[4096];
+    if (!in_path("gnuplot", exe, sizeof exe)) {
         cov_diag_add(c->d, COV_EIO, NULL, 0, 0, 0,
-                     "cannot run gnuplot (%s): install it with 'apt-get install gnuplot-nox'", strerror(rc));
+                     "cannot run gnuplot (%s): install it with 'apt-get install gnuplot-nox'", strerror(ENOENT));
+        return false;
+    }
+    char *argv[] = { "gnuplot", (char *)gp, NULL };
+    int report[2];   /* the child's errno when it cannot start gnuplot; closed by a good exec */
+    if (pipe2(report, O_CLOEXEC) != 0) {
+        cov_diag_add(c->d, COV_EIO, NULL, 0, 0, 0, "cannot run gnuplot (%s)", strerror(errno));
+        return false;
+    }
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {   /* only async-signal-safe calls until exec */
+        int err = 0;
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);   /* the parent is gone already */
+        int out = open("/dev/null", O_WRONLY);
+        if (chdir(c->tmp) != 0) err = errno;
+        int e2 = err ? -1 : open(".gnuplot-errors", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (!err && (out < 0 || e2 < 0 || dup2(out, 1) < 0 || dup2(e2, 2) < 0)) err = errno;
+        if (!err) { execv(exe, argv); err = errno; }
+        ssize_t w = write(report[1], &err, sizeof err);
+        (void)w;
+        _exit(127);
+    }
+    close(report[1]);
+    int err = 0, status = 0;
+    ssize_t got = pid > 0 ? read(report[0], &err, sizeof err) : -1;
+    close(report[0]);
+    if (pid < 0 || got > 0) {
+        if (pid > 0) waitpid(pid, &status, 0);
+        cov_diag_add(c->d, COV_EIO, NULL, 0, 0, 0, "cannot run gnuplot (%s): install it with 'apt-get install gnuplot-nox'",
+                     strerror(pid < 0 ? errno : err));
         return false;
     }
     waitpid(pid, &status, 0);

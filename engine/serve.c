@@ -112,6 +112,7 @@ typedef struct {
     char web[4096];                  /* the page's files: $COVCAST_WEB, or "" (built into the program) */
     char dir[4096];                  /* the private folder */
     char token[33];                  /* "" on loopback */
+    long max_replicates;             /* --max-replicates: more is a located error of the scenario */
     char host[3][128];               /* Host headers accepted on loopback */
     pthread_mutex_t engine;          /* the loaders are not thread-safe */
     pthread_mutex_t mu;              /* allowed, uploads */
@@ -394,7 +395,7 @@ static void load_info(server *sv, const char *path, json_t *o)
 {
     cov_diag *d = calloc(1, sizeof *d);
     if (!d) return;
-    cov_overrides ov = { .seed = -1, .threads = 1 };
+    cov_overrides ov = { .seed = -1, .threads = 1, .replicates_limit = sv->max_replicates };
     cov_scenario *s = cov_scenario_load(path, &ov, d);
     if (s) json_object_set_new(o, "info", cov_json_info(s));
     else json_object_set_new(o, "errors", cov_json_diag(d, sv->dir));
@@ -729,7 +730,7 @@ static enum MHD_Result route_ask(server *sv, struct MHD_Connection *c, const req
     if (!ok) snprintf(err, sizeof err, "cannot write into the server's private folder");
     pthread_mutex_lock(&sv->engine);
     cov_diag *d = ok ? calloc(1, sizeof *d) : NULL;
-    cov_overrides ov = { .seed = -1, .threads = 1 };
+    cov_overrides ov = { .seed = -1, .threads = 1, .replicates_limit = sv->max_replicates };
     cov_scenario *s = d ? cov_scenario_load(path, &ov, d) : NULL;
     if (ok && !s) {
         code = 400;
@@ -1062,11 +1063,12 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
     return 0;
 }
 
-int cov_serve(const char *folder, const char *listen, int threads, bool token, bool quiet)
+int cov_serve(const char *folder, const char *listen, int threads, long max_replicates, bool token, bool quiet)
 {
     if (!mhd_load()) return COV_EIO;
     server *sv = calloc(1, sizeof *sv);
     if (!sv) return COV_ELIMIT;
+    sv->max_replicates = max_replicates;
     char addr[64] = "127.0.0.1", shown[80];
     long port = 8080;
     const char *colon = strrchr(listen, ':');
@@ -1127,7 +1129,7 @@ int cov_serve(const char *folder, const char *listen, int threads, bool token, b
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
-    sv->jobs = cov_jobs_start(sv->dir, threads, &sv->engine);
+    sv->jobs = cov_jobs_start(sv->dir, threads, max_replicates, &sv->engine);
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | (six ? MHD_USE_IPv6 : 0);
     struct MHD_Daemon *dmn = sv->jobs ? mhd.start_daemon(flags, (uint16_t)port, NULL, NULL, handle, sv,
                                                          MHD_OPTION_SOCK_ADDR,

@@ -10,7 +10,7 @@
  * carry when ADDR is not a loopback address, or when token is set: a
  * machine shared with other people) on stdout. Returns an exit
  * status (covcast.h). */
-int cov_serve(const char *folder, const char *listen, int threads, bool token, bool quiet);
+int cov_serve(const char *folder, const char *listen, int threads, long max_replicates, bool token, bool quiet);
 
 /* The page's file name (index.html, app.js, style.css) as built into the
  * program (webfiles.c): its bytes (NUL after them) and *n, or NULL. */

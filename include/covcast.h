@@ -76,6 +76,7 @@ typedef struct {
     int keep_replicates; /* 1: also write every replicate (replicates.csv) */
     double precision;    /* > 0: add replicates until every probability's 95% half-width <= this */
     long max_replicates; /* the cap for precision (0: 1,000,000) */
+    long replicates_limit; /* the most replicates [run] may ask (0: 100,000,000): covcast serve --max-replicates */
     char delimiter;      /* population separator: ',', ';', '\t'; 0: unset */
     int decimal_comma;   /* 1: Vietnamese numbers (4.476 = 4476), -1: not; 0: unset */
     int nset;            /* "SECTION.KEY=VALUE" assignments applied to the file */

@@ -105,6 +105,11 @@ static json_t *post_json(const char *path, json_t *body, long *code)
     return o;
 }
 
+/* More options for the next server started: those whose tests make long
+ * runs (3,000,000 replicates) allow up to 5,000,000; the others keep the
+ * default limit of 100,000. */
+static const char *server_args = "";
+
 /* Starts covcast serve FOLDER on a free port of listen (an address and
  * ":0"); fills base_url (and token). */
 static bool start_server_on(const char *covcast, const char *folder, bool with_token, const char *listen)
@@ -118,8 +123,8 @@ static bool start_server_on(const char *covcast, const char *folder, bool with_t
         close(fds[0]);
         const char *wrap = getenv("SERVE_WRAPPER");
         char line[8192];
-        snprintf(line, sizeof line, "exec %s '%s' serve '%s' --listen '%s' --threads 2 --quiet %s",
-                 wrap ? wrap : "", covcast, folder, listen, with_token ? "--token" : "");
+        snprintf(line, sizeof line, "exec %s '%s' serve '%s' --listen '%s' --threads 2 --quiet %s %s",
+                 wrap ? wrap : "", covcast, folder, listen, with_token ? "--token" : "", server_args);
         execl("/bin/sh", "sh", "-c", line, (char *)NULL);
         _exit(127);
     }
@@ -478,7 +483,10 @@ int main(int argc, char **argv)
              folder, folder, folder, folder, folder, tmp);
     if (system(cmd) != 0) { printf("FAILED serve: cannot prepare the [units] model in %s\n", folder); return 1; }
     snprintf(path, sizeof path, "%s/nam-truc.ini", folder);
-    if (!start_server(covcast, folder, false)) { printf("FAILED serve: the server did not start\n"); stop_server(); return 1; }
+    server_args = "--max-replicates 5000000";
+    bool first_up = start_server(covcast, folder, false);
+    server_args = "";
+    if (!first_up) { printf("FAILED serve: the server did not start\n"); stop_server(); return 1; }
     long code;
 
     /* health, scenarios, one scenario */
@@ -783,6 +791,29 @@ int main(int argc, char **argv)
           && strstr(text, "threshold") && strstr(text, "^") && !strstr(text, "covcast-serve-"),
           "a bad threshold fails with the located message: %s", text ? text : "(none)");
     json_decref(o);
+    /* more replicates than the server runs (--max-replicates, here 5,000,000): the run and the check say so,
+     * located, and nothing runs */
+    set_entry(secs, "target.year-end", "threshold", "85.2");
+    set_entry(secs, "run", "replicates", "5000001");
+    long many = submit(secs, "page1", 200, 0, &code);
+    o = wait_job(many);
+    text = json_string_value(json_object_get(json_object_get(json_object_get(o, "result"), "errors"), "text"));
+    CHECK(!strcmp(json_string_value(json_object_get(o, "state")) ?: "", "failed") && text
+          && strstr(text, "at most 5000000 replicates") && strstr(text, "5000001") && strstr(text, "^"),
+          "a run asking for 5,000,001 replicates is refused, located: %s", text ? text : "(none)");
+    json_decref(o);
+    req = json_pack("{s:O}", "sections", secs);
+    o = post_json("/api/check", req, &code);
+    text = json_string_value(json_object_get(json_object_get(o, "errors"), "text"));
+    CHECK(code == 200 && text && strstr(text, "at most 5000000 replicates"), "the check says the same: %s", text ? text : "(none)");
+    json_decref(o);
+    json_decref(req);
+    set_entry(secs, "run", "replicates", "5000000");
+    req = json_pack("{s:O}", "sections", secs);
+    o = post_json("/api/check", req, &code);
+    CHECK(code == 200 && !json_object_get(o, "errors"), "5,000,000 replicates pass the check (%ld)", code);
+    json_decref(o);
+    json_decref(req);
     snprintf(path, sizeof path, "/api/job/charts?id=%ld", id);
     o = get_json(path, &code);
     CHECK(code == 404, "a run that failed has no charts: %ld", code);
@@ -1235,8 +1266,11 @@ int main(int argc, char **argv)
     stop_server();
 
     /* a question stopped (SIGSTOP) while an edit runs is not left behind: not when a new question cancels it,
-     * not when the server is stopped */
-    if (!start_server(covcast, folder, false)) {
+     * not when the server is stopped (the edit asks for 3,000,000 replicates, to run long) */
+    server_args = "--max-replicates 5000000";
+    first_up = start_server(covcast, folder, false);
+    server_args = "";
+    if (!first_up) {
         CHECK(false, "the server did not start again");
     } else {
         o = get_json("/api/scenario?file=nam-truc.ini", &code);   /* offers its files to this server */
@@ -1342,6 +1376,50 @@ int main(int argc, char **argv)
                   "the server stops in %.2f s (exit %d) while it draws, and the drawing's gnuplot (%d) is gone", secs_stop, rc, (int)gp);
             if (gp > 0) kill(gp, SIGKILL);
             for (int k = 0; k < 6; k++) waitpid(askers[k], NULL, 0);
+        }
+        /* the same drawing when the server is killed (SIGKILL: it cannot stop anything itself): its gnuplot
+         * dies with the covcast plot that started it, which dies with the server */
+        setenv("PATH", newpath, 1);
+        srv_up = system(cmd) == 0 && start_server(covcast, folder, false);
+        setenv("PATH", oldpath, 1);
+        if (!srv_up) {
+            CHECK(false, "the server with a slow gnuplot did not start (again)");
+        } else {
+            o = get_json("/api/scenario?file=nam-truc.ini", &code);
+            json_decref(o);
+            secs = json_deep_copy(sections);
+            set_entry(secs, "run", "replicates", "100001");   /* past the default limit */
+            json_t *chk = json_pack("{s:O}", "sections", secs);
+            o = post_json("/api/check", chk, &code);
+            const char *said = json_string_value(json_object_get(json_object_get(o, "errors"), "text"));
+            CHECK(code == 200 && said && strstr(said, "at most 100000 replicates"),
+                  "by default a server runs at most 100,000 replicates: %s", said ? said : "(none)");
+            json_decref(o);
+            json_decref(chk);
+            set_entry(secs, "run", "replicates", "300");
+            long rid = run_done(secs, "killed");
+            json_decref(secs);
+            pid_t asker = fork();
+            if (asker == 0) {
+                char u[100];
+                snprintf(u, sizeof u, "/api/job/charts?id=%ld", rid);
+                free(http("GET", u, NULL, NULL, 0, &code, NULL));
+                _exit(0);
+            }
+            pid_t gp = 0;
+            for (int i = 0; i < 200 && gp <= 0; i++) {
+                usleep(50000);
+                char *t = read_text(pidfile);
+                gp = (pid_t)atoi(t);
+                free(t);
+            }
+            kill(server_pid, SIGKILL);
+            waitpid(server_pid, NULL, 0);
+            server_pid = 0;
+            CHECK(rid && gp > 0 && gone(gp), "the server killed while it draws: the drawing's gnuplot (%d) is gone within 5 s",
+                  (int)gp);
+            if (gp > 0) kill(gp, SIGKILL);
+            waitpid(asker, NULL, 0);
         }
     }
     json_decref(sc);
