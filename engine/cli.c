@@ -645,6 +645,7 @@ static int cmd_backtest(int argc, char **argv)
 
 static const char *PLOT_HELP =
 "Usage: covcast plot OUTDIR [--format png|svg|pdf] [--lang vi|en] [--units all|\"A; B\"]\n"
+"                    [--baseline RUNDIR]\n"
 "\n"
 "Draws the charts of a finished run, comparison or sweep folder into OUTDIR/plots/:\n"
 "for each chart a gnuplot script (.gp), its data (.dat) and the image, so you\n"
@@ -661,7 +662,15 @@ static const char *PLOT_HELP =
 "  -f, --format F   png (default), svg or pdf\n"
 "  -l, --lang L     vi (default: Vietnamese labels, 82,89%) or en\n"
 "  -u, --units U    also chart communes: all, or names separated by ';'\n"
-"  -q, --quiet      no list of charts\n";
+"  -b, --baseline RUNDIR  a run folder of the same units (say, the scenario\n"
+"                   before a change): its median drawn on each fan chart\n"
+"                   beside this run's, as a grey dashed line\n"
+"  -q, --quiet      no list of charts\n"
+"\n"
+"Example: the peak campaign against the plan without it\n"
+"  covcast run scenarios/nam-truc-2018.ini -o results/plan\n"
+"  covcast run my-stronger-peak.ini -o results/peak\n"
+"  covcast plot results/peak --baseline results/plan\n";
 
 static const char *REPORT_HELP =
 "Usage: covcast report OUTDIR [--lang vi|en]\n"
@@ -679,6 +688,7 @@ static int cmd_plot(int argc, char **argv, bool report)
         { "format", required_argument, NULL, 'f' },
         { "lang", required_argument, NULL, 'l' },
         { "units", required_argument, NULL, 'u' },
+        { "baseline", required_argument, NULL, 'b' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -687,11 +697,15 @@ static int cmd_plot(int argc, char **argv, bool report)
     bool quiet = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, report ? "l:qh" : "f:l:u:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, report ? "l:qh" : "f:l:u:b:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'f': po.format = optarg; break;
         case 'l': po.lang = optarg; break;
         case 'u': po.units = optarg; break;
+        case 'b':
+            if (report) { fputs("covcast report: --baseline is an option of covcast plot\n", stderr); return COV_EUSAGE; }
+            po.baseline = optarg;
+            break;
         case 'q': quiet = true; break;
         case 'h': fputs(report ? REPORT_HELP : PLOT_HELP, stdout); return COV_OK;
         default:

@@ -51,6 +51,7 @@ typedef struct job {
     char kind[16];          /* "run", or what it would take: "solve", "allocate" */
     char ask[4][512];       /* its arguments (jobs.h) */
     char *base_hits;        /* the baseline's reached flags, or NULL */
+    long baseline;          /* the baseline run's number (its medians on the fan charts), or 0 */
     bool pinned;
     bool cancel;
     int holds;              /* charts or a report being drawn from its files: not forgotten meanwhile */
@@ -565,6 +566,7 @@ static long enqueue(cov_jobs *j, const char *client, const char *name, const cha
         }
         if (x && b) {
             b->pinned = true;
+            x->baseline = b->id;
             if (asprintf(&x->base_hits, "%s/hits.bin", b->dir) < 0) x->base_hits = NULL;
         }
         if (x) {
@@ -762,9 +764,25 @@ char *cov_jobs_render(cov_jobs *j, long id, const char *what, const char *lang, 
         }
         if (dd) {
             closedir(dd);
-            char *args[] = { "covcast", report ? "report" : "plot", ldir, "--lang", (char *)lang, "-q",
-                             report ? NULL : "--format", "svg", unit ? "--units" : NULL, (char *)unit, NULL };
+            /* a run paired with a baseline: the baseline's medians on its fan charts, while it is kept */
+            char bout[4300] = "";
+            long bid = 0;
+            pthread_mutex_lock(&j->mu);
+            job *run = find(j, id), *base = run && run->baseline && !report ? find(j, run->baseline) : NULL;
+            if (base && base->state == DONE) {
+                bid = base->id;
+                base->holds++;
+                snprintf(bout, sizeof bout, "%s/out", base->dir);
+            }
+            pthread_mutex_unlock(&j->mu);
+            char *args[12] = { "covcast", report ? "report" : "plot", ldir, "--lang", (char *)lang, "-q" };
+            int na = 6;
+            if (!report) { args[na++] = "--format"; args[na++] = "svg"; }
+            if (bid) { args[na++] = "--baseline"; args[na++] = bout; }
+            if (unit) { args[na++] = "--units"; args[na++] = (char *)unit; }
+            args[na] = NULL;
             int rc = spawn_tool(j, args, errpath);
+            if (bid) cov_jobs_release(j, bid);
             ok = rc == 0 && access(target, F_OK) == 0;
             if (!ok) {
                 *http = rc == COV_EUSAGE ? 400 : 500;

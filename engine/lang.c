@@ -30,6 +30,7 @@ static const cov_lang VI = {
     "rất có khả năng: ≥ 0,90; có khả năng: 0,66–0,90; ngang nhau: 0,33–0,66; khó đạt: 0,10–0,33; rất khó đạt: < 0,10.",
     "không có người (không có xác suất)",
     "Tất cả các xã, phường",
+    "Trung vị của phương án gốc",
 };
 
 static const cov_lang EN = {
@@ -56,6 +57,7 @@ static const cov_lang EN = {
     "very likely: ≥ 0.90; likely: 0.66–0.90; about even: 0.33–0.66; unlikely: 0.10–0.33; very unlikely: < 0.10.",
     "no people (no probability)",
     "All communes",
+    "Baseline median",
 };
 
 const cov_lang *cov_lang_get(const char *code)

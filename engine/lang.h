@@ -24,6 +24,7 @@ typedef struct {
                *made_with, *how_to_read, *charts, *verdict_note;
     const char *no_people;        /* a unit with no one in it: no probability */
     const char *whole;            /* the unit "all": every commune of the file */
+    const char *baseline_median;  /* the fan chart's line of a pinned baseline (plot --baseline) */
 } cov_lang;
 
 /* The language for code "vi" or "en"; NULL for another. */

@@ -45,6 +45,8 @@ typedef struct {
     FILE *log;
     double scale;                /* chart size factor (the report draws smaller, larger-print charts) */
     cov_csv *hist;               /* history.csv of a run folder, or NULL */
+    const char *base_dir;        /* --baseline: another run folder, or NULL */
+    cov_csv *base;               /* its trajectories.csv */
     cov_diag *d;
     int charts;
     char names[256][96];         /* file stems used, to keep them unique */
@@ -769,6 +771,40 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
                 fputc('"', mo);
             }
         }
+        /* the pinned baseline's median, month by month, where it has the unit */
+        if (c->base && mo) {
+            char *bd = NULL;
+            size_t bcap = 0;
+            FILE *bm = open_memstream(&bd, &bcap);
+            int rows = 0;
+            fputs("# month,p50 (baseline)\n", bm);
+            for (long r = 0; r < c->base->nrows; r++)
+                if (!strcmp(cell(c->base, r, "level"), level) && !strcmp(cell(c->base, r, "unit"), unit)) {
+                    if (!is_month(cell(c->base, r, "month"))) {
+                        fclose(bm); free(bd); closed(mo, &more); free(more); free(marks);
+                        return bad_month(c, c->base, r, "month");
+                    }
+                    fputs(cell(c->base, r, "month"), bm);
+                    dat_num(bm, cell(c->base, r, "coverage_p50"), false);
+                    fputc('\n', bm);
+                    ymin = fmin(ymin, num(c->base, r, "coverage_p50"));
+                    ymax = fmax(ymax, num(c->base, r, "coverage_p50"));
+                    rows++;
+                }
+            fclose(bm);
+            char bname[340];
+            snprintf(bname, sizeof bname, "%s-baseline.dat", st);
+            bool ok = !rows || write_file(c, bname, bd);
+            free(bd);
+            if (!ok) { closed(mo, &more); free(more); free(marks); return false; }
+            if (rows) {
+                fputs(", \\\n     \"", mo);
+                gp_str(mo, bname);
+                fputs("\" using 1:2 with lines lw 2 dt (6,4) lc rgb '#7a7a7a' title \"", mo);
+                gp_str(mo, c->L->baseline_median);
+                fputc('"', mo);
+            }
+        }
         closed(mo, &more);
         double lo = fmax(0, floor(ymin - 1)), hi = fmin(100, ceil(ymax + 1));
         if (hi - lo < 2) { lo = fmax(0, lo - 1); hi = fmin(100, hi + 1); }
@@ -970,10 +1006,23 @@ static bool plot_run(ctx *c)
     cov_csv *tg = tr ? read_table(c, "targets.csv", false) : NULL;
     cov_csv *ex = tr ? read_table(c, "exceedance.csv", false) : NULL;
     c->hist = tr ? read_table(c, "history.csv", false) : NULL;
+    if (tr && c->base_dir) {   /* --baseline: a folder covcast run wrote */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/trajectories.csv", c->base_dir);
+        int before = c->d->n + c->d->dropped;
+        if (access(path, R_OK) != 0)
+            cov_diag_add(c->d, COV_EUSAGE, NULL, 0, 0, 0, "--baseline %s: no trajectories.csv there (give a folder that "
+                         "covcast run wrote)", c->base_dir);
+        else if ((c->base = cov_csv_read(path, c->d)) && c->d->n + c->d->dropped > before) {
+            cov_csv_free(c->base);
+            c->base = NULL;
+        }
+    }
     bool ok = tr && !c->d->n && units_known(c, tr) && fan_charts(c, tr, tg) && cards_charts(c, tg)
               && exceedance_charts(c, ex, tg);
-    cov_csv_free(tr); cov_csv_free(tg); cov_csv_free(ex); cov_csv_free(c->hist);
+    cov_csv_free(tr); cov_csv_free(tg); cov_csv_free(ex); cov_csv_free(c->hist); cov_csv_free(c->base);
     c->hist = NULL;
+    c->base = NULL;
     return ok;
 }
 
@@ -1315,6 +1364,7 @@ static int prepare(ctx *c, const char *dir, const cov_plot_opts *o, char *tpl, s
     c->L = cov_lang_get(o ? o->lang : NULL);
     c->units = o ? o->units : NULL;
     c->scripts_only = o && o->scripts_only;
+    c->base_dir = o ? o->baseline : NULL;
     c->d = d;
     if (!c->L) {
         cov_diag_add(d, COV_EUSAGE, NULL, 0, 0, 0, "--lang must be vi or en, got \"%s\"", o->lang);
@@ -1335,7 +1385,13 @@ static int prepare(ctx *c, const char *dir, const cov_plot_opts *o, char *tpl, s
     for (int k = 0; k < 4; k++) {
         char probe[4200];
         snprintf(probe, sizeof probe, "%s/%s", dir, files[k]);
-        if (access(probe, R_OK) == 0) return k + 1;
+        if (access(probe, R_OK) != 0) continue;
+        if (k > 0 && c->base_dir) {
+            cov_diag_add(d, COV_EUSAGE, NULL, 0, 0, 0, "--baseline draws beside a run's fan charts; %s is a %s folder",
+                         dir, k == 1 ? "compare" : k == 2 ? "sweep" : "backtest");
+            return 0;
+        }
+        return k + 1;
     }
     cov_diag_add(d, COV_EINPUT, dir, 0, 0, 0,
                  "this folder has no trajectories.csv, compare.csv, sweep.csv or backtest.csv: give a folder "

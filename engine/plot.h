@@ -13,6 +13,8 @@ typedef struct {
     const char *units;    /* NULL: levels above the commune; "all"; or "A;B" names added
                              (a name that is no unit of the folder: COV_EUSAGE) */
     bool scripts_only;    /* write each chart's .gp and .dat but do not run gnuplot */
+    const char *baseline; /* NULL, or a run folder whose medians the fan charts draw beside the run's (a pinned
+                             baseline: the same units, by level and name) */
 } cov_plot_opts;
 
 /* Names reach a chart only as data: inside gnuplot double-quoted strings

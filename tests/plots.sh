@@ -166,5 +166,19 @@ check "two provinces: a shared commune name without its code in the report" \
   "grep -q '<td class=\"t\">Xã Bình Minh (01)</td>' $two/run/report.html && grep -q '<td class=\"t\">Xã Bình Minh (02)</td>' $two/run/report.html && grep -q '<td class=\"t\">Xã Khác</td>' $two/run/report.html"
 check "two provinces: a shared commune name without its code in the cards chart" \
   "grep -q 'Xã Bình Minh (02)' $two/run/plots/cards-xa.gp && ! grep -q 'Xã Khác (03)' $two/run/plots/cards-xa.gp"
+# --baseline: another run's median on each fan chart (the page's pinned
+# baseline): its values in the chart's data, its line in the script, in words
+$bin run scenarios/nam-truc-2018.ini -q -r 100 --set campaign.peak.enroll_multiplier=6 -o $tmp/peak || bad "run the stronger peak"
+if $bin plot $tmp/peak --baseline $tmp/run --format svg -q; then ok; else bad "plot --baseline"; fi
+bdat=$tmp/peak/plots/fan-district-huyen-nam-truc-baseline.dat
+check "plot --baseline: the baseline's medians are not the .dat's, month by month" \
+  "[ \"\$(awk -F, '\$1 == \"district\" { print \$3 \",\" \$9 + 0 }' $tmp/run/trajectories.csv)\" = \"\$(awk -F, '!/^#/ { print \$1 \",\" \$2 + 0 }' $bdat)\" ] && [ \$(grep -c . $bdat) = 14 ]"
+check "plot --baseline: the script does not draw it, or not in words" \
+  "grep -q 'fan-district-huyen-nam-truc-baseline.dat' $tmp/peak/plots/fan-district-huyen-nam-truc.gp && grep -q 'Trung vị của phương án gốc' $tmp/peak/plots/fan-district-huyen-nam-truc.svg"
+check "plot without --baseline draws one" "! ls $tmp/run/plots/*-baseline.dat 2>/dev/null | grep -q ."
+$bin plot $tmp/peak --baseline $tmp/nowhere -q 2> $tmp/nobase.err; code=$?
+check "plot --baseline of a folder without results: exit $code, $(cat $tmp/nobase.err)" "[ $code = 2 ] && grep -q 'no trajectories.csv there' $tmp/nobase.err"
+$bin plot $tmp/compare --baseline $tmp/run -q 2> $tmp/cmpbase.err; code=$?
+check "plot --baseline of a compare folder: exit $code, $(cat $tmp/cmpbase.err)" "[ $code = 2 ] && grep -q 'compare folder' $tmp/cmpbase.err"
 echo "plots: $pass passed, $fail failed"
 [ $fail = 0 ]

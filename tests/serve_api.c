@@ -835,6 +835,41 @@ int main(int argc, char **argv)
     CHECK(crow && json_object_get(crow, "diff"), "each target's units have a paired difference");
     json_decref(o);
     json_decref(secs);
+    /* its gnuplot fan chart draws the baseline's median too: the .dat holds the baseline run's p50, month by month */
+    {
+        snprintf(path, sizeof path, "/api/job/charts?id=%ld&lang=en", id);
+        json_t *drawn = get_json(path, &code);
+        json_decref(drawn);
+        snprintf(path, sizeof path, "/api/job/chart?id=%ld&lang=en&name=fan-district-huyen-nam-truc-baseline.dat", id);
+        char *bdat = http("GET", path, NULL, NULL, 0, &code, NULL);
+        long bcode = code;
+        snprintf(path, sizeof path, "/api/job/chart?id=%ld&lang=en&name=fan-district-huyen-nam-truc.gp", id);
+        char *gp = http("GET", path, NULL, NULL, 0, &code, NULL);
+        char tp[2200];
+        snprintf(tp, sizeof tp, "%s/traj-baseline.csv", tmp);
+        char *traj = fetch_to(base_id, "trajectories.csv", tp) == 200 ? read_text(tp) : NULL;
+        int months = 0, same = 0;
+        for (char *ln = traj ? strtok(traj, "\n") : NULL; ln; ln = strtok(NULL, "\n")) {
+            if (strncmp(ln, "district,Huyện Nam Trực,", strlen("district,Huyện Nam Trực,"))) continue;
+            char mon[8], at[16];
+            double q[5], got = -1;
+            const char *f = ln + strlen("district,Huyện Nam Trực,");
+            const char *qs = f;
+            for (int k = 0; qs && k < 3; k++) qs = (qs = strchr(qs, ',')) ? qs + 1 : NULL;   /* past month,population,insured_mean */
+            if (!qs || sscanf(f, "%7[0-9-]", mon) != 1 || sscanf(qs, "%*f,%lf,%lf,%lf", &q[0], &q[1], &q[2]) != 3) continue;
+            months++;
+            snprintf(at, sizeof at, "\n%s,", mon);
+            const char *line = bdat ? strstr(bdat, at) : NULL;
+            same += line && sscanf(line + strlen(at), "%lf", &got) == 1 && fabs(got - q[2]) < 1e-9;
+        }
+        CHECK(bcode == 200 && months == 13 && same == months && gp && strstr(gp, "fan-district-huyen-nam-truc-baseline.dat")
+              && strstr(gp, "Baseline median"),
+              "a paired run's fan chart draws the baseline's median: %d of %d months equal the baseline's p50 (%ld)",
+              same, months, bcode);
+        free(bdat);
+        free(gp);
+        free(traj);
+    }
 
     /* what it would take: solve and allocate give the command line's answers (same seed, same replicates) */
     secs = json_deep_copy(sections);
