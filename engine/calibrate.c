@@ -379,11 +379,50 @@ static void fit_steps(fitctx *c, const double th0[2], bool can[2], cov_rate_fit 
 
 /* ---- the group mix of a totals-only history ---- */
 
+/* A key of the mix's index: a code or a name, the first row (in the file's
+ * order) that has it, and for a name the first such row without a code
+ * (-1: none). */
+typedef struct { const char *key; int first, first_bare; } mix_key;
+
 struct cov_mix {
     int n, ng;
     char **name, **code;     /* per commune */
     double *N, *I;           /* [(n + 1) * ng]: row n is the whole file */
+    mix_key *by_code, *by_name;   /* each key once, sorted */
+    int ncodes, nnames;
 };
+
+/* Orders mix keys by their text, then by row. */
+static int by_mix_key(const void *a, const void *b)
+{
+    const mix_key *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->first > y->first) - (x->first < y->first);
+}
+
+/* Orders mix keys by their text alone (the index holds each once). */
+static int by_mix_text(const void *a, const void *b)
+{
+    return strcmp(((const mix_key *)a)->key, ((const mix_key *)b)->key);
+}
+
+/* Sorts the n keys of k (first = their row) and keeps each key once, with
+ * its first row and, given the rows' codes (NULL for keys that are codes),
+ * its first row without a code; returns how many are kept. */
+static int mix_index(mix_key *k, int n, char *const *code)
+{
+    qsort(k, (size_t)n, sizeof *k, by_mix_key);
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        int bare = code && !code[k[i].first] ? k[i].first : -1;
+        if (kept && !strcmp(k[kept - 1].key, k[i].key)) {   /* rows in ascending order: the first is kept */
+            if (k[kept - 1].first_bare < 0) k[kept - 1].first_bare = bare;
+            continue;
+        }
+        k[kept++] = (mix_key){ k[i].key, k[i].first, bare };
+    }
+    return kept;
+}
 
 cov_mix *cov_mix_load(const char *population, const cov_model *m, cov_diag *d)
 {
@@ -397,9 +436,15 @@ cov_mix *cov_mix_load(const char *population, const cov_model *m, cov_diag *d)
         x->code = calloc((size_t)x->n + 1, sizeof *x->code);
         x->N = calloc((size_t)(x->n + 1) * (size_t)x->ng, sizeof *x->N);
         x->I = calloc((size_t)(x->n + 1) * (size_t)x->ng, sizeof *x->I);
-        for (int i = 0; x->name && x->code && x->N && x->I && i < x->n; i++) {
+        x->by_code = malloc((size_t)x->n * sizeof *x->by_code + 1);
+        x->by_name = malloc((size_t)x->n * sizeof *x->by_name + 1);
+        bool ok = x->name && x->code && x->N && x->I && x->by_code && x->by_name;
+        for (int i = 0; ok && i < x->n; i++) {
             x->name[i] = cov_strdup(p->c[i].name);
             x->code[i] = p->c[i].code ? cov_strdup(p->c[i].code) : NULL;
+            if (!x->name[i] || (p->c[i].code && !x->code[i])) { ok = false; break; }
+            x->by_name[x->nnames++] = (mix_key){ x->name[i], i, -1 };
+            if (x->code[i]) x->by_code[x->ncodes++] = (mix_key){ x->code[i], i, -1 };
             for (int g = 0; g < x->ng; g++) {
                 x->N[i * x->ng + g] = (double)p->c[i].N[g];
                 x->I[i * x->ng + g] = (double)p->c[i].I[g];
@@ -407,7 +452,15 @@ cov_mix *cov_mix_load(const char *population, const cov_model *m, cov_diag *d)
                 x->I[x->n * x->ng + g] += (double)p->c[i].I[g];
             }
         }
+        if (ok) {
+            x->nnames = mix_index(x->by_name, x->nnames, x->code);
+            x->ncodes = mix_index(x->by_code, x->ncodes, NULL);
+        } else {
+            cov_mix_free(x);
+            x = NULL;
+        }
     }
+    if (!x) cov_diag_add(d, COV_ELIMIT, population, 0, 0, 0, "out of memory reading the population");
     cov_population_free(p);
     return x;
 }
@@ -417,16 +470,28 @@ void cov_mix_free(cov_mix *x)
     if (!x) return;
     for (int i = 0; i < x->n; i++) { if (x->name) free(x->name[i]); if (x->code) free(x->code[i]); }
     free(x->name); free(x->code); free(x->N); free(x->I);
+    free(x->by_code); free(x->by_name);
     free(x);
 }
 
-/* The mix row of a series: its commune in the population file, else the
- * whole file. */
+/* The entry of key in the n sorted keys of k, NULL when none has it. */
+static const mix_key *mix_find(const mix_key *k, int n, const char *key)
+{
+    mix_key probe = { key, 0, -1 };
+    return n ? bsearch(&probe, k, (size_t)n, sizeof *k, by_mix_text) : NULL;
+}
+
+/* The mix row of a series: the first row of the population file (in the
+ * file's order) that is its commune, else the whole file (row n). A row is
+ * the series' commune by the code when both have one, else by the name. */
 static int mix_row(const cov_mix *x, const cov_hseries *s)
 {
-    for (int i = 0; i < x->n; i++)
-        if (s->code && x->code[i] ? !strcmp(s->code, x->code[i]) : !strcmp(s->commune, x->name[i])) return i;
-    return x->n;
+    const mix_key *name = mix_find(x->by_name, x->nnames, s->commune);
+    if (!s->code) return name ? name->first : x->n;
+    const mix_key *code = mix_find(x->by_code, x->ncodes, s->code);
+    int row = code ? code->first : x->n;   /* a row with the code, or a row without one with the name */
+    if (name && name->first_bare >= 0 && name->first_bare < row) row = name->first_bare;
+    return row;
 }
 
 /* A mix row's shares of the people and coverages on the logit scale. */

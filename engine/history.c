@@ -11,17 +11,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The series of a commune and group: by its code when the row gives one,
- * else by its name among the series without a code (a blank code cell is
- * "not reported"). */
-static int find_series(cov_history *h, const char *name, const char *code, int group)
+/* A row's key in the index of series: its group, and its commune's code
+ * or, without one, its name (a series of a code and one of a name are never
+ * the same). */
+typedef struct {
+    int group;
+    const char *code, *name;
+    long row;
+} row_key;
+
+static int key_cmp(const row_key *x, const row_key *y)
 {
-    for (int i = 0; i < h->nseries; i++) {
-        if (h->s[i].group != group) continue;
-        if (code ? h->s[i].code && !strcmp(h->s[i].code, code) : !h->s[i].code && !strcmp(h->s[i].commune, name))
-            return i;
+    if (x->group != y->group) return x->group < y->group ? -1 : 1;
+    if (!x->code != !y->code) return x->code ? -1 : 1;
+    return x->code ? strcmp(x->code, y->code) : strcmp(x->name, y->name);
+}
+
+static int by_key_row(const void *a, const void *b)
+{
+    const row_key *x = a, *y = b;
+    int c = key_cmp(x, y);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/* For each row of t, lead[r] = the first row with the same series key (the
+ * row that stands for its series), -1 for a row with a blank name; every
+ * series is then found in constant time, however many there are. cg < 0: no
+ * group column; ck < 0: no code column (a blank code cell is "not
+ * reported": the row is keyed by name). False on out of memory. */
+static bool series_leads(const cov_csv *t, const cov_model *m, int cc, int cg, int ck, long *lead)
+{
+    row_key *k = malloc((size_t)(t->nrows + 1) * sizeof *k);
+    if (!k) return false;
+    long n = 0;
+    for (long r = 0; r < t->nrows; r++) {
+        const char *name = cov_trim(cov_csv_cell(t, r, cc)->text);
+        const char *code = ck >= 0 ? cov_trim(cov_csv_cell(t, r, ck)->text) : "";
+        const char *key_code = *code ? code : NULL;
+        lead[r] = -1;
+        if (!*name) continue;
+        int g = cg >= 0 ? cov_model_group(m, cov_trim(cov_csv_cell(t, r, cg)->text)) : -1;
+        k[n++] = (row_key){ g, key_code, name, r };
     }
-    return -1;
+    qsort(k, (size_t)n, sizeof *k, by_key_row);
+    for (long i = 0; i < n; i++)
+        lead[k[i].row] = i && !key_cmp(&k[i - 1], &k[i]) ? lead[k[i - 1].row] : k[i].row;
+    free(k);
+    return true;
 }
 
 /* A count of people in cell f, named what in the messages: true with *out
@@ -114,11 +150,15 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
     h->levels = NULL;   /* the names are the caller's */
     h->s = calloc((size_t)t->nrows + 1, sizeof *h->s);
     h->level_value = calloc((size_t)t->nrows + 1, sizeof *h->level_value);
-    bool by_code = ck >= 0;   /* rows with a blank code are keyed by name */
-    for (long r = 0; h->s && r < t->nrows && d->n < COV_DIAG_MAX; r++) {
+    long *lead = malloc((size_t)(t->nrows + 1) * sizeof *lead);
+    int *series_of = malloc((size_t)(t->nrows + 1) * sizeof *series_of);   /* by lead row; -1: none yet */
+    bool oom = !h->s || !h->level_value || !lead || !series_of || !series_leads(t, m, cc, cg, ck, lead);
+    if (oom) cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory reading the history");
+    for (long r = 0; !oom && r < t->nrows; r++) series_of[r] = -1;
+    for (long r = 0; !oom && r < t->nrows && d->n < COV_DIAG_MAX; r++) {
         const cov_field *fc = cov_csv_cell(t, r, cc), *fm = cov_csv_cell(t, r, cm);
         const cov_field *fn = cov_csv_cell(t, r, cn), *fi = cov_csv_cell(t, r, ci);
-        const char *name = cov_trim(fc->text), *code = by_code ? cov_trim(cov_csv_cell(t, r, ck)->text) : "";
+        const char *name = cov_trim(fc->text), *code = ck >= 0 ? cov_trim(cov_csv_cell(t, r, ck)->text) : "";
         int month, g = -1;
         int64_t N, I, E = 0, L = 0;
         int errs = d->n;
@@ -151,13 +191,13 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
                 cov_diag_add(d, COV_EINPUT, path, fg->line, fg->col, cov_utf8_width(fg->text, strlen(fg->text)),
                              "unknown group \"%s\" (the model file defines the groups)", fg->text);
         }
+        const char *key_code = *code ? code : NULL;   /* blank: not reported */
         if (d->n > errs) continue;
-        if (!*code) code = NULL;   /* blank: not reported */
-        int k = find_series(h, name, code, g);
+        int k = series_of[lead[r]];
         if (k < 0) {
-            k = h->nseries++;
+            k = series_of[lead[r]] = h->nseries++;
             h->s[k].commune = cov_strdup(name);
-            h->s[k].code = code ? cov_strdup(code) : NULL;
+            h->s[k].code = key_code ? cov_strdup(key_code) : NULL;
             h->s[k].group = g;
             h->s[k].line = fc->line;
             h->level_value[k] = calloc((size_t)nlevels + 1, sizeof(char *));
@@ -179,6 +219,8 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
         if (month < h->first) h->first = month;
         if (month > h->last) h->last = month;
     }
+    free(lead);
+    free(series_of);
     cov_csv_free(t);
     if (!h->s || d->n > before) { cov_history_free(h); return NULL; }
     if (h->nseries == 0) {

@@ -481,6 +481,54 @@ static void test_counts_too_large(void **st)
     cov_model_free(m);
 }
 
+/* The population row of each series in a totals fit (cov_mix_split shows
+ * which: each row has its own mix): by code when both have one, else by
+ * name, the first row in the file's order; none: the whole file. The rule
+ * of the linear search that the sorted index replaced. */
+static void test_mix_rows(void **st)
+{
+    (void)st;
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_model *m = cov_model_load("tests/cases/common/model.ini", &d);
+    assert_non_null(m);
+    write_text(TMP "/mix-codes.csv", "commune,commune_code,group,population,insured\n"
+                                     "Xã Bình Minh,12,household,900,0\nXã Bình Minh,12,students,100,0\n"
+                                     "Xã Khác,13,household,500,0\nXã Khác,13,students,500,0\n"
+                                     "Xã Bình Minh,11,household,200,0\nXã Bình Minh,11,students,800,0\n");
+    cov_mix *x = cov_mix_load(TMP "/mix-codes.csv", m, &d);
+    assert_non_null(x);
+    static const struct { const char *name, *code; int64_t household; } want[] = {
+        { "Xã Bình Minh", "11", 200 }, { "Xã Bình Minh", "12", 900 },
+        { "Xã Bình Minh", NULL, 900 },    /* the first of the name */
+        { "Xã Khác", "11", 200 },         /* the code wins over the name */
+        { "Xã Bình Minh", "99", 534 },    /* an unknown code: the whole file, 1,600 of 3,000 */
+        { "Xã Lạ", NULL, 534 }, { "Xã Khác", NULL, 500 },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        cov_hseries s = { .commune = (char *)want[i].name, .code = (char *)want[i].code };
+        int64_t Ng[COV_MAX_GROUPS], Ig[COV_MAX_GROUPS];
+        cov_mix_split(x, &s, 1000, 0, Ng, Ig);
+        assert_int_equal(Ng[0], want[i].household);
+    }
+    cov_mix_free(x);
+
+    write_text(TMP "/mix-names.csv", "commune,group,population,insured\n"
+                                     "Xã Đông,household,900,0\nXã Đông,students,100,0\n"
+                                     "Xã Tây,household,300,0\nXã Tây,students,700,0\n");
+    assert_non_null(x = cov_mix_load(TMP "/mix-names.csv", m, &d));
+    cov_hseries a = { .commune = "Xã Tây", .code = "5" }, b = { .commune = "Xã Đông" }, c = { .commune = "Xã" };
+    int64_t Ng[COV_MAX_GROUPS], Ig[COV_MAX_GROUPS];
+    cov_mix_split(x, &a, 1000, 0, Ng, Ig);
+    assert_int_equal(Ng[0], 300);   /* a population without codes: by name, whatever the series' code */
+    cov_mix_split(x, &b, 1000, 0, Ng, Ig);
+    assert_int_equal(Ng[0], 900);
+    cov_mix_split(x, &c, 1000, 0, Ng, Ig);
+    assert_int_equal(Ng[0], 600);
+    cov_mix_free(x);
+    cov_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_run_json_and_variant_label),
         cmocka_unit_test(test_history_blank_name),
         cmocka_unit_test(test_counts_too_large),
+        cmocka_unit_test(test_mix_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
