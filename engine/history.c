@@ -11,6 +11,75 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The codes that a history gives each commune name: each (name, code) pair
+ * once, sorted by name and code, and one run per name (its first pair and
+ * how many). Built by a pass over every row, so what a row with a blank code
+ * means does not depend on the order of the rows. */
+typedef struct { const char *name, *code; } name_code;
+typedef struct { const char *name; long first, n; } name_run;
+typedef struct { name_code *pair; name_run *run; long nrun; } code_index;
+
+static int by_name_code(const void *a, const void *b)
+{
+    const name_code *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->code, y->code);
+}
+
+static int by_run_name(const void *a, const void *b)
+{
+    return strcmp(((const name_run *)a)->name, ((const name_run *)b)->name);
+}
+
+/* The codes of the rows of t that give both a name (column cc) and a code
+ * (column ck), trimmed in place. False on out of memory. */
+static bool code_index_build(code_index *ix, const cov_csv *t, int cc, int ck)
+{
+    long n = 0;
+    memset(ix, 0, sizeof *ix);
+    ix->pair = malloc((size_t)(t->nrows + 1) * sizeof *ix->pair);
+    ix->run = malloc((size_t)(t->nrows + 1) * sizeof *ix->run);
+    if (!ix->pair || !ix->run) return false;
+    for (long r = 0; r < t->nrows; r++) {
+        const char *name = cov_trim(cov_csv_cell(t, r, cc)->text), *code = cov_trim(cov_csv_cell(t, r, ck)->text);
+        if (*name && *code) ix->pair[n++] = (name_code){ name, code };
+    }
+    qsort(ix->pair, (size_t)n, sizeof *ix->pair, by_name_code);
+    long kept = 0;
+    for (long i = 0; i < n; i++) {
+        if (kept && !by_name_code(&ix->pair[kept - 1], &ix->pair[i])) continue;
+        ix->pair[kept] = ix->pair[i];
+        if (!ix->nrun || strcmp(ix->run[ix->nrun - 1].name, ix->pair[kept].name))
+            ix->run[ix->nrun++] = (name_run){ ix->pair[kept].name, kept, 0 };
+        ix->run[ix->nrun - 1].n++;
+        kept++;
+    }
+    return true;
+}
+
+static void code_index_free(code_index *ix)
+{
+    free(ix->pair);
+    free(ix->run);
+}
+
+/* The code that a row's series is keyed by: the row's own code; for a
+ * blank one, the only code that the history gives the row's name; NULL
+ * (keyed by name) when the history gives the name none, or has no code
+ * column (ix NULL). When it gives the name several, *several is set to
+ * their run (the row must say which: an error) and NULL returned. */
+static const char *series_code(const code_index *ix, const char *name, const char *code, const name_run **several)
+{
+    *several = NULL;
+    if (!ix) return NULL;
+    if (*code) return code;
+    name_run key = { name, 0, 0 };
+    const name_run *run = ix->nrun ? bsearch(&key, ix->run, (size_t)ix->nrun, sizeof *ix->run, by_run_name) : NULL;
+    if (!run) return NULL;
+    if (run->n > 1) { *several = run; return NULL; }
+    return ix->pair[run->first].code;
+}
+
 /* A row's key in the index of series: its group, and its commune's code
  * or, without one, its name (a series of a code and one of a name are never
  * the same). */
@@ -35,11 +104,12 @@ static int by_key_row(const void *a, const void *b)
 }
 
 /* For each row of t, lead[r] = the first row with the same series key (the
- * row that stands for its series), -1 for a row with a blank name; every
- * series is then found in constant time, however many there are. cg < 0: no
- * group column; ck < 0: no code column (a blank code cell is "not
- * reported": the row is keyed by name). False on out of memory. */
-static bool series_leads(const cov_csv *t, const cov_model *m, int cc, int cg, int ck, long *lead)
+ * row that stands for its series), -1 for a row with a blank name or a blank
+ * code that several codes could fill; every series is then found in
+ * constant time, however many there are. cg < 0: no group column; ix NULL:
+ * no code column. False on out of memory. */
+static bool series_leads(const cov_csv *t, const cov_model *m, int cc, int cg, int ck, const code_index *ix,
+                         long *lead)
 {
     row_key *k = malloc((size_t)(t->nrows + 1) * sizeof *k);
     if (!k) return false;
@@ -47,9 +117,10 @@ static bool series_leads(const cov_csv *t, const cov_model *m, int cc, int cg, i
     for (long r = 0; r < t->nrows; r++) {
         const char *name = cov_trim(cov_csv_cell(t, r, cc)->text);
         const char *code = ck >= 0 ? cov_trim(cov_csv_cell(t, r, ck)->text) : "";
-        const char *key_code = *code ? code : NULL;
+        const name_run *several;
+        const char *key_code = series_code(ix, name, code, &several);
         lead[r] = -1;
-        if (!*name) continue;
+        if (!*name || several) continue;
         int g = cg >= 0 ? cov_model_group(m, cov_trim(cov_csv_cell(t, r, cg)->text)) : -1;
         k[n++] = (row_key){ g, key_code, name, r };
     }
@@ -150,15 +221,19 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
     h->levels = NULL;   /* the names are the caller's */
     h->s = calloc((size_t)t->nrows + 1, sizeof *h->s);
     h->level_value = calloc((size_t)t->nrows + 1, sizeof *h->level_value);
+    /* rows with a blank code take the one code the history gives their name, else are keyed by name */
+    code_index codes = { 0 }, *ix = ck >= 0 ? &codes : NULL;
     long *lead = malloc((size_t)(t->nrows + 1) * sizeof *lead);
     int *series_of = malloc((size_t)(t->nrows + 1) * sizeof *series_of);   /* by lead row; -1: none yet */
-    bool oom = !h->s || !h->level_value || !lead || !series_of || !series_leads(t, m, cc, cg, ck, lead);
+    bool oom = !h->s || !h->level_value || !lead || !series_of || (ix && !code_index_build(ix, t, cc, ck))
+               || !series_leads(t, m, cc, cg, ck, ix, lead);
     if (oom) cov_diag_add(d, COV_ELIMIT, path, 0, 0, 0, "out of memory reading the history");
     for (long r = 0; !oom && r < t->nrows; r++) series_of[r] = -1;
     for (long r = 0; !oom && r < t->nrows && d->n < COV_DIAG_MAX; r++) {
         const cov_field *fc = cov_csv_cell(t, r, cc), *fm = cov_csv_cell(t, r, cm);
         const cov_field *fn = cov_csv_cell(t, r, cn), *fi = cov_csv_cell(t, r, ci);
-        const char *name = cov_trim(fc->text), *code = ck >= 0 ? cov_trim(cov_csv_cell(t, r, ck)->text) : "";
+        const cov_field *fk = ix ? cov_csv_cell(t, r, ck) : NULL;
+        const char *name = cov_trim(fc->text), *code = fk ? cov_trim(fk->text) : "";
         int month, g = -1;
         int64_t N, I, E = 0, L = 0;
         int errs = d->n;
@@ -191,7 +266,22 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
                 cov_diag_add(d, COV_EINPUT, path, fg->line, fg->col, cov_utf8_width(fg->text, strlen(fg->text)),
                              "unknown group \"%s\" (the model file defines the groups)", fg->text);
         }
-        const char *key_code = *code ? code : NULL;   /* blank: not reported */
+        const name_run *several = NULL;
+        const char *key_code = *name ? series_code(ix, name, code, &several) : NULL;
+        if (several) {
+            char list[400] = "";
+            for (long j = 0; j < several->n; j++) {
+                size_t used = strlen(list);
+                if (j == 8 && several->n > 9) {   /* the first 8, then how many */
+                    snprintf(list + used, sizeof list - used, ", and %ld more", several->n - 8);
+                    break;
+                }
+                snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", codes.pair[several->first + j].code);
+            }
+            cov_diag_add(d, COV_EINPUT, path, fk->line, fk->col, 1,
+                         "commune_code is blank, and this history gives the name \"%s\" to %ld communes "
+                         "(codes %s): give this row the code of its commune", name, several->n, list);
+        }
         if (d->n > errs) continue;
         int k = series_of[lead[r]];
         if (k < 0) {
@@ -221,6 +311,7 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
     }
     free(lead);
     free(series_of);
+    code_index_free(&codes);
     cov_csv_free(t);
     if (!h->s || d->n > before) { cov_history_free(h); return NULL; }
     if (h->nseries == 0) {

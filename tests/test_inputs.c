@@ -409,6 +409,69 @@ static cov_history *history_of(const char *name, const char *text, cov_model *m,
     return cov_history_read(path, m, NULL, 0, d);
 }
 
+/* A commune whose code is blank on some rows of a history: those rows join
+ * the series of the one code that the history gives the name, wherever they
+ * stand (here before the coded ones); a name that no row gives a code stays
+ * keyed by name; a name the history gives several codes makes a blank code
+ * an error that lists them. (Before: two series for one commune, and the
+ * blank row read silently as a commune of its own.) */
+static void test_history_blank_codes(void **st)
+{
+    (void)st;
+    cov_diag d;
+    cov_diag_init(&d);
+    cov_model *m = cov_model_load("tests/cases/common/model.ini", &d);
+    assert_non_null(m);
+    cov_history *h = history_of("hc-one.csv",
+                                "commune,commune_code,month,population,insured\n"
+                                "Xã Đông,,2024-03,1020,830\n"
+                                "Xã Đông,101,2024-01,1000,800\n"
+                                "Xã Tây,102,2024-01,500,400\n"
+                                "Xã Bắc,,2024-01,700,600\n"
+                                "Xã Đông,101,2024-02,1010,815\n"
+                                "Xã Bắc,,2024-02,705,610\n", m, &d);
+    assert_non_null(h);
+    assert_int_equal(h->nseries, 3);
+    assert_string_equal(h->s[0].commune, "Xã Đông");
+    assert_string_equal(h->s[0].code, "101");
+    assert_int_equal(h->s[0].n, 3);
+    assert_int_equal(h->s[0].N[2], 1020);   /* the blank-code row, months in order */
+    assert_int_equal(h->s[0].line, 2);
+    assert_string_equal(h->s[1].code, "102");
+    assert_string_equal(h->s[2].commune, "Xã Bắc");
+    assert_null(h->s[2].code);
+    assert_int_equal(h->s[2].n, 2);
+    cov_history_free(h);
+
+    /* the blank-code row and a coded row of the same month: one series, two rows for the month */
+    h = history_of("hc-dup.csv",
+                   "commune,commune_code,month,population,insured\n"
+                   "Xã Đông,101,2024-01,1000,800\n"
+                   "Xã Đông,,2024-01,1000,800\n", m, &d);
+    assert_null(h);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.e[0].line, 3);
+    assert_non_null(strstr(d.e[0].msg, "Xã Đông has two rows for 2024-01"));
+
+    h = history_of("hc-several.csv",
+                   "commune,commune_code,month,population,insured\n"
+                   "Xã Bình Minh,,2024-01,1000,800\n"
+                   "Xã Bình Minh,26734,2024-01,1000,800\n"
+                   "Xã Bình Minh,27016,2024-01,900,700\n"
+                   "Xã Bình Minh,28222,2024-01,800,600\n"
+                   "Xã Bình Minh,31009,2024-01,700,500\n"
+                   "Xã Bình Minh,27016,2024-02,905,705\n", m, &d);
+    assert_null(h);
+    assert_int_equal(d.status, COV_EINPUT);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.e[0].line, 2);
+    assert_int_equal(d.e[0].col, 14);
+    assert_string_equal(d.e[0].msg, "commune_code is blank, and this history gives the name \"Xã Bình Minh\" to 4 "
+                                    "communes (codes 26734, 27016, 28222, 31009): give this row the code of its "
+                                    "commune");
+    cov_model_free(m);
+}
+
 /* A blank commune name is an error at its cell, with or without a code
  * (every result names the commune); before, it was a commune called "". */
 static void test_history_blank_name(void **st)
@@ -540,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_terminal_escapes),
         cmocka_unit_test(test_no_people_no_probability),
         cmocka_unit_test(test_run_json_and_variant_label),
+        cmocka_unit_test(test_history_blank_codes),
         cmocka_unit_test(test_history_blank_name),
         cmocka_unit_test(test_counts_too_large),
         cmocka_unit_test(test_mix_rows),
