@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
@@ -399,8 +400,8 @@ static bool in_path(const char *name, char *buf, size_t n)
  * PR_SET_PDEATHSIG, which it keeps through exec. */
 static bool run_gnuplot(ctx *c, const char *gp)
 {
-    char exe[4096];
-    if (!in_path("gnuplot", exe, sizeof exe)) {
+    char found[4096], exe[PATH_MAX];
+    if (!in_path("gnuplot", found, sizeof found) || !realpath(found, exe)) {   /* absolute: the child changes folder */
         cov_diag_add(c->d, COV_EIO, NULL, 0, 0, 0,
                      "cannot run gnuplot (%s): install it with 'apt-get install gnuplot-nox'", strerror(ENOENT));
         return false;
@@ -415,9 +416,9 @@ static bool run_gnuplot(ctx *c, const char *gp)
     if (pid == 0) {   /* only async-signal-safe calls until exec */
         int err = 0;
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);   /* the parent is gone already */
-        int out = open("/dev/null", O_WRONLY);
+        int out = open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (chdir(c->tmp) != 0) err = errno;
-        int e2 = err ? -1 : open(".gnuplot-errors", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e2 = err ? -1 : open(".gnuplot-errors", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (!err && (out < 0 || e2 < 0 || dup2(out, 1) < 0 || dup2(e2, 2) < 0)) err = errno;
         if (!err) { execv(exe, argv); err = errno; }
         ssize_t w = write(report[1], &err, sizeof err);

@@ -132,6 +132,11 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
                          "asks for %lld: ask for fewer", limit, (long long)v);
         else if (int_value(ini, e, 1, limit, &v, d))
             s->replicates = v;
+    } else if (ov && ov->replicates_limit > 0 && ov->replicates <= 0 && s->replicates > ov->replicates_limit) {   /* the default */
+        cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0,
+                     "this server runs at most %ld replicates (covcast serve --max-replicates), and [run] has no "
+                     "'replicates', so the default of %ld would run: give replicates = %ld or fewer",
+                     ov->replicates_limit, s->replicates, ov->replicates_limit);
     }
     if ((e = cov_ini_find(ini, "run", "seed")) && int_value(ini, e, 0, INT64_MAX, &v, d)) s->seed = (uint64_t)v;
     if ((e = cov_ini_find(ini, "run", "threads")) && int_value(ini, e, 1, 1024, &v, d)) s->threads = (int)v;

@@ -762,8 +762,7 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
      * thread waits for another before its first item. On a shared or
      * virtual machine every such wait can cost a scheduler tick (4 ms). */
     prng = gsl_rng_alloc(cov_rng_splitmix);
-    pscratch = malloc((size_t)R * sizeof *pscratch);
-    if (!cov_dist_all(prng && pscratch)) {   /* every MPI rank takes the same branch */
+    if (!cov_dist_all(prng != NULL)) {   /* every MPI rank takes the same branch */
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory: use fewer replicates or months");
         st = COV_ELIMIT;
         goto done;
@@ -833,8 +832,11 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     }
     /* Early, every unit with communes took its statistics when it was
      * whole; a unit without any takes them now (zeros). */
-    for (int p = 0; par.early && !fail && !interrupted && p < P; p++)
-        if (par.left[p] >= 0 && !parent_stats(&pl, res, &par, p, pscratch)) fail = true;
+    for (int p = 0; par.early && !fail && !interrupted && p < P; p++) {
+        if (par.left[p] < 0) continue;
+        if (!pscratch) pscratch = malloc((size_t)R * sizeof *pscratch);
+        if (!pscratch || !parent_stats(&pl, res, &par, p, pscratch)) fail = true;
+    }
 #ifdef _OPENMP
     /* The pool's threads end now instead of spinning, for a while, beside
      * the serial end of the run (writing the results): on a shared or

@@ -180,5 +180,12 @@ $bin plot $tmp/peak --baseline $tmp/nowhere -q 2> $tmp/nobase.err; code=$?
 check "plot --baseline of a folder without results: exit $code, $(cat $tmp/nobase.err)" "[ $code = 2 ] && grep -q 'no trajectories.csv there' $tmp/nobase.err"
 $bin plot $tmp/compare --baseline $tmp/run -q 2> $tmp/cmpbase.err; code=$?
 check "plot --baseline of a compare folder: exit $code, $(cat $tmp/cmpbase.err)" "[ $code = 2 ] && grep -q 'compare folder' $tmp/cmpbase.err"
+# gnuplot found through a relative folder of PATH: it runs in the plots
+# folder, so it is started by its full path
+mkdir -p $tmp/relbin
+printf '#!/bin/sh\ntouch "%s/relbin/used"\nexec gnuplot "$@"\n' "$PWD/$tmp" > $tmp/relbin/gnuplot; chmod +x $tmp/relbin/gnuplot
+rm -f $tmp/relbin/used
+if PATH="$tmp/relbin:$PATH" $bin plot $tmp/run -q --format svg 2> $tmp/relbin.err; then ok; else bad "plot with gnuplot in a relative PATH folder: $(cat $tmp/relbin.err)"; fi
+check "the gnuplot of the relative PATH folder was not the one run" "[ -f $tmp/relbin/used ]"
 echo "plots: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -212,6 +212,21 @@ static void set_entry(json_t *sections, const char *name, const char *key, const
     }
 }
 
+/* Removes key from section name of sections, if there. */
+static void drop_entry(json_t *sections, const char *name, const char *key)
+{
+    size_t i, k;
+    json_t *sec, *en;
+    json_array_foreach(sections, i, sec) {
+        if (strcmp(json_string_value(json_object_get(sec, "name")), name)) continue;
+        json_array_foreach(json_object_get(sec, "entries"), k, en)
+            if (!strcmp(json_string_value(json_array_get(en, 0)), key)) {
+                json_array_remove(json_object_get(sec, "entries"), k);
+                return;
+            }
+    }
+}
+
 static long submit(json_t *sections, const char *client, int quick, long baseline, long *code)
 {
     json_t *req = json_pack("{s:s, s:O, s:s, s:i, s:I}", "client", client, "sections", sections, "file", "nam-truc.ini",
@@ -1299,6 +1314,35 @@ int main(int argc, char **argv)
     printf("serve soak: %d edits, resident memory %ld kB after %d, %ld kB at the end\n", soak, rss0, warm, rss1);
     json_decref(secs);
     stop_server();
+
+    /* a server that runs at most 500 replicates: a scenario that asks for none runs the default of 1,000, which
+     * is refused too, with what to write */
+    server_args = "--max-replicates 500";
+    first_up = start_server(covcast, folder, false);
+    server_args = "";
+    if (!first_up) {
+        CHECK(false, "the server with --max-replicates 500 did not start");
+    } else {
+        o = get_json("/api/scenario?file=nam-truc.ini", &code);
+        json_decref(o);
+        secs = json_deep_copy(sections);
+        drop_entry(secs, "run", "replicates");
+        json_t *chk = json_pack("{s:O}", "sections", secs);
+        o = post_json("/api/check", chk, &code);
+        const char *said = json_string_value(json_object_get(json_object_get(o, "errors"), "text"));
+        CHECK(code == 200 && said && strstr(said, "at most 500 replicates") && strstr(said, "default of 1000"),
+              "no 'replicates' under a limit of 500: the default of 1,000 is refused: %s", said ? said : "(none)");
+        json_decref(o);
+        json_decref(chk);
+        set_entry(secs, "run", "replicates", "500");
+        chk = json_pack("{s:O}", "sections", secs);
+        o = post_json("/api/check", chk, &code);
+        CHECK(code == 200 && !json_object_get(o, "errors"), "replicates = 500 under a limit of 500 passes (%ld)", code);
+        json_decref(o);
+        json_decref(chk);
+        json_decref(secs);
+        stop_server();
+    }
 
     /* a question stopped (SIGSTOP) while an edit runs is not left behind: not when a new question cancels it,
      * not when the server is stopped (the edit asks for 3,000,000 replicates, to run long) */
