@@ -694,6 +694,58 @@ static char *closed(FILE *m, char **text)
 
 /* ---- run folders -------------------------------------------------------- */
 
+/* A line beside a fan chart, from another table's rows of the same unit. */
+typedef struct {
+    const char *column;          /* the values drawn */
+    const char *complete;        /* a column whose "0" marks a month not drawn (NaN), or NULL */
+    const char *suffix;          /* the data file: STEM-SUFFIX.dat */
+    const char *header;          /* its heading, after "# month," */
+    const char *style;           /* how gnuplot draws it */
+} line_spec;
+
+/* Writes STEM-SUFFIX.dat from t's rows of (level, unit) and appends to the
+ * plot command mo the clause that draws it, titled title; widens *ymin,
+ * *ymax to its values and, with xmin, starts the axis at its first month.
+ * Nothing when t has no such rows. false on a bad month or a write error. */
+static bool unit_line(ctx *c, const cov_csv *t, const line_spec *ls, const char *level, const char *unit,
+                      const char *st, const char *title, FILE *mo, const char **xmin, double *ymin, double *ymax)
+{
+    char *text = NULL;
+    size_t cap = 0;
+    FILE *m = open_memstream(&text, &cap);
+    if (!m) return false;
+    int rows = 0;
+    fprintf(m, "# month,%s\n", ls->header);
+    for (long r = 0; r < t->nrows; r++) {
+        if (strcmp(cell(t, r, "level"), level) || strcmp(cell(t, r, "unit"), unit)) continue;
+        if (!is_month(cell(t, r, "month"))) { fclose(m); free(text); return bad_month(c, t, r, "month"); }
+        if (!rows && xmin) *xmin = cell(t, r, "month");
+        /* a month some communes of the unit did not report: no point (its sum is not the unit's) */
+        bool partial = ls->complete && !strcmp(cell(t, r, ls->complete), "0");
+        fputs(cell(t, r, "month"), m);
+        dat_num(m, partial ? "NaN" : cell(t, r, ls->column), false);
+        fputc('\n', m);
+        if (!partial) {
+            *ymin = fmin(*ymin, num(t, r, ls->column));
+            *ymax = fmax(*ymax, num(t, r, ls->column));
+        }
+        rows++;
+    }
+    fclose(m);
+    char name[340];
+    snprintf(name, sizeof name, "%s-%s.dat", st, ls->suffix);
+    bool ok = !rows || write_file(c, name, text);
+    free(text);
+    if (ok && rows) {
+        fputs(", \\\n     \"", mo);
+        gp_str(mo, name);
+        fprintf(mo, "\" using 1:2 with %s title \"", ls->style);
+        gp_str(mo, title);
+        fputc('"', mo);
+    }
+    return ok;
+}
+
 static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
 {
     bool has_levels = false;
@@ -731,80 +783,18 @@ static bool fan_charts(ctx *c, const cov_csv *tr, const cov_csv *tg)
         FILE *mm = open_memstream(&marks, &mcap);
         if (mm) target_marks(c, tg, level, unit, title, sizeof title, mm, &ymin, &ymax, true);
         closed(mm, &marks);
-        /* what happened before the snapshot, when the run has a history */
+        /* what happened before the snapshot, when the run has a history; a pinned baseline's median */
         const char *xmin = cell(tr, r0, "month");
         FILE *mo = open_memstream(&more, &mcap);
-        if (c->hist && mo) {
-            char *hd = NULL;
-            size_t hcap = 0;
-            FILE *hm = open_memstream(&hd, &hcap);
-            int rows = 0;
-            fputs("# month,coverage (observed)\n", hm);
-            for (long r = 0; r < c->hist->nrows; r++)
-                if (!strcmp(cell(c->hist, r, "level"), level) && !strcmp(cell(c->hist, r, "unit"), unit)) {
-                    if (!is_month(cell(c->hist, r, "month"))) {
-                        fclose(hm); free(hd); closed(mo, &more); free(more); free(marks);
-                        return bad_month(c, c->hist, r, "month");
-                    }
-                    if (!rows) xmin = cell(c->hist, r, "month");
-                    /* a month some communes of the unit did not report: no point (its sum is not the unit's) */
-                    bool partial = !strcmp(cell(c->hist, r, "complete"), "0");
-                    fputs(cell(c->hist, r, "month"), hm);
-                    dat_num(hm, partial ? "NaN" : cell(c->hist, r, "coverage"), false);
-                    fputc('\n', hm);
-                    if (!partial) {
-                        ymin = fmin(ymin, num(c->hist, r, "coverage"));
-                        ymax = fmax(ymax, num(c->hist, r, "coverage"));
-                    }
-                    rows++;
-                }
-            fclose(hm);
-            char hname[340];
-            snprintf(hname, sizeof hname, "%s-observed.dat", st);
-            bool ok = !rows || write_file(c, hname, hd);
-            free(hd);
-            if (!ok) { closed(mo, &more); free(more); free(marks); return false; }
-            if (rows) {
-                fputs(", \\\n     \"", mo);
-                gp_str(mo, hname);
-                fputs("\" using 1:2 with linespoints lw 1.5 pt 5 ps 0.6 lc rgb '#222222' title \"", mo);
-                gp_str(mo, c->L->observed);
-                fputc('"', mo);
-            }
-        }
-        /* the pinned baseline's median, month by month, where it has the unit */
-        if (c->base && mo) {
-            char *bd = NULL;
-            size_t bcap = 0;
-            FILE *bm = open_memstream(&bd, &bcap);
-            int rows = 0;
-            fputs("# month,p50 (baseline)\n", bm);
-            for (long r = 0; r < c->base->nrows; r++)
-                if (!strcmp(cell(c->base, r, "level"), level) && !strcmp(cell(c->base, r, "unit"), unit)) {
-                    if (!is_month(cell(c->base, r, "month"))) {
-                        fclose(bm); free(bd); closed(mo, &more); free(more); free(marks);
-                        return bad_month(c, c->base, r, "month");
-                    }
-                    fputs(cell(c->base, r, "month"), bm);
-                    dat_num(bm, cell(c->base, r, "coverage_p50"), false);
-                    fputc('\n', bm);
-                    ymin = fmin(ymin, num(c->base, r, "coverage_p50"));
-                    ymax = fmax(ymax, num(c->base, r, "coverage_p50"));
-                    rows++;
-                }
-            fclose(bm);
-            char bname[340];
-            snprintf(bname, sizeof bname, "%s-baseline.dat", st);
-            bool ok = !rows || write_file(c, bname, bd);
-            free(bd);
-            if (!ok) { closed(mo, &more); free(more); free(marks); return false; }
-            if (rows) {
-                fputs(", \\\n     \"", mo);
-                gp_str(mo, bname);
-                fputs("\" using 1:2 with lines lw 2 dt (6,4) lc rgb '#7a7a7a' title \"", mo);
-                gp_str(mo, c->L->baseline_median);
-                fputc('"', mo);
-            }
+        static const line_spec OBSERVED = { "coverage", "complete", "observed", "coverage (observed)",
+                                            "linespoints lw 1.5 pt 5 ps 0.6 lc rgb '#222222'" };
+        static const line_spec BASELINE = { "coverage_p50", NULL, "baseline", "p50 (baseline)",
+                                            "lines lw 2 dt (6,4) lc rgb '#7a7a7a'" };
+        if (mo && ((c->hist && !unit_line(c, c->hist, &OBSERVED, level, unit, st, c->L->observed, mo, &xmin, &ymin, &ymax))
+                   || (c->base && !unit_line(c, c->base, &BASELINE, level, unit, st, c->L->baseline_median, mo, NULL,
+                                             &ymin, &ymax)))) {
+            closed(mo, &more); free(more); free(marks);
+            return false;
         }
         closed(mo, &more);
         double lo = fmax(0, floor(ymin - 1)), hi = fmin(100, ceil(ymax + 1));
