@@ -5,6 +5,7 @@
 #include "csvread.h"
 #include "csvwrite.h"
 #include "lang.h"
+#include "load.h"
 #include "outdir.h"
 #include "stats.h"
 #include "text.h"
@@ -123,14 +124,10 @@ cov_status cov_gap(const char *path, const char *threshold, const char *level, c
         if (cm >= 0 && (!cov_month_parse(cov_csv_cell(t, r, cm)->text, &mo) || mo != latest)) continue;
         const cov_field *fn = cov_csv_cell(t, r, cn), *fi = cov_csv_cell(t, r, ci);
         int64_t N, I;
-        if (!cov_parse_int64(fn->text, &N)) {
-            cov_diag_add(d, COV_EINPUT, path, fn->line, fn->col, cov_utf8_width(fn->text, strlen(fn->text)),
-                         "population must be a whole number of people, got \"%s\"", fn->text);
-            continue;
-        }
-        if (!cov_parse_int64(fi->text, &I) || I > N) {
+        if (!cov_count_cell(d, path, fn, "population", &N) || !cov_count_cell(d, path, fi, "insured", &I)) continue;
+        if (I > N) {
             cov_diag_add(d, COV_EINPUT, path, fi->line, fi->col, cov_utf8_width(fi->text, strlen(fi->text)),
-                         "insured must be a whole number of people, at most the population, got \"%s\"", fi->text);
+                         "insured (%lld) is more than the population (%lld)", (long long)I, (long long)N);
             continue;
         }
         const char *name = all ? "all" : cov_trim(cov_csv_cell(t, r, ck)->text);

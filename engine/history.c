@@ -131,26 +131,6 @@ static bool series_leads(const cov_csv *t, const cov_model *m, int cc, int cg, i
     return true;
 }
 
-/* A count of people in cell f, named what in the messages: true with *out
- * set, or false with the error added to d (beyond the limit of one commune
- * and group, COV_ELIMIT, however large; anything else, COV_EINPUT). */
-static bool count_cell(cov_diag *d, const char *path, const cov_field *f, const char *what, int64_t *out)
-{
-    int style = cov_count_style(f->text);
-    long width = cov_utf8_width(f->text, strlen(f->text));
-    bool ok = cov_parse_count(f->text, style, out);
-    if (ok ? *out > COV_MAX_CELL_POPULATION : cov_count_too_large(f->text, style))
-        cov_diag_add(d, COV_ELIMIT, path, f->line, f->col, width,
-                     "%s %s is beyond the limit of %lld people in one commune and group", what, f->text,
-                     (long long)COV_MAX_CELL_POPULATION);
-    else if (!ok)
-        cov_diag_add(d, COV_EINPUT, path, f->line, f->col, width,
-                     "%s must be a whole number of people, got \"%s\"", what, f->text);
-    else
-        return true;
-    return false;
-}
-
 /* A card-flow cell: a whole number, or blank for "not reported" (-1). */
 static bool flow_cell(const cov_field *f, int64_t *out)
 {
@@ -246,8 +226,8 @@ cov_history *cov_history_read(const char *path, const cov_model *m, char **level
         if (!cov_month_parse(fm->text, &month))
             cov_diag_add(d, COV_EINPUT, path, fm->line, fm->col, cov_utf8_width(fm->text, strlen(fm->text)),
                          "month must be written YYYY-MM, got \"%s\"", fm->text);
-        count_cell(d, path, fn, "population", &N);
-        if (count_cell(d, path, fi, "insured", &I) && d->n == errs && I > N)
+        cov_count_cell(d, path, fn, "population", &N);
+        if (cov_count_cell(d, path, fi, "insured", &I) && d->n == errs && I > N)
             cov_diag_add(d, COV_EINPUT, path, fi->line, fi->col, cov_utf8_width(fi->text, strlen(fi->text)),
                          "insured (%lld) is more than the population (%lld)", (long long)I, (long long)N);
         if (ce >= 0) {

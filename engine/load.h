@@ -4,6 +4,7 @@
 #define COV_LOAD_H
 
 #include "types.h"
+#include "csvread.h"
 #include "iniread.h"
 
 /* Loads a model file: [group.NAME] sections and an optional [communes].
@@ -22,6 +23,13 @@ cov_units_file *cov_units_read(const cov_ini *ini, const cov_model *m, cov_diag 
 void cov_units_free(cov_units_file *u);
 cov_unit_rates *cov_units_resolve(const cov_model *m, const cov_population *pop, cov_diag *d);
 void cov_unit_rates_free(cov_unit_rates *r);
+
+/* Cell f as a count of people, named what in the messages ("population"):
+ * digits, with or without thousands separators (cov_parse_count). true
+ * with *out set; false with the error in d, located at the cell with its
+ * value: beyond COV_MAX_CELL_POPULATION (however large: COV_ELIMIT), or not
+ * a whole number (COV_EINPUT). */
+bool cov_count_cell(cov_diag *d, const char *path, const cov_field *f, const char *what, int64_t *out);
 
 /* Loads the population CSV against a model's groups and the level columns
  * named by the scenario, and the extra numeric columns it asks for (summed

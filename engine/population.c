@@ -317,3 +317,23 @@ void cov_population_free(cov_population *p)
     free(p->path);
     free(p);
 }
+
+/* A count of people in cell f, named what in the messages: true with *out
+ * set, or false with the error added to d (beyond the limit of one commune
+ * and group, COV_ELIMIT, however large; anything else, COV_EINPUT). */
+bool cov_count_cell(cov_diag *d, const char *path, const cov_field *f, const char *what, int64_t *out)
+{
+    int style = cov_count_style(f->text);
+    long width = cov_utf8_width(f->text, strlen(f->text));
+    bool ok = cov_parse_count(f->text, style, out);
+    if (ok ? *out > COV_MAX_CELL_POPULATION : cov_count_too_large(f->text, style))
+        cov_diag_add(d, COV_ELIMIT, path, f->line, f->col, width,
+                     "%s %s is beyond the limit of %lld people in one commune and group", what, f->text,
+                     (long long)COV_MAX_CELL_POPULATION);
+    else if (!ok)
+        cov_diag_add(d, COV_EINPUT, path, f->line, f->col, width,
+                     "%s must be a whole number of people, got \"%s\"", what, f->text);
+    else
+        return true;
+    return false;
+}

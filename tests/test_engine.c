@@ -492,6 +492,35 @@ static void test_gap_history(void **st)
     assert_int_equal(cov_gap(TMP "/gap-hist.csv", "95", NULL, NULL, NULL, &d), COV_EINPUT);
 }
 
+/* gap reads counts as the population loader does: with thousands
+ * separators; a count beyond any integer is beyond the limit of one commune
+ * and group (exit 5, its value, its cell), not "not a whole number"; insured
+ * above the population says both. */
+static void test_gap_counts(void **st)
+{
+    (void)st;
+    cov_diag d, rd;
+    cov_diag_init(&d);
+    cov_diag_init(&rd);
+    write_text(TMP "/gap-counts.csv", "commune,population,insured\nA,4.500,4.050\nB,\"1,000\",900\n");
+    assert_int_equal(cov_gap(TMP "/gap-counts.csv", "95", "all", TMP "/gap-counts-out.csv", NULL, &d), COV_OK);
+    cov_csv *t = cov_csv_read(TMP "/gap-counts-out.csv", &rd);
+    assert_non_null(t);
+    assert_int_equal(atoll(cov_csv_cell(t, 0, cov_csv_column(t, "population"))->text), 5500);
+    assert_int_equal(atoll(cov_csv_cell(t, 0, cov_csv_column(t, "insured"))->text), 4950);
+    cov_csv_free(t);
+    write_text(TMP "/gap-counts.csv", "commune,population,insured\nA,99999999999999999999,10\n");
+    cov_diag_init(&d);
+    assert_int_equal(cov_gap(TMP "/gap-counts.csv", "95", NULL, NULL, NULL, &d), COV_ELIMIT);
+    assert_int_equal(d.e[0].line, 2);
+    assert_int_equal(d.e[0].col, 3);
+    assert_non_null(strstr(d.e[0].msg, "population 99999999999999999999 is beyond the limit"));
+    write_text(TMP "/gap-counts.csv", "commune,population,insured\nA,100,120\n");
+    cov_diag_init(&d);
+    assert_int_equal(cov_gap(TMP "/gap-counts.csv", "95", NULL, NULL, NULL, &d), COV_EINPUT);
+    assert_non_null(strstr(d.e[0].msg, "insured (120) is more than the population (100)"));
+}
+
 /* Two communes of one name are two rows, told apart by their codes; a
  * commune's rows of several groups are one. */
 static void test_gap_same_names(void **st)
@@ -706,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_first_month_distribution),
         cmocka_unit_test(test_gap_table),
         cmocka_unit_test(test_gap_same_names),
+        cmocka_unit_test(test_gap_counts),
         cmocka_unit_test(test_gap_history),
         cmocka_unit_test(test_quantiles_by_counting),
         cmocka_unit_test(test_precision),

@@ -320,6 +320,12 @@ static void test_names_within_province_as_written(void **state)
     cov_diag_init(&d);
     assert_int_equal(cov_regroup(in, &op, o, NULL, NULL, &d), COV_EINPUT);
     assert_non_null(strstr(d.e[0].msg, "give the commune_code or a province column"));
+    /* a count beyond any integer: beyond the limit of one commune and group, at its cell */
+    write_text(in, "commune,province,population,insured\nXã Long Phú,Tỉnh Cũ,99.999.999.999.999.999.999,9\n");
+    cov_diag_init(&d);
+    assert_int_equal(cov_regroup(in, &op, o, NULL, NULL, &d), COV_ELIMIT);
+    assert_int_equal(d.e[0].line, 2);
+    assert_non_null(strstr(d.e[0].msg, "population 99.999.999.999.999.999.999 is beyond the limit"));
 }
 
 /* Code 201 is Xã Đồng Tâm among the old communes and Xã Mới Một among the
