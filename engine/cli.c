@@ -219,7 +219,7 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:s:t:m:o:S:qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': if (!flag_int(cmd, "--replicates", optarg, 1, 100000000, &v)) return COV_EUSAGE; o->ov.replicates = v; break;
+        case 'r': if (!flag_int(cmd, "--replicates", optarg, 1, COV_MAX_REPLICATES, &v)) return COV_EUSAGE; o->ov.replicates = v; break;
         case 's': if (!flag_int(cmd, "--seed", optarg, 0, INT64_MAX, &v)) return COV_EUSAGE; o->ov.seed = v; break;
         case 't': if (!flag_int(cmd, "--threads", optarg, 1, 1024, &v)) return COV_EUSAGE; o->ov.threads = (int)v; break;
         case 'm': if (!flag_int(cmd, "--months", optarg, 1, 1200, &v)) return COV_EUSAGE; o->ov.months = (int)v; break;
@@ -278,7 +278,7 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
                 return COV_EUSAGE;
             }
             break;
-        case 'M': if (!flag_int(cmd, "--max-replicates", optarg, 1, 100000000, &v)) return COV_EUSAGE; o->ov.max_replicates = v; break;
+        case 'M': if (!flag_int(cmd, "--max-replicates", optarg, 1, COV_MAX_REPLICATES, &v)) return COV_EUSAGE; o->ov.max_replicates = v; break;
         case 'h': fputs(help, stdout); return COV_OK;
         default:
             fprintf(stderr, "Try 'covcast %s --help'.\n", cmd);
@@ -910,7 +910,7 @@ static int cmd_serve(int argc, char **argv)
         case 't': if (!flag_int("serve", "--threads", optarg, 1, 1024, &threads)) return COV_EUSAGE; break;
         case 'k': token = true; break;
         case 'R':
-            if (!flag_int("serve", "--max-replicates", optarg, 1, 100000000, &max_replicates)) return COV_EUSAGE;
+            if (!flag_int("serve", "--max-replicates", optarg, 1, COV_MAX_REPLICATES, &max_replicates)) return COV_EUSAGE;
             break;
         case 'q': quiet = true; break;
         case 'h': fputs(SERVE_HELP, stdout); return COV_OK;

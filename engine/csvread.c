@@ -32,8 +32,7 @@ typedef struct {
     /* the last field of each column, as read and in NFC: names repeat from
      * row to row (a commune on each of its groups' rows, its district and
      * province on all of theirs), and are normalised once */
-    char **last_raw, **last_nfc;
-    size_t *last_len;
+    struct { char *raw, *nfc; size_t len; } *last;   /* [nlast], by column */
     int nlast;
 } reader;
 
@@ -41,8 +40,8 @@ typedef struct {
  * when out of memory. */
 static char *nfc_field(reader *r, int col, const char *s, size_t n)
 {
-    if (col < r->nlast && r->last_raw[col] && r->last_len[col] == n && !memcmp(r->last_raw[col], s, n))
-        return cov_strdup(r->last_nfc[col]);
+    if (col < r->nlast && r->last[col].raw && r->last[col].len == n && !memcmp(r->last[col].raw, s, n))
+        return cov_strdup(r->last[col].nfc);
     size_t len = 0;   /* NFC: "Đồng Sơn" typed with combining marks becomes the precomposed form */
     bool ascii = true;   /* ASCII text is its own NFC */
     for (size_t i = 0; i < n && ascii; i++) ascii = (unsigned char)s[i] < 0x80;
@@ -56,22 +55,18 @@ static char *nfc_field(reader *r, int col, const char *s, size_t n)
     if (ascii) return text;   /* nothing to keep: normalising it costs nothing */
     if (col >= r->nlast) {
         int cap = col + 16;
-        char **a = realloc(r->last_raw, (size_t)cap * sizeof *a);
-        if (a) r->last_raw = a;
-        char **b = a ? realloc(r->last_nfc, (size_t)cap * sizeof *b) : NULL;
-        if (b) r->last_nfc = b;
-        size_t *c = b ? realloc(r->last_len, (size_t)cap * sizeof *c) : NULL;
-        if (!c) return text;   /* no memory to remember it: no harm */
-        r->last_len = c;
-        for (int i = r->nlast; i < cap; i++) { r->last_raw[i] = r->last_nfc[i] = NULL; r->last_len[i] = 0; }
+        void *grown = realloc(r->last, (size_t)cap * sizeof *r->last);
+        if (!grown) return text;   /* no memory to remember it: no harm */
+        r->last = grown;
+        memset(r->last + r->nlast, 0, (size_t)(cap - r->nlast) * sizeof *r->last);
         r->nlast = cap;
     }
     char *raw = malloc(n + 1), *keep = cov_strdup(text);
     if (!raw || !keep) { free(raw); free(keep); return text; }
     memcpy(raw, s, n);
     raw[n] = '\0';
-    free(r->last_raw[col]); free(r->last_nfc[col]);
-    r->last_raw[col] = raw; r->last_nfc[col] = keep; r->last_len[col] = n;
+    free(r->last[col].raw); free(r->last[col].nfc);
+    r->last[col].raw = raw; r->last[col].nfc = keep; r->last[col].len = n;
     return text;
 }
 
@@ -282,8 +277,8 @@ cov_csv *cov_csv_read_delim(const char *path, char delim, cov_diag *d)
     csv_free(&p);
     for (int i = 0; i < r.nrow; i++) free(r.row[i].text);
     free(r.row);
-    for (int i = 0; i < r.nlast; i++) { free(r.last_raw[i]); free(r.last_nfc[i]); }
-    free(r.last_raw); free(r.last_nfc); free(r.last_len);
+    for (int i = 0; i < r.nlast; i++) { free(r.last[i].raw); free(r.last[i].nfc); }
+    free(r.last);
     if (!r.failed && t->ncols == 0) {
         cov_diag_add(d, COV_EINPUT, path, 0, 0, 0, "the file is empty: a header row is expected");
         r.failed = true;

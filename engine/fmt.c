@@ -1,8 +1,8 @@
 /* fmt.c — fixed-point decimals exactly as printf writes them (fmt.h).
  * |x| = m * 2^-s with m < 2^53 an integer (the bits of x), so
  * |x| * 10^d = m * 10^d / 2^s: an integer division by a power of two whose
- * remainder decides the rounding exactly. Values of 10^9 or more, NaN and infinities go to
- * snprintf. */
+ * remainder decides the rounding exactly. Values of 10^9 or more, NaN and
+ * infinities go to snprintf. */
 #include "fmt.h"
 
 #include <math.h>

@@ -112,10 +112,10 @@ static void emit(FILE *f, json_t *o, int stage, bool final, double t0)
 }
 
 /* The run, in a process of its own (`covcast serve --job INI DIR PRIVATE
- * HITS QUICK THREADS LIMIT`, LIMIT the most replicates it may ask, started by the worker with exec right after fork, so
- * the run owes nothing to the server's threads): loads, runs the quick pass
- * and the full count, writes the files, and sends each answer as one line
- * of JSON on stdout. */
+ * HITS QUICK THREADS LIMIT`, LIMIT the most replicates it may ask; started
+ * by the worker with exec right after fork, so the run owes nothing to the
+ * server's threads): loads, runs the quick pass and the full count, writes
+ * the files, and sends each answer as one line of JSON on stdout. */
 int cov_jobs_child(int argc, char **argv)
 {
     if (argc != 7) return COV_EUSAGE;
@@ -241,10 +241,11 @@ static json_t *csv_json(const char *path, cov_diag *d)
 }
 
 /* What it would take, in a process of its own (`covcast serve --ask KIND
- * INI DIR PRIVATE THREADS LIMIT A1 A2 A3 A4`, LIMIT as for a run): solve (target, lever, probability,
- * range or "") or allocate (target, campaign, budget, ""), through the same
- * cov_solve and cov_allocate as the command line; the lines they print come
- * up as progress, then the rows of solve.csv or allocation.csv. */
+ * INI DIR PRIVATE THREADS LIMIT A1 A2 A3 A4`, LIMIT as for a run): solve
+ * (target, lever, probability, range or "") or allocate (target, campaign,
+ * budget, ""), through the same cov_solve and cov_allocate as the command
+ * line; the lines they print come up as progress, then the rows of
+ * solve.csv or allocation.csv. */
 int cov_jobs_ask_child(int argc, char **argv)
 {
     if (argc != 10) return COV_EUSAGE;

@@ -381,7 +381,7 @@ bool cov_json_base_read(const char *path, cov_json_base *b)
     int64_t R;
     int32_t n;
     bool ok = fread(magic, 1, 8, f) == 8 && !memcmp(magic, "CVHITS1\n", 8) && fread(&b->seed, sizeof b->seed, 1, f) == 1
-           && fread(&R, sizeof R, 1, f) == 1 && fread(&n, sizeof n, 1, f) == 1 && R > 0 && R <= 100000000
+           && fread(&R, sizeof R, 1, f) == 1 && fread(&n, sizeof n, 1, f) == 1 && R > 0 && R <= COV_MAX_REPLICATES
            && n >= 0 && n <= MAX_BASE_KEYS && (double)n * (double)R < (double)(1L << 32);
     if (ok) {
         b->R = (long)R;

@@ -24,21 +24,26 @@ static char *add_fixed(char *p, double x, int decimals)
 }
 
 /* The fields of unit u that begin its lines (level, name, ",") or, with
- * tail, end them (",code\n"), as cov_csv_text writes them; NULL when out
- * of memory. */
+ * tail, end them (",code\n"), as cov_csv_text writes them, into f. */
+static void put_unit_fields(FILE *f, const cov_results *res, const cov_scenario *s, int u, bool tail)
+{
+    if (tail) {
+        cov_csv_text(f, res->unit_code[u], false);
+        fputc('\n', f);
+    } else {
+        cov_csv_text(f, cov_level_name(s, res->unit_level[u]), true);
+        cov_csv_text(f, res->unit_name[u], false);
+        fputc(',', f);
+    }
+}
+
+/* Those fields as text (malloc'd, *n bytes); NULL when out of memory. */
 static char *unit_fields(const cov_results *res, const cov_scenario *s, int u, bool tail, size_t *n)
 {
     char *text = NULL;
     FILE *m = open_memstream(&text, n);
     if (!m) return NULL;
-    if (tail) {
-        cov_csv_text(m, res->unit_code[u], false);
-        fputc('\n', m);
-    } else {
-        cov_csv_text(m, cov_level_name(s, res->unit_level[u]), true);
-        cov_csv_text(m, res->unit_name[u], false);
-        fputc(',', m);
-    }
+    put_unit_fields(m, res, s, u, tail);
     if (fclose(m) != 0) { free(text); return NULL; }
     return text;
 }
@@ -64,17 +69,10 @@ static void write_trajectories(FILE *f, const cov_results *res, const cov_scenar
             p = add_fixed(p, ms->cov_mean, 4);
             for (int k = 0; k < 5; k++) p = add_fixed(p, ms->q[k], 4);
             if (head) fwrite(head, 1, nhead, f);
-            else {   /* out of memory for the quoted fields: write them here */
-                cov_csv_text(f, cov_level_name(s, res->unit_level[u]), true);
-                cov_csv_text(f, res->unit_name[u], false);
-                fputc(',', f);
-            }
+            else put_unit_fields(f, res, s, u, false);   /* out of memory for the text: written here */
             fwrite(line, 1, (size_t)(p - line), f);
             if (tail) fwrite(tail, 1, ntail, f);
-            else {
-                cov_csv_text(f, res->unit_code[u], false);
-                fputc('\n', f);
-            }
+            else put_unit_fields(f, res, s, u, true);
         }
         free(head);
         free(tail);

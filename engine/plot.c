@@ -20,12 +20,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <math.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -241,15 +241,22 @@ static bool bad_month(ctx *c, const cov_csv *t, long r, const char *col)
     return false;
 }
 
-static cov_csv *read_table(ctx *c, const char *name, bool required)
+/* Table name of folder dir; NULL when it is not there and not required,
+ * or when it cannot be read whole (in c->d). */
+static cov_csv *read_table_in(ctx *c, const char *dir, const char *name, bool required)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", c->dir, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     if (!required && access(path, R_OK) != 0) return NULL;
     int before = c->d->n + c->d->dropped;
     cov_csv *t = cov_csv_read(path, c->d);
     if (t && c->d->n + c->d->dropped > before) { cov_csv_free(t); return NULL; }   /* rows left out: not drawn from */
     return t;
+}
+
+static cov_csv *read_table(ctx *c, const char *name, bool required)
+{
+    return read_table_in(c, c->dir, name, required);
 }
 
 /* A file stem from a level and a unit: "fan-district-huyen-nam-truc". */
@@ -997,18 +1004,9 @@ static bool plot_run(ctx *c)
     cov_csv *tg = tr ? read_table(c, "targets.csv", false) : NULL;
     cov_csv *ex = tr ? read_table(c, "exceedance.csv", false) : NULL;
     c->hist = tr ? read_table(c, "history.csv", false) : NULL;
-    if (tr && c->base_dir) {   /* --baseline: a folder covcast run wrote */
-        char path[4200];
-        snprintf(path, sizeof path, "%s/trajectories.csv", c->base_dir);
-        int before = c->d->n + c->d->dropped;
-        if (access(path, R_OK) != 0)
-            cov_diag_add(c->d, COV_EUSAGE, NULL, 0, 0, 0, "--baseline %s: no trajectories.csv there (give a folder that "
-                         "covcast run wrote)", c->base_dir);
-        else if ((c->base = cov_csv_read(path, c->d)) && c->d->n + c->d->dropped > before) {
-            cov_csv_free(c->base);
-            c->base = NULL;
-        }
-    }
+    if (tr && c->base_dir && !(c->base = read_table_in(c, c->base_dir, "trajectories.csv", false)) && !c->d->n)
+        cov_diag_add(c->d, COV_EUSAGE, NULL, 0, 0, 0, "--baseline %s: no trajectories.csv there (give a folder that "
+                     "covcast run wrote)", c->base_dir);   /* --baseline: a folder covcast run wrote */
     bool ok = tr && !c->d->n && units_known(c, tr) && fan_charts(c, tr, tg) && cards_charts(c, tg)
               && exceedance_charts(c, ex, tg);
     cov_csv_free(tr); cov_csv_free(tg); cov_csv_free(ex); cov_csv_free(c->hist); cov_csv_free(c->base);

@@ -73,11 +73,12 @@ static void bad(cov_diag *d, const cov_csv *t, const cov_field *f, const char *f
                  f->text[0] ? cov_utf8_width(f->text, strlen(f->text)) : 1, fmt, a, b);
 }
 
-/* A count of people in f (what: its column, as the message names it)
- * over the limit of one commune and group, however large: COV_ELIMIT. */
-static void beyond(cov_diag *d, const cov_csv *t, const cov_field *f, const char *what)
+/* A count of people in f of file path (what: its column, as the message
+ * names it) over the limit of one commune and group, however large:
+ * COV_ELIMIT. */
+static void beyond(cov_diag *d, const char *path, const cov_field *f, const char *what)
 {
-    cov_diag_add(d, COV_ELIMIT, t->path, f->line, f->col, cov_utf8_width(f->text, strlen(f->text)),
+    cov_diag_add(d, COV_ELIMIT, path, f->line, f->col, cov_utf8_width(f->text, strlen(f->text)),
                  "%s %s is beyond the limit of %lld people in one commune and group", what, f->text,
                  (long long)COV_MAX_CELL_POPULATION);
 }
@@ -191,13 +192,13 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
         if (!okN && !*cov_trim(fpop->text))
             bad(d, t, fpop, "population is empty: give the number of people%s%s", "", "");
         else if (okN ? N > COV_MAX_CELL_POPULATION : cov_count_too_large(fpop->text, conv))
-            beyond(d, t, fpop, "population");
+            beyond(d, t->path, fpop, "population");
         else if (!okN)
             bad(d, t, fpop, "population must be a whole number of people, 0 or more, got \"%s\"%s", fpop->text, "");
         if (!okI && !*cov_trim(fins->text))
             bad(d, t, fins, "insured is empty: give the number of people holding a valid card%s%s", "", "");
         else if (okI ? I > COV_MAX_CELL_POPULATION : cov_count_too_large(fins->text, conv))
-            beyond(d, t, fins, "insured");
+            beyond(d, t->path, fins, "insured");
         else if (!okI)
             bad(d, t, fins, "insured must be a whole number of people, 0 or more, got \"%s\"%s", fins->text, "");
         else if (okN && I > N)
@@ -212,7 +213,7 @@ cov_population *cov_population_load(const char *path, const cov_model *m,
             if (ok ? xv[x] > COV_MAX_CELL_POPULATION : cov_count_too_large(fx->text, conv)) {
                 char what[300];
                 snprintf(what, sizeof what, "'%s'", extra[x]);
-                beyond(d, t, fx, what);
+                beyond(d, t->path, fx, what);
             } else if (!ok)
                 bad(d, t, fx, "'%s' must be a whole number of people, 0 or more, got \"%s\"", extra[x], fx->text);
         }
@@ -324,14 +325,11 @@ void cov_population_free(cov_population *p)
 bool cov_count_cell(cov_diag *d, const char *path, const cov_field *f, const char *what, int64_t *out)
 {
     int style = cov_count_style(f->text);
-    long width = cov_utf8_width(f->text, strlen(f->text));
     bool ok = cov_parse_count(f->text, style, out);
     if (ok ? *out > COV_MAX_CELL_POPULATION : cov_count_too_large(f->text, style))
-        cov_diag_add(d, COV_ELIMIT, path, f->line, f->col, width,
-                     "%s %s is beyond the limit of %lld people in one commune and group", what, f->text,
-                     (long long)COV_MAX_CELL_POPULATION);
+        beyond(d, path, f, what);
     else if (!ok)
-        cov_diag_add(d, COV_EINPUT, path, f->line, f->col, width,
+        cov_diag_add(d, COV_EINPUT, path, f->line, f->col, cov_utf8_width(f->text, strlen(f->text)),
                      "%s must be a whole number of people, got \"%s\"", what, f->text);
     else
         return true;

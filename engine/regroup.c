@@ -593,9 +593,10 @@ static bool count_cell(const cov_csv *t, long r, int col, bool blank_ok, int64_t
     const char *s = cov_trim(f->text);
     if (blank_ok && !*s) { *v = -1; return true; }
     int style = cov_count_style(s);
-    if (cov_parse_count(s, style, v) ? *v > COV_MAX_CELL_POPULATION : cov_count_too_large(s, style))
+    bool ok = cov_parse_count(s, style, v);
+    if (ok ? *v > COV_MAX_CELL_POPULATION : cov_count_too_large(s, style))
         return cov_count_cell(d, path, f, what, v);   /* beyond the limit of one commune and group: said so */
-    if (cov_parse_count(s, style, v)) return true;
+    if (ok) return true;
     cov_diag_add(d, COV_EINPUT, path, f->line, f->col, cov_utf8_width(f->text, strlen(f->text)),
                  "%s must be a whole number of people%s, got \"%s\"", what, blank_ok ? " (or blank: not reported)" : "", s);
     return false;

@@ -125,8 +125,8 @@ static void parse_run(cov_scenario *s, cov_ini *ini, const cov_overrides *ov, co
         cov_diag_add(d, COV_EINPUT, s->path, 0, 0, 0, "[run] needs 'start', the snapshot month YYYY-MM");
     if ((e = cov_ini_find(ini, "run", "months")) && int_value(ini, e, 1, COV_MAX_MONTHS, &v, d)) s->months = (int)v;
     if ((e = cov_ini_find(ini, "run", "replicates"))) {
-        long limit = ov && ov->replicates_limit > 0 ? ov->replicates_limit : 100000000;
-        if (limit < 100000000 && cov_parse_int64(e->value, &v) && v > limit)   /* a server's own limit */
+        long limit = ov && ov->replicates_limit > 0 ? ov->replicates_limit : COV_MAX_REPLICATES;
+        if (limit < COV_MAX_REPLICATES && cov_parse_int64(e->value, &v) && v > limit)   /* a server's own limit */
             cov_diag_add(d, COV_ELIMIT, COV_AT_VALUE(ini, e),
                          "this server runs at most %ld replicates (covcast serve --max-replicates), and 'replicates' "
                          "asks for %lld: ask for fewer", limit, (long long)v);

@@ -702,8 +702,7 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
     int *items_done = calloc((size_t)L + 1, sizeof *items_done);   /* per commune of this rank */
     cov_results *res = results_alloc(s, P);
     cov_status st = COV_OK;
-    gsl_rng *prng = NULL;          /* the replicates' own draws, before the threads */
-    double *pscratch = NULL;
+    double *pscratch = NULL;       /* statistics of units without communes, after the threads */
     if (res && s->keep_replicates) {
         double bytes = 16.0 * (double)(C + P) * (double)(H + 1) * (double)S * (double)R;
         if (bytes > (double)(1L << 30)) {
@@ -761,13 +760,15 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
      * made before the threads start: a few draws per replicate, and so no
      * thread waits for another before its first item. On a shared or
      * virtual machine every such wait can cost a scheduler tick (4 ms). */
-    prng = gsl_rng_alloc(cov_rng_splitmix);
+    gsl_rng *prng = gsl_rng_alloc(cov_rng_splitmix);
     if (!cov_dist_all(prng != NULL)) {   /* every MPI rank takes the same branch */
+        if (prng) gsl_rng_free(prng);
         cov_diag_add(d, COV_ELIMIT, s->path, 0, 0, 0, "out of memory: use fewer replicates or months");
         st = COV_ELIMIT;
         goto done;
     }
     for (long r = pl.r_from; r < R; r++) draw_replicate_params(&pl, prng, r);
+    gsl_rng_free(prng);
 #pragma omp parallel num_threads(threads) default(none) shared(pl, s, res, PI, PN, buf, par, nl, nested, items_done, next_item, done_reps, total_work, progress, arg, fail, lost, interrupted, cov_rng_splitmix, c_lo, ranks, kept, keep, chunk, nchunk, nitems)
     {
         gsl_rng *rng = gsl_rng_alloc(cov_rng_splitmix);
@@ -777,40 +778,38 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
 #pragma omp atomic write
             fail = true;
         }
-        {
-            const long per = (long)(pl.H + 1) * pl.S * pl.R;
-            /* Items in order, from a shared counter: a commune's items are
-             * all handed out before the next commune's first. */
-            for (;;) {
-                long i = mine ? __atomic_fetch_add(&next_item, 1, __ATOMIC_RELAXED) : nitems;
-                if (i >= nitems) break;
-                if (interrupted) continue;
-                int k = (int)(i / nchunk), c = c_lo + k;
-                int b = kept ? k : pool_take(&buf, c);
-                if (b < 0) continue;
-                int64_t *I = kept ? keep->CI + (long)b * per : buf.I + (long)b * per;
-                int64_t *N = kept ? keep->CN + (long)b * per : buf.N + (long)b * per;
-                long r0 = pl.r_from + (i % nchunk) * chunk, r1 = r0 + chunk < pl.R ? r0 + chunk : pl.R;
-                for (long r = r0; r < r1; r++) simulate_commune(&pl, rng, c, r, I, N);
-                long now = __atomic_add_fetch(&done_reps, r1 > r0 ? r1 - r0 : 1, __ATOMIC_RELAXED);
+        const long per = (long)(pl.H + 1) * pl.S * pl.R;
+        /* Items in order, from a shared counter: a commune's items are
+         * all handed out before the next commune's first. */
+        for (;;) {
+            long i = mine ? __atomic_fetch_add(&next_item, 1, __ATOMIC_RELAXED) : nitems;
+            if (i >= nitems) break;
+            if (interrupted) continue;
+            int k = (int)(i / nchunk), c = c_lo + k;
+            int b = kept ? k : pool_take(&buf, c);
+            if (b < 0) continue;
+            int64_t *I = kept ? keep->CI + (long)b * per : buf.I + (long)b * per;
+            int64_t *N = kept ? keep->CN + (long)b * per : buf.N + (long)b * per;
+            long r0 = pl.r_from + (i % nchunk) * chunk, r1 = r0 + chunk < pl.R ? r0 + chunk : pl.R;
+            for (long r = r0; r < r1; r++) simulate_commune(&pl, rng, c, r, I, N);
+            long now = __atomic_add_fetch(&done_reps, r1 > r0 ? r1 - r0 : 1, __ATOMIC_RELAXED);
 #ifdef _OPENMP
-                if (progress && omp_get_thread_num() == 0)
+            if (progress && omp_get_thread_num() == 0)
 #else
-                if (progress)
+            if (progress)
 #endif
-                    progress((double)now / (double)total_work, arg);
-                /* the last of the commune's items: its statistics, its parents' sums */
-                if (__atomic_add_fetch(&items_done[k], 1, __ATOMIC_ACQ_REL) < nchunk) continue;
-                cov_series ser = { I, N, pl.H, pl.S, pl.R };
-                unit_stats(s, res, c, &ser, scratch);
-                bool ok = true;
-                const int *up = pl.parent_of + (long)c * (nl + 1);
-                for (int l = 0; l <= (nested ? 0 : nl); l++) ok = add_into(&pl, res, &par, up[l], I, N, scratch) && ok;
-                if (!kept) pool_give(&buf, b);
-                if (!ok) {
+                progress((double)now / (double)total_work, arg);
+            /* the last of the commune's items: its statistics, its parents' sums */
+            if (__atomic_add_fetch(&items_done[k], 1, __ATOMIC_ACQ_REL) < nchunk) continue;
+            cov_series ser = { I, N, pl.H, pl.S, pl.R };
+            unit_stats(s, res, c, &ser, scratch);
+            bool ok = true;
+            const int *up = pl.parent_of + (long)c * (nl + 1);
+            for (int l = 0; l <= (nested ? 0 : nl); l++) ok = add_into(&pl, res, &par, up[l], I, N, scratch) && ok;
+            if (!kept) pool_give(&buf, b);
+            if (!ok) {
 #pragma omp atomic write
-                    fail = true;
-                }
+                fail = true;
             }
         }
         if (!par.early) {   /* the sums outlive the loop: every item first, then every unit */
@@ -854,7 +853,6 @@ cov_status cov_simulate_more(const cov_scenario *s, cov_reps *keep, cov_results 
         progress(1.0, arg);
     }
 done:
-    if (prng) gsl_rng_free(prng);
     free(pscratch);
     free(pl.fe); free(pl.fl); free(pl.ke); free(pl.kl); free(pl.keep); free(pl.drive); free(pl.parent_of);
     free(pl.sh_e); free(pl.sh_l);

@@ -10,6 +10,7 @@
 #define COV_MAX_GROUPS 64
 #define COV_MAX_LEVELS 8
 #define COV_MAX_MONTHS 1200          /* horizon limit: 100 years */
+#define COV_MAX_REPLICATES 100000000L /* replicates of one run */
 #define COV_MAX_CELL_POPULATION 2000000000LL /* people in one commune and group */
 #define COV_MAX_EXTRA 8              /* extra numeric population columns */
 #define COV_MAX_BASE_DEPTH 8         /* [run] base = ... chain */
